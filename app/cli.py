@@ -1,0 +1,132 @@
+"""The ``kitchen`` command: serve the site, train the apprentice, sample names.
+
+    kitchen serve  [--host 127.0.0.1] [--port 8000] [--workers N]
+    kitchen train  [--steps 1000] [--seed 42] [--lr 0.01] [--optimizer adam|sgd]
+                   [--out PATH.npz] [--loss-log FILE] [--names FILE] [--init PATH.npz]
+    kitchen sample [-n 20] [--temperature 0.5] [--seed S] [--prefix P] [--checkpoint PATH.npz]
+
+With its defaults ``kitchen train`` replays the reference run and ends by
+printing the same 20 names at temperature 0.5.
+"""
+
+import argparse
+import sys
+import time
+
+
+def _progress(done, total, loss, start, stream):
+    width = 30
+    filled = int(width * done / total)
+    rate = done / max(time.perf_counter() - start, 1e-9)
+    bar = "#" * filled + "-" * (width - filled)
+    stream.write(f"\rtraining [{bar}] {done}/{total}  loss {loss:.4f}  {rate:,.0f} steps/s")
+    if done == total:
+        stream.write("\n")
+    stream.flush()
+
+
+def _names_from(path):
+    from engine.data import DataError, parse_names
+
+    try:
+        text = open(path, encoding="utf-8").read()
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return parse_names(text, path)
+    except DataError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def cmd_train(args):
+    from engine import checkpoint, sample, train
+
+    names = _names_from(args.names) if args.names else None
+    docs, params, rng = train.reference_start(args.seed, names)
+    if args.init:
+        params = checkpoint.load(args.init).copy()
+    records = []
+    start = time.perf_counter()
+    every = max(1, args.steps // 200)
+    show = sys.stderr.isatty() or args.progress
+    for rec in train.train(params, docs, steps=args.steps, lr=args.lr, optimizer=args.optimizer):
+        records.append(rec)
+        if show and (rec.step % every == 0 or rec.step == args.steps):
+            _progress(rec.step, args.steps, rec.loss, start, sys.stderr)
+    elapsed = time.perf_counter() - start
+    print(f"trained {args.steps} steps in {elapsed:.2f} s; final loss {records[-1].loss:.4f}", file=sys.stderr)
+    if args.out:
+        checkpoint.save(params, args.out)
+        print(f"wrote {args.out}", file=sys.stderr)
+    if args.loss_log:
+        checkpoint.write_log(records, args.loss_log)
+        print(f"wrote {args.loss_log}", file=sys.stderr)
+    for name in sample.sample_reference(params, rng, n=20, temperature=0.5):
+        print(name)
+
+
+def cmd_sample(args):
+    from engine import checkpoint, sample
+
+    params = checkpoint.load(args.checkpoint) if args.checkpoint else checkpoint.default_params()
+    seed = args.seed if args.seed is not None else int.from_bytes(__import__("os").urandom(4), "big")
+    result = sample.sample(params, n=args.n, temperature=args.temperature, seed=seed, prefix=args.prefix)
+    for name, invented in zip(result.names, result.invented):
+        print(f"{name}\t{'invented' if invented else 'in the book'}" if args.mark else name)
+
+
+def cmd_serve(args):
+    import uvicorn
+
+    uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers,
+                log_level=args.log_level, proxy_headers=True)
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="kitchen", description="The Apprentice's Kitchen: a live microGPT, told as a kitchen.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="serve the site")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=1)
+    s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    s.set_defaults(func=cmd_serve)
+
+    t = sub.add_parser("train", help="train the apprentice (defaults replay the reference run)")
+    t.add_argument("--steps", type=int, default=1000)
+    t.add_argument("--seed", type=int, default=42)
+    t.add_argument("--lr", type=float, default=0.01)
+    t.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
+    t.add_argument("--out", metavar="PATH.npz", help="write the trained knobs here")
+    t.add_argument("--loss-log", metavar="FILE", help="write 'step loss' per line here")
+    t.add_argument("--names", metavar="FILE", help="train on these names instead of the data set")
+    t.add_argument("--init", metavar="PATH.npz", help="start from this checkpoint instead of random knobs")
+    t.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
+    t.set_defaults(func=cmd_train)
+
+    m = sub.add_parser("sample", help="invent names with a trained apprentice")
+    m.add_argument("-n", type=int, default=20)
+    m.add_argument("--temperature", type=float, default=0.5)
+    m.add_argument("--seed", type=int)
+    m.add_argument("--prefix", default="")
+    m.add_argument("--checkpoint", metavar="PATH.npz")
+    m.add_argument("--mark", action="store_true", help="say for each name whether it is in the data set")
+    m.set_defaults(func=cmd_sample)
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except ValueError as exc:  # DataError is a ValueError: a clear message, not a traceback
+        print(f"kitchen: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
