@@ -1,0 +1,57 @@
+# The Apprentice's Kitchen: `make serve` and `make test` do all of their own set-up.
+# Safe to run again: each step leaves a stamp and is skipped while it is fresh.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := serve
+
+VENV    := .venv
+PYTHON  := $(VENV)/bin/python
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+PYTEST_ARGS ?=
+
+# The names file: a local copy beside the project, unless KITCHEN_NAMES says otherwise.
+ifeq ($(strip $(KITCHEN_NAMES)),)
+  ifneq ($(wildcard ../shared/data/names.txt),)
+    export KITCHEN_NAMES := $(abspath ../shared/data/names.txt)
+  endif
+endif
+
+.PHONY: serve test setup setup-test browser clean
+
+serve: $(VENV)/.stamp-app node_modules/.stamp
+	$(VENV)/bin/kitchen serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.stamp-test node_modules/.stamp browser
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.stamp-app node_modules/.stamp
+setup-test: $(VENV)/.stamp-test node_modules/.stamp browser
+
+$(VENV)/bin/python:
+	@if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then \
+	  echo "installing python3-venv"; apt-get update -qq && apt-get install -y -qq python3-venv; fi
+	rm -rf $(VENV)
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -q --upgrade pip
+
+$(VENV)/.stamp-app: pyproject.toml | $(VENV)/bin/python
+	$(PYTHON) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.stamp-test: pyproject.toml | $(VENV)/bin/python
+	$(PYTHON) -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.stamp-app
+
+node_modules/.stamp: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "installing npm"; apt-get update -qq && apt-get install -y -qq npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Browser tests drive Debian's chromium.
+browser:
+	@test -x /usr/bin/chromium || { echo "installing chromium"; apt-get update -qq && apt-get install -y -qq chromium; }
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

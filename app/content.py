@@ -1,0 +1,466 @@
+"""The story: content/{zh,en}/*.md rendered once at start-up, kept in memory.
+
+Each file has front matter (title, summary) and Markdown with three blocks of
+our own (content/README.md is their specification):
+
+- ``::: widget NAME key=value ...`` on one line: a widget slot;
+- ``::: figure NAME alt="..."`` ... ``:::``: an inline SVG drawing from
+  ``templates/figures/NAME.svg`` with the inner lines as caption;
+- ``::: summary`` ... ``:::``: the chapter's one-sentence summary.
+
+Placeholders ``{{...}}`` are filled from the engine (app.facts) before the
+Markdown is parsed. Anything the site does not know stops start-up with a
+``ContentError`` naming the file and line. A rendered page is a list of
+segments: HTML strings and widget instances, so a page can be served with any
+widget state while the prose is rendered only once.
+"""
+
+import html
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from markdown_it import MarkdownIt
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from app import facts as facts_mod
+from app import i18n, settings, widgets
+from app.widgets.base import InputError
+from app.widgets.view import Instance
+
+PAGES = ("index",) + tuple(f"chapter-{n}" for n in range(1, 9)) + ("ending", "thread")
+READING_ORDER = ("index",) + tuple(f"chapter-{n}" for n in range(1, 9)) + ("ending",)
+FIGURE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+BLOCK_RE = re.compile(r"^:::+\s*(.*?)\s*$")
+FENCE_RE = re.compile(r"^(```+|~~~+)")
+SLOT = "<!--kitchen-slot-{}-->"
+SLOT_RE = re.compile(r"<!--kitchen-slot-(\d+)-->\n?")
+TAG_RE = re.compile(r"<[^>]+>")
+
+
+class ContentError(ValueError):
+    """A content file the site cannot serve; the message names file and line."""
+
+
+def page_path(lang, slug):
+    """The URL of a page."""
+    if slug == "index":
+        return f"/{lang}/"
+    if slug.startswith("chapter-"):
+        return f"/{lang}/chapter/{slug.split('-', 1)[1]}"
+    return f"/{lang}/{slug}"
+
+
+def chapter_number(slug):
+    return int(slug.split("-", 1)[1]) if slug.startswith("chapter-") else None
+
+
+@dataclass
+class Page:
+    lang: str
+    slug: str
+    file: Path
+    title: str
+    summary: str
+    segments: list               # HTML strings and Instance objects, in order
+    widgets: list                # (Instance, line) in order
+    figures: list                # figure names in order
+    placeholders: list           # placeholder bodies in order, as written
+    sections: int                # number of ## headings
+    posts: list = field(default_factory=list)  # thread page: each post's plain text
+    h1_count: int = 0
+
+    @property
+    def path(self):
+        return page_path(self.lang, self.slug)
+
+    @property
+    def chapter(self):
+        return chapter_number(self.slug)
+
+    def instance(self, ns):
+        for inst, _ in self.widgets:
+            if inst.ns == ns:
+                return inst
+        return None
+
+
+# --- front matter -------------------------------------------------------------
+
+def parse_front_matter(text, where):
+    """``key: value`` lines; values may be quoted. Returns a dict."""
+    meta = {}
+    for offset, line in enumerate(text.splitlines()):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if ":" not in line:
+            raise ContentError(f"{where}:{offset + 2}: front matter lines are `key: value`, got {line!r}")
+        key, value = line.split(":", 1)
+        key, value = key.strip(), value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        if key not in ("title", "summary"):
+            raise ContentError(f"{where}:{offset + 2}: unknown front matter key {key!r} (use title and summary)")
+        meta[key] = value
+    return meta
+
+
+# --- the markdown parser ----------------------------------------------------------
+
+def _widget_rule(state, start_line, end_line, silent):
+    """``::: widget NAME key=value`` on a line of its own: one block token."""
+    if state.sCount[start_line] - state.blkIndent >= 4:
+        return False
+    pos = state.bMarks[start_line] + state.tShift[start_line]
+    line = state.src[pos : state.eMarks[start_line]]
+    m = re.match(r"^:::+\s*widget(\s.*)?$", line)
+    if not m:
+        return False
+    if silent:
+        return True
+    token = state.push("kitchen_widget", "", 0)
+    token.info = (m.group(1) or "").strip()
+    token.map = [start_line, start_line + 1]
+    token.block = True
+    state.line = start_line + 1
+    return True
+
+
+def _render_widget(self, tokens, idx, options, env):
+    slot = env["slots"].index(tokens[idx])
+    return SLOT.format(slot) + "\n"
+
+
+def _render_figure(self, tokens, idx, options, env):
+    token = tokens[idx]
+    if token.nesting == 1:
+        return env["figures_html"][id(token)]
+    return "</figcaption>\n</figure>\n"
+
+
+def _render_summary(self, tokens, idx, options, env):
+    if tokens[idx].nesting == 1:
+        return '<div class="chapter-summary">\n'
+    return "</div>\n"
+
+
+def _validate_figure(params, *args):
+    return params.strip().split(" ", 1)[0] == "figure"
+
+
+def _validate_summary(params, *args):
+    return params.strip() == "summary"
+
+
+def make_parser():
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(front_matter_plugin)
+    md.use(container_plugin, name="figure", validate=_validate_figure, render=_render_figure)
+    md.use(container_plugin, name="summary", validate=_validate_summary, render=_render_summary)
+    md.block.ruler.before(
+        "fence", "kitchen_widget", _widget_rule, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+    )
+    md.add_render_rule("kitchen_widget", _render_widget)
+    return md
+
+
+# --- figures ----------------------------------------------------------------------
+
+def default_figure_context():
+    """app.figures.figure_context, or no extra context while that module is absent."""
+    try:
+        from app.figures import figure_context
+    except ModuleNotFoundError as exc:
+        if exc.name != "app.figures":
+            raise
+        return lambda name, lang: {}
+    return figure_context
+
+
+def render_figure(name, lang, alt, templates_dir, figure_context=None):
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    template = env.get_template(f"figures/{name}.svg")
+    figure_context = figure_context or default_figure_context()
+    context = {"lang": lang, "alt": alt, **(figure_context(name, lang) or {})}
+    return template.render(**context)
+
+
+# --- one file ---------------------------------------------------------------------
+
+def _scan_blocks(lines, where):
+    """Check the ::: blocks line by line: known names, closed, not nested."""
+    open_block = None  # (kind, line number)
+    fence = None
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        fm = FENCE_RE.match(stripped)
+        if fence:
+            if fm and stripped.startswith(fence):
+                fence = None
+            continue
+        if fm:
+            fence = fm.group(1)[:3]
+            continue
+        m = BLOCK_RE.match(stripped)
+        if not m:
+            continue
+        body = m.group(1)
+        kind = body.split(" ", 1)[0] if body else ""
+        if kind == "widget":
+            if open_block:
+                raise ContentError(f"{where}:{number}: a widget cannot sit inside the {open_block[0]} block opened on line {open_block[1]}")
+            continue
+        if kind in ("figure", "summary"):
+            if open_block:
+                raise ContentError(f"{where}:{number}: ::: {kind} inside the {open_block[0]} block opened on line {open_block[1]}; close that one first with :::")
+            open_block = (kind, number)
+            continue
+        if kind == "":
+            if not open_block:
+                raise ContentError(f"{where}:{number}: a closing ::: with no open figure or summary block")
+            open_block = None
+            continue
+        raise ContentError(f"{where}:{number}: unknown block '::: {kind}' (known: widget, figure, summary)")
+    if open_block:
+        raise ContentError(f"{where}:{open_block[1]}: the {open_block[0]} block is never closed with :::")
+
+
+def _fill_placeholders(lines, lang, where, facts):
+    found = []
+    out = []
+    for number, line in enumerate(lines, 1):
+        try:
+            filled = facts_mod.fill(line, lang, facts)
+        except facts_mod.PlaceholderError as exc:
+            raise ContentError(f"{where}:{number}: {exc}") from None
+        if "{{" in filled or "}}" in filled:
+            raise ContentError(f"{where}:{number}: a placeholder is not closed: {line.strip()!r}")
+        found.extend(m.group(1).strip() for m in facts_mod.PLACEHOLDER_RE.finditer(line))
+        out.append(filled)
+    return out, found
+
+
+def _parse_args(text, where, line):
+    try:
+        return shlex.split(text)
+    except ValueError as exc:
+        raise ContentError(f"{where}:{line}: cannot read the arguments ({exc}): {text!r}") from None
+
+
+def _key_values(parts, where, line):
+    out = {}
+    for part in parts:
+        if "=" not in part:
+            raise ContentError(f"{where}:{line}: arguments are key=value, got {part!r}")
+        key, value = part.split("=", 1)
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", key):
+            raise ContentError(f"{where}:{line}: bad argument name {key!r}")
+        if key in out:
+            raise ContentError(f"{where}:{line}: argument {key!r} given twice")
+        out[key] = value
+    return out
+
+
+def _plain(html_text):
+    return html.unescape(TAG_RE.sub("", html_text)).strip()
+
+
+def load_page(path, lang, slug, md, facts=None, templates_dir=settings.TEMPLATES_DIR, figure_context=None):
+    where = str(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ContentError(f"{where}: not UTF-8 text") from None
+    lines = raw.splitlines()
+    _scan_blocks(lines, where)
+    lines, placeholders = _fill_placeholders(lines, lang, where, facts)
+    src = "\n".join(lines) + "\n"
+
+    tokens = md.parse(src, {})
+    meta = {}
+    if tokens and tokens[0].type == "front_matter":
+        meta = parse_front_matter(tokens[0].content, where)
+    if not meta.get("title"):
+        raise ContentError(f"{where}:1: front matter needs a title (---, title: ..., summary: ..., ---)")
+
+    env = {"slots": [], "figures_html": {}}
+    instances, figures = [], []
+    seen = {}
+    sections = h1 = 0
+    list_depth = 0
+    posts_tokens = []
+    for i, token in enumerate(tokens):
+        line = token.map[0] + 1 if token.map else 0
+        if token.type == "kitchen_widget":
+            parts = _parse_args(token.info, where, line)
+            if not parts:
+                raise ContentError(f"{where}:{line}: '::: widget' needs a widget name")
+            name, args = parts[0], _key_values(parts[1:], where, line)
+            if name not in widgets.NAMES:
+                raise ContentError(f"{where}:{line}: unknown widget {name!r} (known: {', '.join(widgets.NAMES)})")
+            seen[name] = seen.get(name, 0) + 1
+            ns = name if seen[name] == 1 else f"{name}-{seen[name]}"
+            widget = widgets.get(name)
+            if widget is not None:
+                try:
+                    widget.check_args(args)
+                except InputError as exc:
+                    raise ContentError(f"{where}:{line}: {exc}") from None
+            env["slots"].append(token)
+            instances.append((Instance(widget, ns, args) if widget else Instance(None, ns, args), line, name))
+        elif token.type == "container_figure_open":
+            parts = _parse_args(token.info.strip(), where, line)
+            name = parts[1] if len(parts) > 1 else ""
+            if not FIGURE_NAME_RE.match(name):
+                raise ContentError(f"{where}:{line}: '::: figure' needs a figure name, like ::: figure kitchen alt=\"...\"")
+            args = _key_values(parts[2:], where, line)
+            if set(args) - {"alt"}:
+                raise ContentError(f"{where}:{line}: a figure takes only alt=\"...\"")
+            alt = args.get("alt", "").strip()
+            if not alt:
+                raise ContentError(f"{where}:{line}: figure {name!r} needs alt text: alt=\"...\"")
+            try:
+                svg = render_figure(name, lang, alt, templates_dir, figure_context)
+            except jinja2.TemplateNotFound:
+                raise ContentError(f"{where}:{line}: no drawing for figure {name!r} (templates/figures/{name}.svg)") from None
+            except Exception as exc:  # the drawing or its context failed: say where
+                raise ContentError(
+                    f"{where}:{line}: figure {name!r} does not render: {type(exc).__name__}: {exc}"
+                ) from exc
+            figures.append(name)
+            env["figures_html"][id(token)] = (
+                f'<figure class="figure figure-{name}" id="figure-{name}">\n'
+                f'<div class="figure-art" role="img" aria-label="{html.escape(alt)}">{svg}</div>\n'
+                "<figcaption>\n"
+            )
+        elif token.type == "heading_open":
+            if token.tag == "h1":
+                h1 += 1
+            elif token.tag == "h2":
+                sections += 1
+                token.attrSet("id", f"section-{sections}")
+        elif token.type in ("bullet_list_open", "ordered_list_open"):
+            if list_depth == 0 and slug == "thread":
+                token.attrJoin("class", "thread")
+            list_depth += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            list_depth -= 1
+        elif token.type == "list_item_open" and list_depth == 1 and slug == "thread":
+            posts_tokens.append(i)
+
+    posts = []
+    if slug == "thread":
+        posts = _mark_posts(tokens, posts_tokens, lang, md, env)
+
+    body = md.renderer.render(tokens, md.options, env)
+    pieces = SLOT_RE.split(body)
+    segments = []
+    for k, piece in enumerate(pieces):
+        if k % 2 == 0:
+            if piece:
+                segments.append(piece)
+        else:
+            inst, _, name = instances[int(piece)]
+            segments.append(inst if inst.widget else f"<!-- widget {name}: not built yet -->\n")
+    built = [(inst, line) for inst, line, _ in instances if inst.widget]
+    title = meta["title"]
+    return Page(
+        lang=lang,
+        slug=slug,
+        file=path,
+        title=title,
+        summary=meta.get("summary", ""),
+        segments=segments,
+        widgets=built,
+        figures=figures,
+        placeholders=placeholders,
+        sections=sections,
+        posts=posts,
+        h1_count=h1,
+    ), [name for _, _, name in instances]
+
+
+def _mark_posts(tokens, starts, lang, md, env):
+    """Thread page: each top-level list item is a post card with a copy button."""
+    t = i18n.UI[lang]
+    posts = []
+    for k, start in enumerate(starts, 1):
+        depth, end = 0, start
+        for j in range(start, len(tokens)):
+            if tokens[j].type == "list_item_open":
+                depth += 1
+            elif tokens[j].type == "list_item_close":
+                depth -= 1
+                if depth == 0:
+                    end = j
+                    break
+        inner = md.renderer.render(tokens[start + 1 : end], md.options, env)
+        posts.append(_plain(inner))
+        tokens[start].attrJoin("class", "post")
+        tokens[start].attrSet("id", f"post-{k}")
+        close = tokens[end]
+        close.meta = {"post": k, "label": t["copy"], "copied": t["copied"], "post_label": t["post_n"].format(n=k)}
+    return posts
+
+
+def _render_list_item_close(self, tokens, idx, options, env):
+    meta = tokens[idx].meta or {}
+    if "post" in meta:
+        return (
+            f'<button type="button" class="copy-post" data-copy="post-{meta["post"]}" '
+            f'data-copied="{html.escape(meta["copied"])}" hidden '
+            f'aria-label="{html.escape(meta["label"])}: {html.escape(meta["post_label"])}">'
+            f'{html.escape(meta["label"])}</button>\n</li>\n'
+        )
+    return self.renderToken(tokens, idx, options, env)
+
+
+@dataclass
+class Library:
+    """All pages, by (lang, slug), and where each widget lives."""
+
+    pages: dict
+    order: dict   # (lang, slug) -> list of widget names, in order, built or not
+
+    def get(self, lang, slug):
+        return self.pages.get((lang, slug))
+
+    def present(self, lang, slugs=PAGES):
+        return [s for s in slugs if (lang, s) in self.pages]
+
+    def home_of(self, lang, name):
+        """The first page in ``lang`` where widget ``name`` is placed, or None."""
+        for slug in PAGES:
+            page = self.pages.get((lang, slug))
+            if page and any(inst.widget.name == name for inst, _ in page.widgets):
+                return page
+        return None
+
+
+def load(content_dir=settings.CONTENT_DIR, templates_dir=settings.TEMPLATES_DIR, facts=None, figure_context=None):
+    """Read and render every page; raises ContentError naming file and line."""
+    md = make_parser()
+    md.add_render_rule("list_item_close", _render_list_item_close)
+    pages, order = {}, {}
+    for lang in settings.LANGS:
+        folder = Path(content_dir) / lang
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.md")):
+            if path.name.lower() == "readme.md":
+                continue
+            slug = path.stem
+            if slug not in PAGES:
+                raise ContentError(f"{path}:1: not a page of the story (pages: {', '.join(p + '.md' for p in PAGES)})")
+            page, names = load_page(path, lang, slug, md, facts, templates_dir, figure_context)
+            pages[(lang, slug)] = page
+            order[(lang, slug)] = names
+    return Library(pages=pages, order=order)

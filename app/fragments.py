@@ -1,0 +1,65 @@
+"""The widget fragment route: ``/{lang}/widget/{name}?...``, what htmx swaps in.
+
+It renders the widget's partial for the state in the query. When htmx asks,
+the page the reader is on (``HX-Current-URL``) supplies the other widgets'
+state, and the answer carries ``HX-Replace-Url``: the page's address with the
+new state, so every state the reader reaches has a link.
+"""
+
+import re
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app import settings, widgets
+from app.pages import not_found, query_pairs
+from app.widgets import view
+
+router = APIRouter(include_in_schema=False)
+
+
+def find_page(library, lang, path, ns, name):
+    """The page at ``path`` (in ``lang``) if it holds widget instance ``ns`` of ``name``."""
+    if not path:
+        return None
+    for (plang, _), page in library.pages.items():
+        if plang == lang and page.path == path:
+            inst = page.instance(ns)
+            if inst is not None and inst.widget.name == name:
+                return page
+    return None
+
+
+@router.get("/{lang}/widget/{name}")
+def fragment(lang: str, name: str, request: Request):
+    widget = widgets.get(name)
+    if lang not in settings.LANGS or widget is None:
+        return not_found(request)
+    site = request.app.state.site
+    pairs = query_pairs(request)
+    ns = request.query_params.get("ns", name)
+    if not re.fullmatch(re.escape(name) + r"(-[2-9])?", ns):
+        return not_found(request)
+
+    cur_path, cur_pairs = view.current_pairs(request.headers.get("HX-Current-URL"))
+    page = find_page(site.library, lang, cur_path, ns, name)
+    if page is None and ns == name:
+        page = site.library.home_of(lang, name)
+    if page is not None and page.instance(ns) is not None:
+        inst = page.instance(ns)
+        action = page.path
+    else:
+        page = None
+        inst = view.Instance(widget, ns, {})
+        action = request.url.path
+
+    own_keys = {f"{ns}.{p.key}" for p in widget.params} | {p.key for p in widget.params}
+    source = cur_pairs if (page is not None and cur_pairs is not None) else pairs
+    others = [(k, v) for k, v in source if k not in own_keys and k != "ns"]
+    mine = [(k, v) for k, v in pairs if k in own_keys]
+    html, state = view.render(inst, lang, others + mine, action=action)
+
+    headers = {"Vary": "HX-Request, HX-Current-URL"}
+    if state is not None and page is not None and request.headers.get("HX-Request") == "true":
+        headers["HX-Replace-Url"] = f"{page.path}?{view.state_query(inst, state, others)}"
+    return HTMLResponse(html, status_code=200 if state is not None else 422, headers=headers)

@@ -1,0 +1,56 @@
+"""Words of the interface (not of the story) in both languages.
+
+Templates receive the dictionary for the page's language as ``t``. Story text
+lives in content/; only navigation, labels and short messages live here.
+"""
+
+UI = {
+    "zh": {
+        "site_name": "学徒厨房",
+        "site_tagline": "用一间厨房讲清楚 ChatGPT 是怎么工作的",
+        "skip": "跳到正文",
+        "contents": "目录",
+        "cover": "封面",
+        "chapter_n": "第 {n} 章",
+        "ending": "尾声",
+        "thread": "十条串讲",
+        "prev": "上一章",
+        "next": "下一章",
+        "other_lang": "English",
+        "other_lang_label": "Read this page in English",
+        "copy": "复制",
+        "copied": "已复制",
+        "post_n": "第 {n} 条",
+        "not_found_title": "这道菜不在菜单上",
+        "model_line": "页面上的数字都来自正在运行的模型：{n_params} 个旋钮，{n_names} 套菜单。",
+    },
+    "en": {
+        "site_name": "The Apprentice's Kitchen",
+        "site_tagline": "How ChatGPT works, told as a kitchen story",
+        "skip": "Skip to the story",
+        "contents": "Contents",
+        "cover": "Cover",
+        "chapter_n": "Chapter {n}",
+        "ending": "Ending",
+        "thread": "The thread",
+        "prev": "Previous",
+        "next": "Next",
+        "other_lang": "中文",
+        "other_lang_label": "阅读本页中文版",
+        "copy": "Copy",
+        "copied": "Copied",
+        "post_n": "Post {n}",
+        "not_found_title": "That dish is not on the menu",
+        "model_line": "Every number on these pages comes from the running model: {n_params} knobs, {n_names} menus.",
+    },
+}
+
+NOT_FOUND = {
+    "zh": "找不到这一页。也许地址里有个错字。",
+    "en": "There is no page at this address. Perhaps a letter slipped.",
+}
+
+
+def other(lang):
+    """The other language."""
+    return "en" if lang == "zh" else "zh"

@@ -1,0 +1,47 @@
+"""Wiring only: the site, the routers, static files and error pages."""
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from engine import model
+
+from app import api, fragments, pages, settings
+from app import site as site_mod
+
+
+def create_app(site=None):
+    site = site or site_mod.build()
+    app = FastAPI(
+        title="The Apprentice's Kitchen",
+        description=f"A live microGPT ({model.N_PARAMS:,} parameters) behind a bilingual kitchen story.",
+        version="0.1.0",
+    )
+    app.state.site = site
+
+    if site.htmx == "local":
+        for script in settings.SCRIPTS.values():
+            app.mount(
+                f"/static/vendor/{script.package}",
+                StaticFiles(directory=script.local_path.parent),
+                name=f"vendor-{script.package}",
+            )
+    app.mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static")
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.include_router(fragments.router)
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 404:
+            if request.url.path.startswith("/api/"):
+                return JSONResponse({"detail": "Not Found"}, status_code=404)
+            return pages.not_found(request)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    return app
+
+
+app = create_app()

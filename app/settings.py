@@ -1,0 +1,74 @@
+"""Settings read from the environment, and the pinned front-end files.
+
+KITCHEN_HTMX   "cdn" (default): pages load htmx from its CDN, pinned by version
+               and checked by an SRI hash. "local": the server serves the very
+               same file, installed from the npm registry into node_modules/.
+KITCHEN_NAMES  read by the engine: a local copy of the names file.
+"""
+
+import os
+import pathlib
+from dataclasses import dataclass
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CONTENT_DIR = ROOT / "content"
+TEMPLATES_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
+NODE_MODULES = ROOT / "node_modules"
+
+LANGS = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class Script:
+    """One pinned npm file: where the CDN serves it, its hash, its local copy."""
+
+    package: str   # npm package name
+    version: str   # exact version, the same as package.json and package-lock.json
+    file: str      # path inside the package
+    sri: str       # sha384 of the file, as the browser checks it
+
+    @property
+    def cdn_url(self):
+        return f"https://cdn.jsdelivr.net/npm/{self.package}@{self.version}/{self.file}"
+
+    @property
+    def local_path(self):
+        return NODE_MODULES / self.package / self.file
+
+    @property
+    def local_url(self):
+        return f"/static/vendor/{self.package}/{pathlib.PurePosixPath(self.file).name}"
+
+
+HTMX = Script(
+    package="htmx.org",
+    version="2.0.11",
+    file="dist/htmx.min.js",
+    sri="sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg",
+)
+HTMX_SSE = Script(
+    package="htmx-ext-sse",
+    version="2.2.4",
+    file="dist/sse.min.js",
+    sri="sha384-A986SAtodyH8eg8x8irJnYUk7i9inVQqYigD6qZ9evobksGNIXfeFvDwLSHcp31N",
+)
+SCRIPTS = {"htmx": HTMX, "sse": HTMX_SSE}
+
+
+class SettingsError(RuntimeError):
+    """A setting has a value the site cannot use."""
+
+
+def htmx_mode():
+    """'cdn' or 'local', from KITCHEN_HTMX."""
+    value = os.environ.get("KITCHEN_HTMX", "cdn").strip().lower() or "cdn"
+    if value not in ("cdn", "local"):
+        raise SettingsError(f"KITCHEN_HTMX must be 'cdn' or 'local', not {value!r}")
+    if value == "local":
+        missing = [s.local_path for s in SCRIPTS.values() if not s.local_path.is_file()]
+        if missing:
+            raise SettingsError(
+                f"KITCHEN_HTMX=local but {missing[0]} is missing; run `npm ci` in {ROOT}"
+            )
+    return value

@@ -1,0 +1,186 @@
+"""Building whole pages: the story's HTML around its widgets, in one language.
+
+``Site`` is made once at start-up. It holds the rendered content, the model's
+facts and every page already rendered in its starting state, so a page asked
+for without a query is served straight from memory. A page with a query is
+assembled from the same rendered prose and the widgets in the asked state.
+"""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from app import content, facts as facts_mod, i18n, settings, templating
+from app.widgets import view
+
+
+@dataclass
+class Rendered:
+    html: str
+    status: int = 200
+
+
+@dataclass
+class Site:
+    library: content.Library
+    facts: facts_mod.Facts
+    htmx: str                                 # "cdn" or "local"
+    cache: dict = field(default_factory=dict)  # (lang, slug) -> Rendered
+
+    # --- helpers for templates ---------------------------------------------------
+    def scripts(self, page=None):
+        """The pinned scripts a page loads: htmx, plus any extension its widgets need."""
+        names = ["htmx"]
+        if page is not None:
+            for inst, _ in page.widgets:
+                for ext in inst.widget.extensions:
+                    if ext not in names:
+                        names.append(ext)
+        out = []
+        for name in names:
+            s = settings.SCRIPTS[name]
+            if self.htmx == "local":
+                out.append({"src": s.local_url, "integrity": s.sri, "crossorigin": None})
+            else:
+                out.append({"src": s.cdn_url, "integrity": s.sri, "crossorigin": "anonymous"})
+        return out
+
+    def toc(self, lang):
+        t = i18n.UI[lang]
+        items = []
+        for slug in content.PAGES[1:]:
+            page = self.library.get(lang, slug)
+            if page is None:
+                continue
+            n = page.chapter
+            label = t["chapter_n"].format(n=n) if n else (t["ending"] if slug == "ending" else t["thread"])
+            items.append({"slug": slug, "href": page.path, "label": label, "title": page.title, "summary": page.summary})
+        return items
+
+    def neighbours(self, lang, slug):
+        """Previous and next page in reading order (cover, chapters, ending)."""
+        if slug not in content.READING_ORDER:
+            return None, None
+        present = [s for s in content.READING_ORDER if s == "index" or self.library.get(lang, s)]
+        i = present.index(slug) if slug in present else -1
+        prev = present[i - 1] if i > 0 else None
+        nxt = present[i + 1] if 0 <= i < len(present) - 1 else None
+        return self._link(lang, prev), self._link(lang, nxt)
+
+    def _link(self, lang, slug):
+        if slug is None:
+            return None
+        t = i18n.UI[lang]
+        page = self.library.get(lang, slug)
+        title = page.title if page else t["site_name"]
+        if slug == "index":
+            label = t["cover"]
+        elif slug.startswith("chapter-"):
+            label = t["chapter_n"].format(n=content.chapter_number(slug))
+        else:
+            label = t["ending"] if slug == "ending" else t["thread"]
+        return {"href": content.page_path(lang, slug), "label": label, "title": title}
+
+    # --- pages ------------------------------------------------------------------------
+    def page(self, lang, slug, query_pairs=()):
+        """A page in ``lang``; None when it does not exist. Status 422 if a widget's
+        state in the query is invalid (the page still shows, with the message)."""
+        page = self.library.get(lang, slug)
+        if page is None and slug != "index":
+            return None
+        if not query_pairs:
+            key = (lang, slug)
+            if key not in self.cache:
+                self.cache[key] = self._render(lang, slug, page, [])
+            return self.cache[key]
+        return self._render(lang, slug, page, list(query_pairs))
+
+    def _render(self, lang, slug, page, query_pairs):
+        t = i18n.UI[lang]
+        other = i18n.other(lang)
+        ok = True
+        body = []
+        if page is not None:
+            for seg in page.segments:
+                if isinstance(seg, str):
+                    body.append(seg)
+                else:
+                    html, state = view.render(seg, lang, query_pairs, action=page.path)
+                    ok = ok and state is not None
+                    body.append(html)
+        query = urlencode(query_pairs)
+        suffix = f"?{query}" if query else ""
+        twin = self.library.get(other, slug)
+        twin_href = (content.page_path(other, slug) if (twin or slug == "index") else f"/{other}/") + (
+            suffix if twin else ""
+        )
+        alternates = [{"hreflang": lang, "href": content.page_path(lang, slug)}]
+        if twin or slug == "index":
+            alternates.append({"hreflang": other, "href": content.page_path(other, slug)})
+        alternates.sort(key=lambda a: settings.LANGS.index(a["hreflang"]))
+        default_lang = "zh" if any(a["hreflang"] == "zh" for a in alternates) else lang
+        alternates.append({"hreflang": "x-default", "href": content.page_path(default_lang, slug)})
+        prev, nxt = self.neighbours(lang, slug)
+        title = page.title if page else t["site_name"]
+        summary = page.summary if page else t["site_tagline"]
+        html = templating.render(
+            "page.html",
+            lang=lang,
+            t=t,
+            page=page,
+            slug=slug,
+            chapter=page.chapter if page else None,
+            title=title,
+            full_title=title if slug == "index" else f"{title} · {t['site_name']}",
+            description=summary,
+            og_type="website" if slug == "index" else "article",
+            locale="zh_CN" if lang == "zh" else "en_US",
+            other_locale="en_US" if lang == "zh" else "zh_CN",
+            body="".join(body),
+            toc=self.toc(lang) if slug == "index" else [],
+            footer_toc=self.toc(lang),
+            prev=prev,
+            next=nxt,
+            twin_href=twin_href,
+            alternates=alternates,
+            scripts=self.scripts(page),
+            model_line=t["model_line"].format(
+                n_params=facts_mod.fmt_int(self.facts.n_params), n_names=facts_mod.fmt_int(self.facts.n_names)
+            ),
+        )
+        return Rendered(html=html, status=200 if ok else 422)
+
+    def not_found(self):
+        if "404" not in self.cache:
+            html = templating.render(
+                "not_found.html",
+                ui=i18n.UI,
+                messages=i18n.NOT_FOUND,
+                lang="zh",
+                t=i18n.UI["zh"],
+                title=i18n.UI["zh"]["not_found_title"],
+                full_title="找不到这一页 · Page not found",
+                description=f"{i18n.NOT_FOUND['zh']} {i18n.NOT_FOUND['en']}",
+                alternates=[],
+                og_type="website",
+                locale="zh_CN",
+                other_locale="en_US",
+                scripts=[],
+            )
+            self.cache["404"] = Rendered(html=html, status=404)
+        return self.cache["404"]
+
+    def warm(self):
+        """Render every page once in its starting state (fails fast on a bad template)."""
+        for lang in settings.LANGS:
+            for slug in content.PAGES:
+                self.page(lang, slug)
+        self.not_found()
+
+
+def build(content_dir=settings.CONTENT_DIR, templates_dir=settings.TEMPLATES_DIR, figure_context=None):
+    """Everything a server needs, made once; raises ContentError naming file and line."""
+    f = facts_mod.build()
+    library = content.load(content_dir, templates_dir, f, figure_context)
+    site = Site(library=library, facts=f, htmx=settings.htmx_mode())
+    site.warm()
+    return site

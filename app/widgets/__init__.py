@@ -1,0 +1,46 @@
+"""The widget registry: DESIGN.md's thirteen names, and the widgets built so far.
+
+Adding a widget takes four pieces, each small:
+
+1. ``app/widgets/<name>.py``: a ``Widget`` subclass with its ``params`` (typed
+   query keys with bounds and defaults) and ``compute(state, lang)``, which
+   makes one engine call and returns display-ready context.
+2. ``templates/widgets/_<name>.html``: the partial. Its root element has the
+   stable id ``w-{{ w.ns }}``; the form and output follow the temperature
+   partial (see app/README.md).
+3. One line in ``BUILT`` below.
+4. Where DESIGN.md lists one, a JSON route in ``app/api.py``.
+
+The chapter page, the fragment route ``/{lang}/widget/{name}`` and the embed
+page all render the same partial through ``app.widgets.view``.
+"""
+
+from app.widgets.base import InputError, Letters, Number, Param, Widget  # noqa: F401
+from app.widgets.temperature import TEMPERATURE
+
+# name -> home chapter, exactly as DESIGN.md lists them
+NAMES = {
+    "recipe-book": 1,
+    "tokenizer": 2,
+    "flavor-cards": 2,
+    "sous-chefs": 3,
+    "prep-room": 3,
+    "next-dish": 3,
+    "scorecard": 4,
+    "trace-back": 5,
+    "knob-wall": 5,
+    "practice": 6,
+    "temperature": 7,
+    "notebook": 7,
+    "michelin": 8,
+}
+
+# the widgets that exist so far; the others render as an HTML comment
+BUILT = {w.name: w for w in (TEMPERATURE,)}
+
+assert set(BUILT) <= set(NAMES)
+
+
+def get(name):
+    """The built widget called ``name``, or None."""
+    return BUILT.get(name)

@@ -1,0 +1,60 @@
+"""Chapter 7's adventurousness dial: sample names at a temperature.
+
+State: t (temperature, 0 = never take a risk), n (how many names), seed (which
+table is served). One engine call: ``engine.sample.sample`` on the shipped
+model. Invented names (not in the data set) are marked in words, not colour.
+"""
+
+from engine import checkpoint, sample as sampling
+
+from app.widgets.base import Number, Widget
+
+T_MAX = 5          # the largest temperature anyone may ask for
+T_DIAL_MAX = 2     # where the dial stops; the number box goes up to T_MAX
+N_MAX = 50
+SEED_MAX = 2**31 - 1
+
+
+def sample_names(n, temperature, seed, prefix=""):
+    """The one engine call behind the dial and /api/sample."""
+    return sampling.sample(checkpoint.default_params(), n=n, temperature=temperature, seed=seed, prefix=prefix)
+
+
+class Temperature(Widget):
+    def compute(self, state, lang):
+        result = sample_names(state["n"], state["t"], state["seed"])
+        names = [
+            {"text": name, "invented": invented}
+            for name, invented in zip(result.names, result.invented)
+        ]
+        n_invented = sum(result.invented)
+        t = self.params[0].format(state["t"])
+        if lang == "zh":
+            summary = f"冒险程度 {t}：{len(names)} 道菜里有 {n_invented} 道是小明自己编的。"
+        else:
+            summary = (
+                f"Adventurousness {t}: {n_invented} of {len(names)} dishes are Xiao Ming's own inventions."
+            )
+        return {
+            "names": names,
+            "n_invented": n_invented,
+            "summary": summary,
+            "t": t,
+            "t_dial": min(state["t"], T_DIAL_MAX),
+            "t_dial_max": T_DIAL_MAX,
+            "t_max": T_MAX,
+            "n_max": N_MAX,
+            "seed_max": SEED_MAX,
+            "next_seed": state["seed"] + 1 if state["seed"] < SEED_MAX else 0,
+        }
+
+
+TEMPERATURE = Temperature(
+    name="temperature",
+    chapter=7,
+    params=(
+        Number("t", 0.5, "冒险程度（温度）", "temperature", lo=0, hi=T_MAX),
+        Number("n", 10, "名字的个数", "number of names", lo=1, hi=N_MAX, integer=True),
+        Number("seed", 1, "桌号（随机种子）", "seed", lo=0, hi=SEED_MAX, integer=True),
+    ),
+)

@@ -1,0 +1,118 @@
+"""Rendering one widget instance: the same partial for page, fragment and embed.
+
+A page may hold several widgets, so on a page every query key is namespaced by
+its instance: ``temperature.t=0.8``. The first instance of a widget on a page
+is called by its name, a second one ``<name>-2`` and so on. The fragment route
+reads the same namespaced keys (what the form sends) or bare keys (a hand-made
+fragment link), and carries every other key along, so that the address the
+browser shows always holds the state of every widget on the page.
+"""
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit, parse_qsl
+
+from app import i18n, templating
+from app.widgets.base import MAX_RAW, InputError
+
+NS_RE = re.compile(r"^[a-z][a-z-]*(-[2-9])?$")
+MAX_KEYS = 40  # query keys carried along from the page; more are dropped
+
+
+@dataclass
+class Instance:
+    """One widget placed on a page (or shown alone)."""
+
+    widget: object               # the Widget
+    ns: str                      # namespace of its query keys on the page
+    args: dict = field(default_factory=dict)  # starting state from the content
+
+
+def own_values(widget, ns, query):
+    """The widget's raw values from a query: ``ns.key`` first, then bare ``key``."""
+    values = {}
+    for p in widget.params:
+        raw = query.get(f"{ns}.{p.key}")
+        if raw is None:
+            raw = query.get(p.key)
+        if raw is not None:
+            values[p.key] = raw[: MAX_RAW + 1]
+    return values
+
+
+def carried(query, ns, widget):
+    """Every other key of the page's query, to keep in hidden inputs and links."""
+    own = {f"{ns}.{p.key}" for p in widget.params} | {p.key for p in widget.params} | {"ns"}
+    out = []
+    for key, value in query:
+        if key in own or len(key) > MAX_RAW or len(out) >= MAX_KEYS:
+            continue
+        out.append((key, value[:MAX_RAW]))
+    return out
+
+
+def page_query(pairs):
+    return urlencode(pairs)
+
+
+def render(inst, lang, query_pairs, action, state=None, error=None):
+    """HTML of the partial for ``inst`` in ``lang``.
+
+    ``query_pairs`` is the page's whole query as (key, value) pairs. If neither
+    ``state`` nor ``error`` is given the state is parsed from the query; an
+    invalid query is shown as the message, in the page's language, with the
+    form still there to correct it. Returns (html, state); state is None when
+    the query was invalid.
+    """
+    widget = inst.widget
+    query = dict(query_pairs)
+    values = own_values(widget, inst.ns, query)
+    if state is None and error is None:
+        try:
+            state = widget.parse(values, inst.args)
+        except InputError as exc:
+            error = exc
+    if error is not None:
+        fallback = widget.parse({}, inst.args)
+        shown = {**widget.query(fallback), **values}
+        data = None
+    else:
+        shown = widget.query(state)
+        data = widget.compute(state, lang)
+    fragment_url = f"/{lang}/widget/{widget.name}"
+    if inst.ns != widget.name:
+        fragment_url += "?" + urlencode({"ns": inst.ns})
+    w = {
+        "name": widget.name,
+        "ns": inst.ns,
+        "lang": lang,
+        "id": f"w-{inst.ns}",
+        "out_id": f"{inst.ns}-out",
+        "field": {p.key: f"{inst.ns}.{p.key}" for p in widget.params},
+        "value": shown,
+        "hidden": carried(query_pairs, inst.ns, widget),
+        "action": action,
+        "fragment_url": fragment_url,
+        "error": error.message(lang) if error is not None else None,
+        "data": data,
+    }
+    html = templating.render(widget.template, w=w, t=i18n.UI[lang], lang=lang)
+    return html, (state if error is None else None)
+
+
+def state_query(inst, state, other_pairs):
+    """The page query for a new state of ``inst``: its keys namespaced, others kept."""
+    own = [(f"{inst.ns}.{k}", v) for k, v in inst.widget.query(state).items()]
+    keep = [(k, v) for k, v in other_pairs if not k.startswith(f"{inst.ns}.")]
+    return urlencode(keep + own)
+
+
+def current_pairs(header):
+    """The query pairs of the page the reader is on, from htmx's HX-Current-URL."""
+    if not header:
+        return None, None
+    try:
+        parts = urlsplit(header)
+    except ValueError:
+        return None, None
+    return parts.path, parse_qsl(parts.query, keep_blank_values=True)[:MAX_KEYS]

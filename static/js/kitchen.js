@@ -1,0 +1,92 @@
+/* The Apprentice's Kitchen: small progressive enhancements, no framework.
+ * Everything works without this file; with it:
+ *  - a dial's number box appears and follows the dial (and the other way round),
+ *  - "next table" buttons bump a seed,
+ *  - each thread post gets a working copy button.
+ */
+(function () {
+  "use strict";
+
+  function enhanceDials(root) {
+    root.querySelectorAll("input[type=range][data-pair]").forEach(function (range) {
+      if (range.dataset.enhanced) return;
+      var number = document.getElementById(range.dataset.pair);
+      var shown = document.getElementById(range.dataset.show);
+      if (!number) return;
+      range.dataset.enhanced = "1";
+      number.name = range.name;
+      range.removeAttribute("name");
+      number.hidden = false;
+      if (shown) shown.hidden = true;
+      range.addEventListener("input", function () { number.value = range.value; });
+      number.addEventListener("input", function () {
+        if (number.value !== "" && !isNaN(Number(number.value))) range.value = number.value;
+      });
+    });
+  }
+
+  function enhanceBumps(root) {
+    root.querySelectorAll("button[data-bump]").forEach(function (button) {
+      if (button.dataset.enhanced) return;
+      var input = document.getElementById(button.dataset.bump);
+      if (!input) return;
+      button.dataset.enhanced = "1";
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var value = parseInt(input.value, 10);
+        input.value = isNaN(value) ? 1 : value + 1;
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+      });
+    });
+  }
+
+  function postText(item) {
+    var copy = item.cloneNode(true);
+    copy.querySelectorAll("button").forEach(function (b) { b.remove(); });
+    return copy.innerText.trim();
+  }
+
+  function enhanceCopy(root) {
+    root.querySelectorAll("button[data-copy]").forEach(function (button) {
+      if (button.dataset.enhanced) return;
+      var item = document.getElementById(button.dataset.copy);
+      if (!item) return;
+      button.dataset.enhanced = "1";
+      button.hidden = false;
+      var label = button.textContent;
+      button.addEventListener("click", function () {
+        var text = postText(item);
+        var done = function () {
+          button.textContent = button.dataset.copied || label;
+          setTimeout(function () { button.textContent = label; }, 2000);
+        };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(text).then(done, function () { selectText(item); });
+        } else {
+          selectText(item);
+        }
+      });
+    });
+  }
+
+  function selectText(item) {
+    var range = document.createRange();
+    range.selectNodeContents(item);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
+  function enhance(root) {
+    enhanceDials(root);
+    enhanceBumps(root);
+    enhanceCopy(root);
+  }
+
+  document.addEventListener("htmx:load", function (event) { enhance(event.target); });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  } else {
+    enhance(document);
+  }
+})();
