@@ -156,24 +156,25 @@ def init_params(rng=None, config=CONFIG):
 
 def rmsnorm_forward(x):
     """Rinse the palate: scale each row to unit root-mean-square."""
-    r = (np.mean(x * x, axis=-1) + RMS_EPS) ** -0.5        # (T,)
+    r = (np.add.reduce(x * x, axis=-1) / x.shape[-1] + RMS_EPS) ** -0.5  # (T,)
     return x * r[..., None], r                              # (T,C), (T,)
 
 
 def rmsnorm_backward(dy, x, r):
     c = x.shape[-1]
-    s = np.sum(dy * x, axis=-1)                             # (T,)
+    s = np.add.reduce(dy * x, axis=-1)                      # (T,)
     return dy * r[..., None] - x * (r**3 * s / c)[..., None]  # (T,C)
 
 
 def softmax_rows(z):
-    z = z - np.max(z, axis=-1, keepdims=True)
+    z = z - np.maximum.reduce(z, axis=-1, keepdims=True)
     e = np.exp(z)
-    return e / np.sum(e, axis=-1, keepdims=True)
+    return e / np.add.reduce(e, axis=-1, keepdims=True)
 
 
 def _mask(t):
-    return np.triu(np.ones((t, t), dtype=bool), 1)          # (T,T) True above the diagonal
+    """(T,T): 0 where a position may look (itself and earlier), -inf above the diagonal."""
+    return np.where(np.triu(np.ones((t, t), dtype=bool), 1), -np.inf, 0.0)
 
 
 _MASKS = {}
@@ -191,7 +192,7 @@ def attention_forward(xn, wqkv, config):
     mask = _MASKS.get(t)
     if mask is None:
         mask = _MASKS[t] = _mask(t)
-    att[:, mask] = -np.inf
+    att += mask
     p = softmax_rows(att)                                   # (H,T,T)
     o = (p @ v).transpose(1, 0, 2).reshape(t, c)            # (T,C)
     return o, (q, k, v, p)
@@ -204,7 +205,7 @@ def attention_backward(do, cache, config):
     do = do.reshape(t, h, d).transpose(1, 0, 2)             # (H,T,D)
     dp = do @ v.transpose(0, 2, 1)                          # (H,T,T)
     dv = p.transpose(0, 2, 1) @ do                          # (H,T,D)
-    datt = p * (dp - np.sum(dp * p, axis=-1, keepdims=True)) / math.sqrt(d)  # (H,T,T)
+    datt = p * (dp - np.add.reduce(dp * p, axis=-1, keepdims=True)) / math.sqrt(d)  # (H,T,T)
     dq = datt @ k                                           # (H,T,D)
     dk = datt.transpose(0, 2, 1) @ q                        # (H,T,D)
     # back to (T,3C), laid out as [q heads | k heads | v heads] like the qkv view
@@ -251,11 +252,15 @@ def loss_from_logits(logits, targets):
     return losses, probs
 
 
-def backward(dlogits, cache, params):
-    """Gradient of every knob, as one flat vector in ``params.flat`` order."""
+def backward(dlogits, cache, params, out=None):
+    """Gradient of every knob, as one flat vector in ``params.flat`` order.
+
+    ``out`` is an optional Params to write into (reused across steps).
+    """
     cfg = params.config
-    grad = np.zeros_like(params.flat)
-    g = Params(grad, cfg)
+    g = out if out is not None else Params(np.zeros_like(params.flat), cfg)
+    g["wte"][...] = 0.0
+    g["wpe"][...] = 0.0
     x = cache["x_final"]
     g["lm_head"][...] = dlogits.T @ x                       # (V,C)
     dx = dlogits @ params["lm_head"]                        # (T,C)
@@ -272,12 +277,25 @@ def backward(dlogits, cache, params):
     demb = rmsnorm_backward(dx, cache["emb"], cache["r0"])  # (T,C)
     t = demb.shape[0]
     g["wpe"][:t] = demb
-    np.add.at(g["wte"], cache["idx"], demb)
-    return grad
+    g["wte"][...] = _onehot(cache["idx"], cfg.vocab_size).T @ demb  # (V,C) summed per course
+    return g.flat
 
 
-def loss_and_grad(params, tokens):
-    """Training loss of one menu (tokens include both bells) and its flat gradient."""
+_EYES = {}
+
+
+def _onehot(idx, n):
+    eye = _EYES.get(n)
+    if eye is None:
+        eye = _EYES[n] = np.eye(n)
+    return eye[idx]                                         # (T,V)
+
+
+def loss_and_grad(params, tokens, out=None):
+    """Training loss of one menu (tokens include both bells) and its flat gradient.
+
+    With ``out`` (a Params), the gradient is written there and only the loss is returned.
+    """
     n = min(params.config.block_size, len(tokens) - 1)
     inputs = tokens[:n]
     targets = np.asarray(tokens[1:n + 1], dtype=np.intp)
@@ -286,21 +304,25 @@ def loss_and_grad(params, tokens):
     dlogits = probs.copy()
     dlogits[np.arange(n), targets] -= 1.0
     dlogits /= n
-    return float(np.mean(losses)), backward(dlogits, cache, params)
+    loss = float(np.add.reduce(losses) / n)
+    if out is not None:
+        backward(dlogits, cache, params, out)
+        return loss
+    return loss, backward(dlogits, cache, params)
 
 
 # ---------------------------------------------------------------- one position, with a KV cache
 
 def new_kv(config=CONFIG, batch=1):
-    """An empty notebook: per layer, keys and values of every position so far."""
-    return [{"k": np.zeros((batch, config.n_head, 0, config.head_size)),
-             "v": np.zeros((batch, config.n_head, 0, config.head_size))} for _ in range(config.n_layer)]
+    """An empty notebook: per layer, room for the keys and values of every position."""
+    shape = (batch, config.n_head, config.block_size, config.head_size)
+    return [{"k": np.zeros(shape), "v": np.zeros(shape)} for _ in range(config.n_layer)]
 
 
 def step(params, tokens, pos, kv):
     """Run position ``pos`` for a batch of menus. ``tokens``: (B,) ids at that position.
 
-    Appends this position's keys and values to ``kv`` and returns
+    Writes this position's keys and values into ``kv`` and returns
     ``(logits (B,V), attn)`` where ``attn`` lists per layer the (B,H,pos+1)
     attention weights: which notebook pages each sous-chef read.
     """
@@ -317,11 +339,12 @@ def step(params, tokens, pos, kv):
         xn, _ = rmsnorm_forward(xa)                                  # (B,C)
         qkv = xn @ params.qkv(i).T                                   # (B,3C)
         q = qkv[:, :c].reshape(b, h, 1, d)                           # (B,H,1,D)
-        kv[i]["k"] = np.concatenate([kv[i]["k"], qkv[:, c:2 * c].reshape(b, h, 1, d)], axis=2)  # (B,H,S,D)
-        kv[i]["v"] = np.concatenate([kv[i]["v"], qkv[:, 2 * c:].reshape(b, h, 1, d)], axis=2)   # (B,H,S,D)
-        att = (q @ kv[i]["k"].transpose(0, 1, 3, 2)) / math.sqrt(d)  # (B,H,1,S)
+        kv[i]["k"][:, :, pos] = qkv[:, c:2 * c].reshape(b, h, d)    # page pos of the notebook
+        kv[i]["v"][:, :, pos] = qkv[:, 2 * c:].reshape(b, h, d)
+        keys, vals = kv[i]["k"][:, :, : pos + 1], kv[i]["v"][:, :, : pos + 1]  # (B,H,S,D)
+        att = (q @ keys.transpose(0, 1, 3, 2)) / math.sqrt(d)       # (B,H,1,S)
         p = softmax_rows(att)                                        # (B,H,1,S)
-        o = (p @ kv[i]["v"]).reshape(b, c)                           # (B,C)
+        o = (p @ vals).reshape(b, c)                                 # (B,C)
         x = o @ params[f"layer{i}.attn_wo"].T + xa                   # (B,C)
         xn2, _ = rmsnorm_forward(x)
         hpost = np.maximum(xn2 @ params[f"layer{i}.mlp_fc1"].T, 0.0) # (B,M)

@@ -12,13 +12,14 @@ import dataclasses
 import functools
 import math
 import random
+import re
 
 import numpy as np
 
 from engine import optim
 from engine.data import load_names
-from engine.model import CONFIG, init_params, loss_and_grad
-from engine.tokenizer import MAX_NAME_LEN, check_name, encode
+from engine.model import CONFIG, Params, init_params, loss_and_grad
+from engine.tokenizer import BOS, MAX_NAME_LEN, check_name
 
 MAX_STEPS = 100_000  # a bound on any one run
 
@@ -50,6 +51,24 @@ def check_training_args(steps, lr, optimizer):
         raise ValueError(f"optimizer must be one of {', '.join(optim.OPTIMIZERS)}")
 
 
+_PLAIN_NAMES = re.compile(r"[a-z]{1,%d}(?:\n[a-z]{1,%d})*" % (MAX_NAME_LEN, MAX_NAME_LEN))
+
+
+def checked_names(names):
+    """The names as a list, each checked (and folded to lower case) once."""
+    names = list(names)
+    if not names:
+        raise ValueError("there must be at least one name to practise on")
+    if all(isinstance(n, str) for n in names) and _PLAIN_NAMES.fullmatch("\n".join(names)):
+        return names  # the common case, checked in one pass
+    return [check_name(n, max_len=MAX_NAME_LEN) for n in names]
+
+
+def encode_checked(name):
+    """[BOS] + ids + [BOS] for a name already checked."""
+    return [BOS] + [ord(ch) - 97 for ch in name] + [BOS]
+
+
 def train(params, names, *, steps=1000, lr=0.01, optimizer="adam"):
     """Train ``params`` in place on ``names`` (in the given order), one name per step.
 
@@ -59,15 +78,14 @@ def train(params, names, *, steps=1000, lr=0.01, optimizer="adam"):
     check_training_args(steps, lr, optimizer)
     if not params.writeable:
         raise ValueError("these parameters are read-only; train a copy")
-    names = [check_name(n, max_len=MAX_NAME_LEN) for n in names]
-    if not names:
-        raise ValueError("there must be at least one name to practise on")
-    token_lists = [encode(n) for n in names]
+    names = checked_names(names)
     opt = optim.make(optimizer, params.flat.size, lr)
+    grad = Params(np.zeros_like(params.flat), params.config)  # reused every step
     for i in range(steps):
-        loss, grad = loss_and_grad(params, token_lists[i % len(token_lists)])
-        lr_t = opt.update(params.flat, grad, i, steps)
-        yield StepRecord(i + 1, loss, lr_t, float(np.sqrt(np.dot(grad, grad))), names[i % len(names)])
+        name = names[i % len(names)]
+        loss = loss_and_grad(params, encode_checked(name), out=grad)
+        lr_t = opt.update(params.flat, grad.flat, i, steps)
+        yield StepRecord(i + 1, loss, lr_t, float(np.sqrt(np.dot(grad.flat, grad.flat))), name)
 
 
 def reference_run(steps=1000, seed=42, lr=0.01, optimizer="adam", names=None):
