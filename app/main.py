@@ -44,4 +44,10 @@ def create_app(site=None):
     return app
 
 
-app = create_app()
+def __getattr__(name):
+    """``app.main:app`` is built on first use, so importing create_app costs nothing."""
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,180 @@
+"""The temperature dial end to end: chapter page, fragment, state in the URL, errors."""
+
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from engine import data
+
+
+def names_in(html, ns="temperature"):
+    out = html.split(f'id="{ns}-out"', 1)[1].split("</div>", 1)[0]
+    return re.findall(r'<li class="name (invented|known)"><span class="name-text">([a-z]+)</span> <span class="tag">([^<]+)</span>', out)
+
+
+def api_names(client, **params):
+    r = client.get("/api/sample", params=params)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_chapter_shows_the_dial_in_its_starting_state(client):
+    r = client.get("/en/chapter/7")
+    assert 'id="w-temperature"' in r.text and 'id="w-temperature-2"' in r.text
+    got = names_in(r.text)
+    want = api_names(client, n=10, temperature=0.5, seed=1)
+    assert [n for _, n, _ in got] == want["names"]
+    assert [k == "invented" for k, _, _ in got] == want["invented"]
+    # the second dial starts where the content says: t=1.2 n=5 seed=7
+    got2 = names_in(r.text, "temperature-2")
+    assert [n for _, n, _ in got2] == api_names(client, n=5, temperature=1.2, seed=7)["names"]
+
+
+def test_invented_names_are_marked_in_words(client):
+    r = client.get("/zh/chapter/7?temperature.n=50&temperature.t=1")
+    rows = names_in(r.text)
+    assert len(rows) == 50
+    known = data.known_names()
+    for kind, name, tag in rows:
+        assert (kind == "invented") == (name not in known)
+        assert tag == ("新编" if kind == "invented" else "菜单里有")
+    assert any(k == "invented" for k, _, _ in rows) and any(k == "known" for k, _, _ in rows)
+    r = client.get("/en/chapter/7?temperature.n=50&temperature.t=1")
+    assert {tag for _, _, tag in names_in(r.text)} == {"invented", "in the book"}
+
+
+def test_state_in_the_url_sets_the_dial(client):
+    r = client.get("/zh/chapter/7?temperature.t=0&temperature.n=3&temperature.seed=99")
+    assert r.status_code == 200
+    assert 'name="temperature.t" min="0" max="2" step="0.1"\n               value="0"' in r.text
+    got = [n for _, n, _ in names_in(r.text)]
+    assert got == api_names(client, n=3, temperature=0, seed=99)["names"]
+    # temperature 0 never takes a risk: every table gets the same, most likely names
+    assert got == api_names(client, n=3, temperature=0, seed=5)["names"]
+    assert len(set(got)) == 1
+
+
+def test_no_js_form_targets_the_chapter_and_keeps_other_widgets_state(client):
+    r = client.get("/zh/chapter/7?temperature-2.t=1.5&temperature-2.n=4&utm=mail")
+    form = r.text.split('id="w-temperature"', 1)[1].split("</form>", 1)[0]
+    assert 'method="get" action="/zh/chapter/7#w-temperature"' in form
+    assert '<input type="hidden" name="temperature-2.t" value="1.5">' in form
+    assert '<input type="hidden" name="temperature-2.n" value="4">' in form
+    assert '<input type="hidden" name="utm" value="mail">' in form
+    assert 'name="temperature.t"' in form and 'name="temperature.n"' in form and 'name="temperature.seed"' in form
+    # the second dial took its state from the query
+    assert [n for _, n, _ in names_in(r.text, "temperature-2")] == api_names(client, n=4, temperature=1.5, seed=7)["names"]
+
+
+def test_fragment_is_the_same_partial_with_bare_or_namespaced_keys(client):
+    bare = client.get("/en/widget/temperature?t=0.8&n=5&seed=3")
+    spaced = client.get("/en/widget/temperature?temperature.t=0.8&temperature.n=5&temperature.seed=3")
+    for r in (bare, spaced):
+        assert r.status_code == 200
+        assert "<html" not in r.text
+        assert r.text.lstrip().startswith('<section class="widget widget-temperature" id="w-temperature"')
+        assert [n for _, n, _ in names_in(r.text)] == api_names(client, n=5, temperature=0.8, seed=3)["names"]
+    assert "HX-Replace-Url" not in bare.headers  # not an htmx request
+
+
+def test_htmx_request_replaces_the_address_with_the_chapter_and_whole_state(client):
+    r = client.get(
+        "/zh/widget/temperature?temperature.t=0.8&temperature.n=5&temperature.seed=3&temperature-2.t=0.1",
+        headers={
+            "HX-Request": "true",
+            "HX-Current-URL": "http://testserver/zh/chapter/7?temperature-2.t=1.5&temperature.t=0.5&utm=x",
+        },
+    )
+    assert r.status_code == 200
+    url = urlsplit(r.headers["HX-Replace-Url"])
+    assert url.path == "/zh/chapter/7"
+    # the other dial's state comes from the page the reader is on, not the stale hidden input
+    assert parse_qsl(url.query) == [
+        ("temperature-2.t", "1.5"),
+        ("utm", "x"),
+        ("temperature.t", "0.8"),
+        ("temperature.n", "5"),
+        ("temperature.seed", "3"),
+    ]
+    assert "hx-request" in r.headers["vary"].lower()
+
+
+def test_second_instance_fragment_uses_its_own_namespace_and_defaults(client):
+    r = client.get(
+        "/en/widget/temperature?ns=temperature-2&temperature-2.t=0.3",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/7"},
+    )
+    assert r.status_code == 200
+    assert 'id="w-temperature-2"' in r.text and 'hx-get="/en/widget/temperature?ns=temperature-2"' in r.text
+    assert [n for _, n, _ in names_in(r.text, "temperature-2")] == api_names(client, n=5, temperature=0.3, seed=7)["names"]
+    assert r.headers["HX-Replace-Url"] == "/en/chapter/7?temperature-2.t=0.3&temperature-2.n=5&temperature-2.seed=7"
+
+
+@pytest.mark.parametrize(
+    "query, zh, en",
+    [
+        ("t=9", "冒险程度（温度）要是 0 到 5 之间的数。", "The temperature must be a number from 0 to 5."),
+        ("t=-0.1", "0 到 5", "from 0 to 5"),
+        ("t=nan", "0 到 5", "from 0 to 5"),
+        ("t=inf", "0 到 5", "from 0 to 5"),
+        ("t=abc", "0 到 5", "from 0 to 5"),
+        ("t=", "0 到 5", "from 0 to 5"),
+        ("t=1e400", "0 到 5", "from 0 to 5"),
+        ("n=0", "名字的个数要是 1 到 50 之间的整数。", "The number of names must be a whole number from 1 to 50."),
+        ("n=51", "1 到 50", "from 1 to 50"),
+        ("n=2.5", "1 到 50", "from 1 to 50"),
+        ("n=" + "9" * 400, "1 到 50", "from 1 to 50"),
+        ("seed=-1", "桌号", "seed"),
+        ("seed=99999999999999999999", "桌号", "seed"),
+    ],
+)
+def test_bad_state_is_a_422_with_a_message_in_the_page_language(client, query, zh, en):
+    for lang, message in (("zh", zh), ("en", en)):
+        r = client.get(f"/{lang}/widget/temperature?{query}")
+        assert r.status_code == 422
+        assert 'class="widget-error" role="alert"' in r.text
+        assert message in r.text
+        # the form is still there to correct it
+        assert 'id="w-temperature"' in r.text and "<form" in r.text
+        page = client.get(f"/{lang}/chapter/7?" + "&".join(f"temperature.{q}" for q in query.split("&")))
+        assert page.status_code == 422
+        assert message in page.text
+        assert "<h1>" in page.text
+
+
+def test_fragment_without_a_home_page_posts_to_itself(client, fixture_site):
+    fixture_site.library.pages, saved = {}, fixture_site.library.pages
+    try:
+        r = client.get("/zh/widget/temperature?t=1", headers={"HX-Request": "true"})
+    finally:
+        fixture_site.library.pages = saved
+    assert r.status_code == 200
+    assert 'action="/zh/widget/temperature#w-temperature"' in r.text
+    assert "HX-Replace-Url" not in r.headers
+
+
+def test_widget_registry_matches_the_design():
+    from app import widgets
+
+    assert list(widgets.NAMES) == [
+        "recipe-book", "tokenizer", "flavor-cards", "sous-chefs", "prep-room", "next-dish",
+        "scorecard", "trace-back", "knob-wall", "practice", "temperature", "notebook", "michelin",
+    ]
+    assert widgets.NAMES["temperature"] == 7
+    for name, widget in widgets.BUILT.items():
+        assert widget.name == name and widget.chapter == widgets.NAMES[name]
+        assert (widgets.base.__file__ and widget.template == f"widgets/_{name}.html")
+
+
+def test_every_built_widget_has_its_partial_with_a_stable_root_id(fixture_site):
+    from app import settings, widgets
+    from app.widgets import view
+
+    for name, widget in widgets.BUILT.items():
+        path = settings.TEMPLATES_DIR / widget.template
+        assert path.is_file(), path
+        for lang in ("zh", "en"):
+            html, state = view.render(view.Instance(widget, name), lang, [], action="/x")
+            assert state is not None
+            assert html.lstrip().startswith("<") and f'id="w-{name}"' in html and f'id="{name}-out"' in html
