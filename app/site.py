@@ -44,6 +44,18 @@ class Site:
                 out.append({"src": s.cdn_url, "integrity": s.sri, "crossorigin": "anonymous"})
         return out
 
+    def widget_assets(self, page=None):
+        """The widgets' own stylesheets and scripts for a page, each once, in page order."""
+        css, js = [], []
+        if page is not None:
+            for inst, _ in page.widgets:
+                for path in inst.widget.assets:
+                    url = templating.asset(path)
+                    bucket = css if path.endswith(".css") else js
+                    if url not in bucket:
+                        bucket.append(url)
+        return {"css": css, "js": js}
+
     def toc(self, lang):
         t = i18n.UI[lang]
         items = []
@@ -143,6 +155,7 @@ class Site:
             twin_href=twin_href,
             alternates=alternates,
             scripts=self.scripts(page),
+            widget_assets=self.widget_assets(page),
             model_line=t["model_line"].format(
                 n_params=facts_mod.fmt_int(self.facts.n_params), n_names=facts_mod.fmt_int(self.facts.n_names)
             ),

@@ -114,12 +114,15 @@ class Widget:
 
     Subclasses set ``params`` and implement ``compute``. ``extensions`` lists
     extra pinned scripts the page must load (e.g. "sse" for a live stream).
+    ``assets`` lists the widget's own files under static/ (``css/widgets/<name>.css``,
+    ``js/widgets/<name>.js``), loaded once in the head of any page that shows it.
     """
 
     name: str
     chapter: int
     params: tuple = ()
     extensions: tuple = field(default=())
+    assets: tuple = field(default=())
 
     @property
     def template(self):
