@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from engine.model import forward, loss_and_grad, loss_from_logits, softmax_rows
+from engine.model import forward, loss_and_grad, softmax_rows
 from engine.tokenizer import BOS, VOCAB, check_name, encode, encode_prefix, token_label
 
 
@@ -61,18 +61,17 @@ def inspect(params, text, *, is_prefix=False):
     logits, cache = forward(params, inputs)
     idx = cache["idx"]
     known = np.array([t is not None for t in targets])
+    probs = softmax_rows(logits)                                           # (T,V)
     tgt = np.array([t if t is not None else 0 for t in targets], dtype=np.intp)
-    losses, probs = loss_from_logits(logits, tgt)
-    losses = np.where(known, losses, np.nan)
+    losses = np.where(known, -np.log(probs[np.arange(len(tgt)), tgt]), np.nan)  # (T,)
     attn, pre, post, out, resid = [], [], [], [], []
-    for i, layer in enumerate(cache["layers"]):
-        xa, xn, r1, o, (q, k, v, p), xm, xn2, r2, hpre, hpost = layer
-        attn.append(p)
-        pre.append(hpre)
-        post.append(hpost)
+    for i, c in enumerate(cache["layers"]):
+        _, hpre, (hpost, _) = c["mlp"]                                   # workers before/after the inspector
+        attn.append(c["attn"][3])                                          # (H,T,T)
+        pre.append(hpre)                                                   # (T,M)
+        post.append(hpost)                                                 # (T,M)
         out.append(hpost * np.linalg.norm(params[f"layer{i}.mlp_fc2"], axis=0))  # (T,M)
-        after = cache["layers"][i + 1][0] if i + 1 < len(cache["layers"]) else cache["x_final"]
-        resid.append({"in": xa, "after_attn": xm, "after_mlp": after})
+        resid.append({"in": c["x_in"], "after_attn": c["x_mid"], "after_mlp": c["x_out"]})
     return Inspection(
         text=text, is_prefix=is_prefix, tokens=idx.tolist(), targets=list(targets),
         labels=[token_label(t) for t in idx.tolist()],

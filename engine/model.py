@@ -10,9 +10,10 @@ it, laid out in the reference's creation order. That makes the optimiser one
 vectorised update and a checkpoint a handful of arrays.
 
 Two forward passes compute the same numbers:
-- ``forward(params, tokens)`` runs a whole menu at once with a causal mask
-  (training and inspection) and returns ``(logits, cache)``; ``backward(dlogits,
-  cache)`` returns the gradient of every knob as one flat vector.
+- ``forward(params, tokens)`` chains the stations of ``layers`` over a whole
+  menu at once with a causal mask (training and inspection) and returns
+  ``(logits, cache)``; ``backward(dlogits, cache, params)`` chains their
+  backward passes and returns the gradient of every knob as one flat vector.
 - ``step(params, tokens, pos, kv)`` runs one position for a batch of menus
   with a KV cache (the sous-chefs' notebook), as the reference does.
 """
@@ -23,7 +24,9 @@ import random
 
 import numpy as np
 
-RMS_EPS = 1e-5     # added to the mean square before the root (rinsing the palate)
+from engine import layers as L
+from engine.layers import RMS_EPS, softmax_rows  # noqa: F401  (re-exported)
+
 INIT_STD = 0.08    # spread of the random starting settings
 
 
@@ -152,72 +155,12 @@ def init_params(rng=None, config=CONFIG):
     return Params(flat, config)
 
 
-# ---------------------------------------------------------------- forward/backward pairs
-
-def rmsnorm_forward(x):
-    """Rinse the palate: scale each row to unit root-mean-square."""
-    r = (np.add.reduce(x * x, axis=-1) / x.shape[-1] + RMS_EPS) ** -0.5  # (T,)
-    return x * r[..., None], r                              # (T,C), (T,)
-
-
-def rmsnorm_backward(dy, x, r):
-    c = x.shape[-1]
-    s = np.add.reduce(dy * x, axis=-1)                      # (T,)
-    return dy * r[..., None] - x * (r**3 * s / c)[..., None]  # (T,C)
-
-
-def softmax_rows(z):
-    z = z - np.maximum.reduce(z, axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / np.add.reduce(e, axis=-1, keepdims=True)
-
-
-def _mask(t):
-    """(T,T): 0 where a position may look (itself and earlier), -inf above the diagonal."""
-    return np.where(np.triu(np.ones((t, t), dtype=bool), 1), -np.inf, 0.0)
-
-
-_MASKS = {}
-
-
-def attention_forward(xn, wqkv, config):
-    """The four sous-chefs look back over the courses so far."""
-    t, c = xn.shape
-    h, d = config.n_head, config.head_size
-    qkv = xn @ wqkv.T                                       # (T,3C)
-    q = qkv[:, :c].reshape(t, h, d).transpose(1, 0, 2)      # (H,T,D)
-    k = qkv[:, c:2 * c].reshape(t, h, d).transpose(1, 0, 2) # (H,T,D)
-    v = qkv[:, 2 * c:].reshape(t, h, d).transpose(1, 0, 2)  # (H,T,D)
-    att = (q @ k.transpose(0, 2, 1)) / math.sqrt(d)         # (H,T,T)
-    mask = _MASKS.get(t)
-    if mask is None:
-        mask = _MASKS[t] = _mask(t)
-    att += mask
-    p = softmax_rows(att)                                   # (H,T,T)
-    o = (p @ v).transpose(1, 0, 2).reshape(t, c)            # (T,C)
-    return o, (q, k, v, p)
-
-
-def attention_backward(do, cache, config):
-    q, k, v, p = cache
-    t = q.shape[1]
-    h, d = config.n_head, config.head_size
-    do = do.reshape(t, h, d).transpose(1, 0, 2)             # (H,T,D)
-    dp = do @ v.transpose(0, 2, 1)                          # (H,T,T)
-    dv = p.transpose(0, 2, 1) @ do                          # (H,T,D)
-    datt = p * (dp - np.add.reduce(dp * p, axis=-1, keepdims=True)) / math.sqrt(d)  # (H,T,T)
-    dq = datt @ k                                           # (H,T,D)
-    dk = datt.transpose(0, 2, 1) @ q                        # (H,T,D)
-    # back to (T,3C), laid out as [q heads | k heads | v heads] like the qkv view
-    return np.concatenate([dq.transpose(1, 0, 2).reshape(t, -1),
-                           dk.transpose(1, 0, 2).reshape(t, -1),
-                           dv.transpose(1, 0, 2).reshape(t, -1)], axis=1)  # (T,3C)
-
+# ---------------------------------------------------------------- the whole menu at once
 
 def forward(params, tokens):
     """Run a whole menu at once. ``tokens`` are the inputs (length T <= block_size).
 
-    Returns ``logits`` (T, vocab) and a cache with every intermediate array,
+    Returns ``logits`` (T, vocab) and a cache with every station's cache,
     which ``backward`` and the inspection widgets read.
     """
     cfg = params.config
@@ -225,31 +168,24 @@ def forward(params, tokens):
     t = idx.shape[0]
     if not 1 <= t <= cfg.block_size:
         raise ValueError(f"the kitchen plans 1 to {cfg.block_size} positions, got {t}")
-    emb = params["wte"][idx] + params["wpe"][:t]            # (T,C)
-    x, r0 = rmsnorm_forward(emb)                            # (T,C)
+    emb, c_embed = L.embed_forward(params["wte"], params["wpe"], idx)  # (T,C)
+    x, c_norm0 = L.rmsnorm_forward(emb)                     # (T,C)
     layers = []
     for i in range(cfg.n_layer):
-        xa = x                                              # (T,C) the spoon of broth
-        xn, r1 = rmsnorm_forward(xa)                        # (T,C)
-        o, att_cache = attention_forward(xn, params.qkv(i), cfg)  # (T,C)
-        xm = o @ params[f"layer{i}.attn_wo"].T + xa         # (T,C)
-        xn2, r2 = rmsnorm_forward(xm)                       # (T,C)
-        hpre = xn2 @ params[f"layer{i}.mlp_fc1"].T          # (T,M)
-        hpost = np.maximum(hpre, 0.0)                       # (T,M) the inspector
-        x = hpost @ params[f"layer{i}.mlp_fc2"].T + xm      # (T,C)
-        layers.append((xa, xn, r1, o, att_cache, xm, xn2, r2, hpre, hpost))
-    logits = x @ params["lm_head"].T                        # (T,V)
-    cache = {"idx": idx, "emb": emb, "r0": r0, "x0": layers[0][0] if layers else x,
-             "layers": layers, "x_final": x}
+        x_in = x                                            # (T,C) the spoon of broth
+        xn, c_norm1 = L.rmsnorm_forward(x_in)               # (T,C)
+        qkv, c_qkv = L.linear_forward(xn, params.qkv(i))    # (T,3C)
+        o, c_attn = L.attention_forward(qkv, cfg.n_head)    # (T,C)
+        a, c_wo = L.linear_forward(o, params[f"layer{i}.attn_wo"])  # (T,C)
+        x_mid = a + x_in                                    # (T,C) broth back in
+        xn2, c_norm2 = L.rmsnorm_forward(x_mid)             # (T,C)
+        m, c_mlp = L.mlp_forward(xn2, params[f"layer{i}.mlp_fc1"], params[f"layer{i}.mlp_fc2"])  # (T,C)
+        x = m + x_mid                                       # (T,C)
+        layers.append({"x_in": x_in, "norm1": c_norm1, "qkv": c_qkv, "attn": c_attn, "wo": c_wo,
+                       "x_mid": x_mid, "norm2": c_norm2, "mlp": c_mlp, "x_out": x})
+    logits, c_head = L.linear_forward(x, params["lm_head"])  # (T,V)
+    cache = {"idx": idx, "emb": emb, "embed": c_embed, "norm0": c_norm0, "layers": layers, "head": c_head}
     return logits, cache
-
-
-def loss_from_logits(logits, targets):
-    """Mean of -log(probability of the true next course), and the probabilities."""
-    probs = softmax_rows(logits)                            # (T,V)
-    t = np.arange(len(targets))
-    losses = -np.log(probs[t, targets])                     # (T,)
-    return losses, probs
 
 
 def backward(dlogits, cache, params, out=None):
@@ -259,36 +195,18 @@ def backward(dlogits, cache, params, out=None):
     """
     cfg = params.config
     g = out if out is not None else Params(np.zeros_like(params.flat), cfg)
-    g["wte"][...] = 0.0
-    g["wpe"][...] = 0.0
-    x = cache["x_final"]
-    g["lm_head"][...] = dlogits.T @ x                       # (V,C)
-    dx = dlogits @ params["lm_head"]                        # (T,C)
+    dx, g["lm_head"][...] = L.linear_backward(dlogits, cache["head"])  # (T,C), (V,C)
     for i in reversed(range(cfg.n_layer)):
-        xa, xn, r1, o, att_cache, xm, xn2, r2, hpre, hpost = cache["layers"][i]
-        g[f"layer{i}.mlp_fc2"][...] = dx.T @ hpost          # (C,M)
-        dh = (dx @ params[f"layer{i}.mlp_fc2"]) * (hpre > 0)  # (T,M)
-        g[f"layer{i}.mlp_fc1"][...] = dh.T @ xn2            # (M,C)
-        dxm = dx + rmsnorm_backward(dh @ params[f"layer{i}.mlp_fc1"], xm, r2)  # (T,C)
-        g[f"layer{i}.attn_wo"][...] = dxm.T @ o             # (C,C)
-        dqkv = attention_backward(dxm @ params[f"layer{i}.attn_wo"], att_cache, cfg)  # (T,3C)
-        g.qkv(i)[...] = dqkv.T @ xn                         # (3C,C)
-        dx = dxm + rmsnorm_backward(dqkv @ params.qkv(i), xa, r1)  # (T,C)
-    demb = rmsnorm_backward(dx, cache["emb"], cache["r0"])  # (T,C)
-    t = demb.shape[0]
-    g["wpe"][:t] = demb
-    g["wte"][...] = _onehot(cache["idx"], cfg.vocab_size).T @ demb  # (V,C) summed per course
+        c = cache["layers"][i]
+        dxn2, g[f"layer{i}.mlp_fc1"][...], g[f"layer{i}.mlp_fc2"][...] = L.mlp_backward(dx, c["mlp"])
+        dx_mid = dx + L.rmsnorm_backward(dxn2, c["norm2"])  # (T,C) both paths into x_mid
+        do, g[f"layer{i}.attn_wo"][...] = L.linear_backward(dx_mid, c["wo"])  # (T,C), (C,C)
+        dqkv = L.attention_backward(do, c["attn"])          # (T,3C)
+        dxn, g.qkv(i)[...] = L.linear_backward(dqkv, c["qkv"])  # (T,C), (3C,C)
+        dx = dx_mid + L.rmsnorm_backward(dxn, c["norm1"])   # (T,C)
+    demb = L.rmsnorm_backward(dx, cache["norm0"])           # (T,C)
+    g["wte"][...], g["wpe"][...] = L.embed_backward(demb, cache["embed"])
     return g.flat
-
-
-_EYES = {}
-
-
-def _onehot(idx, n):
-    eye = _EYES.get(n)
-    if eye is None:
-        eye = _EYES[n] = np.eye(n)
-    return eye[idx]                                         # (T,V)
 
 
 def loss_and_grad(params, tokens, out=None):
@@ -297,14 +215,10 @@ def loss_and_grad(params, tokens, out=None):
     With ``out`` (a Params), the gradient is written there and only the loss is returned.
     """
     n = min(params.config.block_size, len(tokens) - 1)
-    inputs = tokens[:n]
     targets = np.asarray(tokens[1:n + 1], dtype=np.intp)
-    logits, cache = forward(params, inputs)
-    losses, probs = loss_from_logits(logits, targets)
-    dlogits = probs.copy()
-    dlogits[np.arange(n), targets] -= 1.0
-    dlogits /= n
-    loss = float(np.add.reduce(losses) / n)
+    logits, cache = forward(params, tokens[:n])
+    loss, c_loss = L.cross_entropy_forward(logits, targets)
+    dlogits = L.cross_entropy_backward(1.0, c_loss)
     if out is not None:
         backward(dlogits, cache, params, out)
         return loss
@@ -332,11 +246,11 @@ def step(params, tokens, pos, kv):
     idx = np.asarray(tokens, dtype=np.intp)
     b = idx.shape[0]
     h, d, c = cfg.n_head, cfg.head_size, cfg.n_embd
-    x, _ = rmsnorm_forward(params["wte"][idx] + params["wpe"][pos])  # (B,C)
+    x, _ = L.rmsnorm_forward(params["wte"][idx] + params["wpe"][pos])  # (B,C)
     attn = []
     for i in range(cfg.n_layer):
         xa = x
-        xn, _ = rmsnorm_forward(xa)                                  # (B,C)
+        xn, _ = L.rmsnorm_forward(xa)                                  # (B,C)
         qkv = xn @ params.qkv(i).T                                   # (B,3C)
         q = qkv[:, :c].reshape(b, h, 1, d)                           # (B,H,1,D)
         kv[i]["k"][:, :, pos] = qkv[:, c:2 * c].reshape(b, h, d)    # page pos of the notebook
@@ -346,7 +260,7 @@ def step(params, tokens, pos, kv):
         p = softmax_rows(att)                                        # (B,H,1,S)
         o = (p @ vals).reshape(b, c)                                 # (B,C)
         x = o @ params[f"layer{i}.attn_wo"].T + xa                   # (B,C)
-        xn2, _ = rmsnorm_forward(x)
+        xn2, _ = L.rmsnorm_forward(x)
         hpost = np.maximum(xn2 @ params[f"layer{i}.mlp_fc1"].T, 0.0) # (B,M)
         x = hpost @ params[f"layer{i}.mlp_fc2"].T + x                # (B,C)
         attn.append(p[:, :, 0, :])

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from engine import layers as L
 from engine import model, reference
 from engine.autograd import Value
 from engine.tokenizer import encode
@@ -34,72 +35,123 @@ def grads(vs):
     return np.array([[v.grad for v in row] for row in vs])
 
 
-# ---------------------------------------------------------------- rmsnorm
+# ---------------------------------------------------------------- each station's pair
 
-def test_rmsnorm_backward_matches_finite_differences():
-    x = RNG.normal(size=(5, 16))
-    w = RNG.normal(size=(5, 16))
-    y, r = model.rmsnorm_forward(x)
-    dx = model.rmsnorm_backward(w, x, r)
-    num = numeric_grad(lambda: float(np.sum(model.rmsnorm_forward(x)[0] * w)), x)
-    np.testing.assert_allclose(dx, num, rtol=1e-6, atol=1e-9)
+def check_pair_fd(forward, backward, inputs, rtol=1e-5):
+    """Compare backward(w, cache) with central differences of sum(forward(*inputs) * w)."""
+    out, cache = forward(*inputs)
+    w = RNG.normal(size=np.shape(out))
+    grads = backward(w, cache)
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    float_inputs = [x for x in inputs if isinstance(x, np.ndarray) and x.dtype == np.float64]
+    assert len(grads) == len(float_inputs)
+    for g, x in zip(grads, float_inputs):
+        num = numeric_grad(lambda: float(np.sum(forward(*inputs)[0] * w)), x)
+        np.testing.assert_allclose(g, num, rtol=rtol, atol=1e-8)
+    return w, grads
 
 
-def test_rmsnorm_backward_matches_scalar_autograd():
+def test_rmsnorm_pair_matches_finite_differences():
+    check_pair_fd(L.rmsnorm_forward, L.rmsnorm_backward, [RNG.normal(size=(5, 16))])
+
+
+def test_rmsnorm_pair_matches_scalar_autograd():
     x = RNG.normal(size=(3, 16))
     w = RNG.normal(size=(3, 16))
     xs = values(x)
     total = sum(sum(yi * float(wi) for yi, wi in zip(reference.rmsnorm(row), wrow)) for row, wrow in zip(xs, w))
     total.backward()
-    _, r = model.rmsnorm_forward(x)
-    np.testing.assert_allclose(model.rmsnorm_backward(w, x, r), grads(xs), rtol=0, atol=1e-12)
+    _, cache = L.rmsnorm_forward(x)
+    np.testing.assert_allclose(L.rmsnorm_backward(w, cache), grads(xs), rtol=0, atol=1e-12)
 
 
-# ---------------------------------------------------------------- attention
+def test_linear_pair_matches_finite_differences_and_scalar_autograd():
+    x, wt = RNG.normal(size=(4, 16)), RNG.normal(size=(8, 16))
+    w, (dx, dw) = check_pair_fd(L.linear_forward, L.linear_backward, [x, wt])
+    xs, ws = values(x), values(wt)
+    total = sum(sum(o * float(wi) for o, wi in zip(reference.linear(row, ws), wrow)) for row, wrow in zip(xs, w))
+    total.backward()
+    np.testing.assert_allclose(dx, grads(xs), atol=1e-12)
+    np.testing.assert_allclose(dw, grads(ws), atol=1e-12)
 
-def _attn_loss(xn, wqkv, w):
-    o, _ = model.attention_forward(xn, wqkv, model.CONFIG)
-    return float(np.sum(o * w))
+
+def test_relu_pair_matches_finite_differences_and_scalar_autograd():
+    h = RNG.normal(size=(4, 64))
+    h[np.abs(h) < 1e-3] = 0.5  # keep away from the kink for finite differences
+    w, (dh,) = check_pair_fd(L.relu_forward, lambda d, c: (L.relu_backward(d, c),), [h])
+    hs = values(h)
+    total = sum(sum(v.relu() * float(wi) for v, wi in zip(row, wrow)) for row, wrow in zip(hs, w))
+    total.backward()
+    np.testing.assert_allclose(dh, grads(hs), atol=0)
 
 
-def test_attention_backward_matches_finite_differences():
-    t = 6
-    xn = RNG.normal(size=(t, 16))
-    wqkv = RNG.normal(size=(48, 16)) * 0.3
+def test_mlp_pair_matches_finite_differences_and_scalar_autograd():
+    x, w1, w2 = RNG.normal(size=(3, 16)), RNG.normal(size=(64, 16)) * 0.3, RNG.normal(size=(16, 64)) * 0.3
+    w, (dx, dw1, dw2) = check_pair_fd(L.mlp_forward, L.mlp_backward, [x, w1, w2])
+    xs, w1s, w2s = values(x), values(w1), values(w2)
+    total = Value(0.0)
+    for row, wrow in zip(xs, w):
+        y = reference.linear([v.relu() for v in reference.linear(row, w1s)], w2s)
+        total = total + sum(o * float(wi) for o, wi in zip(y, wrow))
+    total.backward()
+    np.testing.assert_allclose(dx, grads(xs), atol=1e-12)
+    np.testing.assert_allclose(dw1, grads(w1s), atol=1e-12)
+    np.testing.assert_allclose(dw2, grads(w2s), atol=1e-12)
+
+
+def test_embed_pair_matches_finite_differences_and_scalar_autograd():
+    wte, wpe = RNG.normal(size=(27, 16)), RNG.normal(size=(16, 16))
+    idx = np.array([26, 4, 12, 12, 0])  # 'm' twice: its card collects both influences
+    w, (dwte, dwpe) = check_pair_fd(L.embed_forward, L.embed_backward, [wte, wpe, idx])
+    tes, pes = values(wte), values(wpe)
+    total = Value(0.0)
+    for t, tok in enumerate(idx):
+        total = total + sum((a + b) * float(wi) for a, b, wi in zip(tes[tok], pes[t], w[t]))
+    total.backward()
+    np.testing.assert_allclose(dwte, grads(tes), atol=1e-12)
+    np.testing.assert_allclose(dwpe, grads(pes), atol=1e-12)
+
+
+def test_attention_pair_matches_finite_differences():
+    qkv = RNG.normal(size=(6, 48))
+    check_pair_fd(lambda x: L.attention_forward(x, 4), L.attention_backward, [qkv])
+
+
+def test_attention_pair_matches_scalar_autograd():
+    t, hs = 4, 4
+    qkv = RNG.normal(size=(t, 48))
     w = RNG.normal(size=(t, 16))
-    o, cache = model.attention_forward(xn, wqkv, model.CONFIG)
-    dqkv = model.attention_backward(w, cache, model.CONFIG)
-    dx = dqkv @ wqkv
-    dw = dqkv.T @ xn
-    np.testing.assert_allclose(dx, numeric_grad(lambda: _attn_loss(xn, wqkv, w), xn), rtol=1e-5, atol=1e-8)
-    np.testing.assert_allclose(dw, numeric_grad(lambda: _attn_loss(xn, wqkv, w), wqkv), rtol=1e-5, atol=1e-8)
-
-
-def test_attention_backward_matches_scalar_autograd():
-    t, hs = 4, model.CONFIG.head_size
-    xn = RNG.normal(size=(t, 16))
-    wqkv = RNG.normal(size=(48, 16)) * 0.3
-    w = RNG.normal(size=(t, 16))
-    xs = values(xn)
-    wq, wk, wv = values(wqkv[:16]), values(wqkv[16:32]), values(wqkv[32:])
+    rows = values(qkv)
     keys, vals, total = [], [], Value(0.0)
     for pos in range(t):
-        q = reference.linear(xs[pos], wq)
-        keys.append(reference.linear(xs[pos], wk))
-        vals.append(reference.linear(xs[pos], wv))
+        q, k, v = rows[pos][:16], rows[pos][16:32], rows[pos][32:]
+        keys.append(k)
+        vals.append(v)
         out = []
         for h in range(4):
             s = slice(h * hs, h * hs + hs)
-            logits = [sum(a * b for a, b in zip(q[s], k[s])) / hs**0.5 for k in keys]
+            logits = [sum(a * b for a, b in zip(q[s], kk[s])) / hs**0.5 for kk in keys]
             p = reference.softmax(logits)
             out.extend(sum(p[u] * vals[u][s][j] for u in range(len(vals))) for j in range(hs))
         total = total + sum(o * float(wi) for o, wi in zip(out, w[pos]))
     total.backward()
-    _, cache = model.attention_forward(xn, wqkv, model.CONFIG)
-    dqkv = model.attention_backward(w, cache, model.CONFIG)
-    np.testing.assert_allclose(dqkv @ wqkv, grads(xs), atol=1e-12)
-    np.testing.assert_allclose((dqkv.T @ xn)[:16], grads(wq), atol=1e-12)
-    np.testing.assert_allclose((dqkv.T @ xn)[32:], grads(wv), atol=1e-12)
+    _, cache = L.attention_forward(qkv, 4)
+    np.testing.assert_allclose(L.attention_backward(w, cache), grads(rows), atol=1e-12)
+
+
+def test_cross_entropy_pair_matches_finite_differences_and_scalar_autograd():
+    logits = RNG.normal(size=(5, 27))
+    targets = np.array([4, 12, 12, 0, 26])
+    loss, cache = L.cross_entropy_forward(logits, targets)
+    d = L.cross_entropy_backward(1.0, cache)
+    num = numeric_grad(lambda: L.cross_entropy_forward(logits, targets)[0], logits)
+    np.testing.assert_allclose(d, num, rtol=1e-6, atol=1e-9)
+    ls = values(logits)
+    total = (1 / 5) * sum(-reference.softmax(row)[tgt].log() for row, tgt in zip(ls, targets))
+    total.backward()
+    assert abs(total.data - loss) < 1e-12
+    np.testing.assert_allclose(d, grads(ls), atol=1e-12)
+    np.testing.assert_allclose(L.cross_entropy_backward(2.0, cache), 2 * d)
 
 
 # ---------------------------------------------------------------- the whole model
