@@ -1,0 +1,478 @@
+"""Chapter 5's tracing back: six techniques, a two-ingredient dish, then the real kitchen.
+
+State: ``step`` (where the reader is in the two-ingredient dish: cooking
+forward, then tracing back), ``name`` (a menu), ``station``/``row``/``col``
+(a knob on the wall, rows and columns counted from 1).
+
+Engine calls: the scalar autograd (``engine.autograd.Value`` and
+``export_graph``) builds the six technique cards and the dish salt 2, sugar 3,
+seasoning = salt × sugar, dish = seasoning + salt; every number of the
+step-through is read from the exported graph. For the real kitchen,
+``engine.inspect.gradient`` gives the influence of every knob on the menu's
+score, and ``engine.inspect.turn_knobs`` checks it by really nudging the knob.
+"""
+
+import numpy as np
+
+from engine import inspect as ins
+from engine.autograd import Value, export_graph
+from engine.tokenizer import BOS, token_label
+
+from app.widgets import knobs
+from app.widgets.base import InputError, Letters, Number, Widget
+
+NUDGE = 0.001  # how far the real-kitchen check turns the knob
+
+OP_ZH = {"add": "混合", "mul": "调配", "pow": "浓缩", "log": "提味", "exp": "发酵", "relu": "品控"}
+OP_EN = {"add": "mix", "mul": "blend", "pow": "reduce", "log": "season", "exp": "ferment", "relu": "inspect"}
+OP_TERM = {"add": "加法 add", "mul": "乘法 multiply", "pow": "乘方 power", "log": "对数 log", "exp": "指数 exp", "relu": "ReLU"}
+OP_TERM_EN = {"add": "add", "mul": "multiply", "pow": "power", "log": "log", "exp": "exp", "relu": "ReLU"}
+
+# the dish's ingredients and stages, as labelled on the Values
+DISH_ZH = {"salt": "盐", "sugar": "糖", "seasoning": "调味汁", "dish": "这道菜"}
+DISH_EN = {"salt": "salt", "sugar": "sugar", "seasoning": "seasoning", "dish": "the dish"}
+
+
+# ---------------------------------------------------------------- the six technique cards
+
+def _card_examples():
+    """Each technique on real Values: forward result and what it passes back."""
+    out = []
+
+    def run(op, *xs):
+        ins_ = [Value(x) for x in xs]
+        if op == "add":
+            y = ins_[0] + ins_[1]
+        elif op == "mul":
+            y = ins_[0] * ins_[1]
+        elif op == "pow":
+            y = ins_[0] ** 2
+        elif op == "log":
+            y = ins_[0].log()
+        elif op == "exp":
+            y = ins_[0].exp()
+        else:
+            y = ins_[0].relu()
+        y.backward()
+        graph = export_graph(y)
+        root = graph["nodes"][-1]
+        assert root["op"] == op
+        return {"inputs": [v.data for v in ins_], "out": y.data, "grads": [v.grad for v in ins_]}
+
+    for op, examples in (
+        ("add", [(2, 3)]),
+        ("mul", [(2, 3)]),
+        ("pow", [(3,), (4,)]),
+        ("log", [(1,), (4,)]),
+        ("exp", [(1,), (2,)]),
+        ("relu", [(3,), (-2,)]),
+    ):
+        out.append((op, [run(op, *xs) for xs in examples]))
+    return out
+
+
+def _forward_text(op, r, lang):
+    xs = [knobs.num(x) for x in r["inputs"]]
+    y = knobs.num(r["out"])
+    if op == "add":
+        return f"{xs[0]} + {xs[1]} = {y}"
+    if op == "mul":
+        return f"{xs[0]} × {xs[1]} = {y}"
+    if op == "pow":
+        return f"{xs[0]} × {xs[0]} = {y}"
+    if op == "log":
+        return f"提味 {xs[0]} → {y}" if lang == "zh" else f"season {xs[0]} → {y}"
+    if op == "exp":
+        return f"发酵 {xs[0]} → {y}" if lang == "zh" else f"ferment {xs[0]} → {y}"
+    return (f"品控 {xs[0]} → {y}" if lang == "zh" else f"inspect {xs[0]} → {y}")
+
+
+def _back_text(op, r, lang):
+    g = [knobs.num(x) for x in r["grads"]]
+    zh = lang == "zh"
+    if op == "add":
+        return f"两边各传回 {g[0]} 和 {g[1]}" if zh else f"passes back {g[0]} to each side ({g[0]} and {g[1]})"
+    if op == "mul":
+        return (f"传回 {g[0]} 给第一样（另一样的量），{g[1]} 给第二样" if zh
+                else f"passes back {g[0]} to the first (the other's amount) and {g[1]} to the second")
+    if op == "relu" and r["out"] == 0:
+        return f"倒掉了，传回 {g[0]}" if zh else f"poured away: passes back {g[0]}"
+    return f"传回 {g[0]}" if zh else f"passes back {g[0]}"
+
+
+RULE_ZH = {
+    "add": "两边的影响都是 1。",
+    "mul": "一边的影响，等于另一边的量。",
+    "pow": "已经越浓，再动一点，影响越猛。",
+    "log": "量越少，越敏感。",
+    "exp": "影响就等于已经发起来的那么多。",
+    "relu": "放行的照原样往回传，倒掉的影响是零。",
+}
+RULE_EN = {
+    "add": "Both sides count 1.",
+    "mul": "Each side's influence is the other side's amount.",
+    "pow": "The stronger it already is, the harder any change hits.",
+    "log": "The less there is, the more a little matters.",
+    "exp": "The influence is however much has already risen.",
+    "relu": "What passed goes back unchanged; what was poured away counts zero.",
+}
+
+
+def technique_cards(lang):
+    zh = lang == "zh"
+    cards = []
+    for op, runs in _card_examples():
+        cards.append({
+            "op": op,
+            "name": OP_ZH[op] if zh else OP_EN[op].capitalize(),
+            "term": OP_TERM[op] if zh else OP_TERM_EN[op],
+            "rule": RULE_ZH[op] if zh else RULE_EN[op],
+            "examples": [
+                {"forward": _forward_text(op, r, lang), "back": _back_text(op, r, lang),
+                 "grads": [float(g) for g in r["grads"]], "out": float(r["out"])}
+                for r in runs
+            ],
+        })
+    return cards
+
+
+# ---------------------------------------------------------------- the two-ingredient dish
+
+def dish_graph():
+    """salt 2, sugar 3; seasoning = salt × sugar; dish = seasoning + salt. Traced back."""
+    salt = Value(2, label="salt")
+    sugar = Value(3, label="sugar")
+    seasoning = salt * sugar
+    seasoning.label = "seasoning"
+    dish = seasoning + salt
+    dish.label = "dish"
+    dish.backward()
+    return export_graph(dish)
+
+
+def _levels(graph):
+    made_from = {n["id"]: [] for n in graph["nodes"]}
+    for e in graph["edges"]:
+        made_from[e["target"]].append(e["source"])
+    level, row = {}, {}
+    n_inputs = 0
+    for n in graph["nodes"]:  # forward order: children before parents
+        kids = made_from[n["id"]]
+        if not kids:
+            level[n["id"]] = 0
+            row[n["id"]] = n_inputs
+            n_inputs += 1
+        else:
+            level[n["id"]] = 1 + max(level[k] for k in kids)
+            row[n["id"]] = sum(row[k] for k in kids) / len(kids)
+    return level, row, made_from, max(n_inputs - 1, 1)
+
+
+def steps_of(graph):
+    """The step-through as a list of frames, computed from the exported graph.
+
+    Frame k says which nodes are cooked, which influences are known so far (the
+    running sums of the relay), which node is current and which edges carry the
+    baton at this step. The last frame's influences are the graph's grads.
+    """
+    nodes = {n["id"]: n for n in graph["nodes"]}
+    inputs = [n["id"] for n in graph["nodes"] if not n["op"]]
+    ops = [n["id"] for n in graph["nodes"] if n["op"]]
+    frames = []
+    cooked = set(inputs)
+    frames.append({"phase": "forward", "kind": "start", "cooked": set(cooked), "grads": {}, "current": list(inputs), "edges": [], "node": None})
+    for nid in ops:
+        cooked.add(nid)
+        frames.append({"phase": "forward", "kind": "cook", "cooked": set(cooked), "grads": {}, "current": [nid],
+                       "edges": [i for i, e in enumerate(graph["edges"]) if e["target"] == nid], "node": nid})
+    root = graph["backward_order"][0]
+    grads = {root: 1}
+    frames.append({"phase": "back", "kind": "root", "cooked": set(cooked), "grads": dict(grads), "current": [root], "edges": [], "node": root})
+    for nid in graph["backward_order"]:
+        if not nodes[nid]["op"]:
+            continue
+        passes = []
+        for i, e in enumerate(graph["edges"]):
+            if e["target"] != nid:
+                continue
+            before = grads.get(e["source"])
+            add = e["local_grad"] * grads[nid]
+            grads[e["source"]] = (before or 0) + add
+            passes.append({"edge": i, "source": e["source"], "local": e["local_grad"], "upstream": grads[nid],
+                           "add": add, "before": before, "total": grads[e["source"]]})
+        frames.append({"phase": "back", "kind": "pass", "cooked": set(cooked), "grads": dict(grads), "current": [nid],
+                       "edges": [p["edge"] for p in passes], "node": nid, "passes": passes})
+    frames.append({"phase": "back", "kind": "done", "cooked": set(cooked), "grads": dict(grads), "current": list(inputs),
+                   "edges": [], "node": None})
+    return frames
+
+
+N_STEPS = len(steps_of(dish_graph()))  # 7 frames: 0..6
+
+
+def _name(node, lang):
+    return (DISH_ZH if lang == "zh" else DISH_EN)[node["label"]]
+
+
+def _cap(text):
+    return text[:1].upper() + text[1:]
+
+
+def _narrate(frame, graph, lang):
+    nodes = {n["id"]: n for n in graph["nodes"]}
+    zh = lang == "zh"
+    edges = graph["edges"]
+    nm = lambda nid: _name(nodes[nid], lang)  # noqa: E731
+    if frame["kind"] == "start":
+        parts = [f"{nm(i)} {knobs.num(nodes[i]['value'])} 勺" if zh else f"{knobs.num(nodes[i]['value'])} spoons of {nm(i)}"
+                 for i in frame["current"]]
+        return ("两样调料摆上台：" + "，".join(parts) + "。按“往前”开始做菜。") if zh else \
+               ("Two ingredients on the counter: " + " and ".join(parts) + ". Press “Forward” to start cooking.")
+    if frame["kind"] == "cook":
+        n = nodes[frame["node"]]
+        srcs = [edges[i]["source"] for i in frame["edges"]]
+        sign = " × " if n["op"] == "mul" else " + "
+        expr = sign.join(f"{nm(s)} {knobs.num(nodes[s]['value'])}" for s in srcs)
+        if zh:
+            return f"{OP_ZH[n['op']]}：{expr} = {knobs.num(n['value'])}，得到{nm(n['id'])}。"
+        return f"{_cap(OP_EN[n['op']])}: {expr} = {knobs.num(n['value'])}, and that's {nm(n['id'])}."
+    if frame["kind"] == "root":
+        n = nodes[frame["node"]]
+        return (f"从盘子开始往回追：{nm(n['id'])}对自己的影响是 {knobs.num(frame['grads'][n['id']])}。" if zh
+                else f"Start at the plate: {nm(n['id'])}'s influence on itself is {knobs.num(frame['grads'][n['id']])}.")
+    if frame["kind"] == "pass":
+        n = nodes[frame["node"]]
+        rule = RULE_ZH[n["op"]] if zh else RULE_EN[n["op"]]
+        bits = []
+        for p in frame["passes"]:
+            mult = f"{knobs.num(p['local'])} × {knobs.num(p['upstream'])} = {knobs.num(p['add'])}"
+            if p["before"] is not None:
+                total = (f"，加上另一条路的 {knobs.num(p['before'])}，一共 {knobs.num(p['total'])}" if zh
+                         else f", plus {knobs.num(p['before'])} from its other path: {knobs.num(p['total'])} in all")
+            else:
+                total = ""
+            bits.append(f"{nm(p['source'])} {mult}{total}" if zh else f"{nm(p['source'])} {mult}{total}")
+        if zh:
+            return f"{nm(n['id'])}是{OP_ZH[n['op']]}出来的。口诀：{rule}接力乘过去：" + "；".join(bits) + "。"
+        return f"{_cap(nm(n['id']))} was a {OP_EN[n['op']]}. The rule: {rule} Pass the baton: " + "; ".join(bits) + "."
+    grads = frame["grads"]
+    salt = [i for i in frame["current"] if nodes[i]["label"] == "salt"]
+    sugar = [i for i in frame["current"] if nodes[i]["label"] == "sugar"]
+    g_salt, g_sugar = knobs.num(grads[salt[0]]), knobs.num(grads[sugar[0]])
+    return (f"盐的影响是 {g_salt}，糖的影响是 {g_sugar}。" if zh
+            else f"Salt's influence is {g_salt}, sugar's is {g_sugar}.")
+
+
+def step_view(step, lang):
+    """Display-ready step-through at frame ``step``: an SVG layout, text and a table."""
+    graph = dish_graph()
+    frames = steps_of(graph)
+    frame = frames[step]
+    zh = lang == "zh"
+    level, row, made_from, max_row = _levels(graph)
+    max_level = max(level.values())
+    W, H, BW, BH = 360, 210, 88, 58
+    xs = {nid: 12 + BW / 2 + level[nid] * (W - 24 - BW) / max_level for nid in level}
+    ys = {nid: 14 + BH / 2 + row[nid] * (H - 28 - BH) / max_row for nid in row}
+    nodes = []
+    for n in graph["nodes"]:
+        nid = n["id"]
+        cooked = nid in frame["cooked"]
+        grad = frame["grads"].get(nid)
+        nodes.append({
+            "id": nid,
+            "name": _name(n, lang),
+            "technique": (OP_ZH[n["op"]] if zh else OP_EN[n["op"]]) if n["op"] else ("调料" if zh else "ingredient"),
+            "value": knobs.num(n["value"]) if cooked else "?",
+            "grad": knobs.num(grad) if grad is not None else "",
+            "grad_text": (f"影响 {knobs.num(grad)}" if zh else f"influence {knobs.num(grad)}") if grad is not None else "",
+            "current": nid in frame["current"],
+            "cooked": cooked,
+            "x": round(xs[nid] - BW / 2, 1), "y": round(ys[nid] - BH / 2, 1), "w": BW, "h": BH,
+            "cx": round(xs[nid], 1), "cy": round(ys[nid], 1),
+        })
+    edges = []
+    traced = set()
+    for f in frames[: step + 1]:
+        if f["phase"] == "back":
+            traced.update(f["edges"])
+    for i, e in enumerate(graph["edges"]):
+        s, t = e["source"], e["target"]
+        x1, y1 = xs[s] + BW / 2, ys[s]
+        x2, y2 = xs[t] - BW / 2, ys[t]
+        if level[t] - level[s] > 1:  # skips a station: bend over the top
+            x1, y1 = xs[s] + BW / 4, ys[s] - BH / 2
+            x2, y2 = xs[t] - BW / 4, ys[t] - BH / 2
+            cx, cy = (x1 + x2) / 2, min(y1, y2) - 34
+            path = f"M{x1:.1f},{y1:.1f} Q{cx:.1f},{cy:.1f} {x2:.1f},{y2:.1f}"
+            lx, ly = cx, (y1 + cy) / 2 + 2
+        else:
+            path = f"M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}"
+            lx, ly = (x1 + x2) / 2, (y1 + y2) / 2 - 5
+        edges.append({
+            "d": path,
+            "active": i in frame["edges"],
+            "traced": i in traced,
+            "local": ("×" + knobs.num(e["local_grad"])) if i in traced else "",
+            "lx": round(lx, 1), "ly": round(ly, 1),
+        })
+    phase_label = ("往前：做菜" if zh else "Forward: cooking") if frame["phase"] == "forward" else ("往回：追源" if zh else "Back: tracing")
+    n_fwd = sum(1 for f in frames if f["phase"] == "forward")
+    final = frames[-1]["grads"]
+    by_label = {n["label"]: n["id"] for n in graph["nodes"]}
+    return {
+        "step": step,
+        "last": len(frames) - 1,
+        "n_steps": len(frames),
+        "prev": step - 1 if step > 0 else None,
+        "next": step + 1 if step < len(frames) - 1 else None,
+        "next_label": (("往前 →" if zh else "Forward →") if step + 1 < n_fwd else ("往回 ←" if zh else "Back ←")),
+        "next_hint": (("做下一步" if zh else "cook the next step") if step + 1 < n_fwd else ("追回一站" if zh else "trace one station back")),
+        "phase": frame["phase"],
+        "phase_label": phase_label,
+        "position": (f"第 {step + 1} 步，共 {len(frames)} 步" if zh else f"Step {step + 1} of {len(frames)}"),
+        "text": _narrate(frame, graph, lang),
+        "nodes": nodes,
+        "edges": edges,
+        "width": W,
+        "height": H,
+        "done": frame["kind"] == "done",
+        # the graph's own grads, for the final line and for the tests
+        "salt_grad": knobs.num(graph["nodes"][by_label["salt"]]["grad"]),
+        "sugar_grad": knobs.num(graph["nodes"][by_label["sugar"]]["grad"]),
+        "final_grads": {graph["nodes"][i]["label"]: g for i, g in final.items()},
+    }
+
+
+# ---------------------------------------------------------------- the real kitchen
+
+def _path(kind, address, lang):
+    """The stations the score's influence passes on its way back to a knob's station."""
+    zh = lang == "zh"
+    hs = knobs.params().config.head_size
+    score = "分数" if zh else "the score"
+    vote = "出菜口投票" if zh else "the final vote"
+    prep = "加工间（旁边兑回一勺原汤）" if zh else "the prep room (and around it, the spoon of broth)"
+    report = "副厨的汇报" if zh else "the sous-chefs' reports"
+    steps = [score, vote]
+    if kind == "lm_head":
+        return steps
+    if kind == "mlp_fc2":
+        return steps + ["加工间·出" if zh else "the prep room, out"]
+    if kind == "mlp_fc1":
+        return steps + (["加工间·出", "品控员", "加工间·进"] if zh else ["the prep room, out", "the quality inspector", "the prep room, in"])
+    steps = steps + [prep]
+    if kind == "attn_wo":
+        return steps + [report]
+    if kind in ("attn_wq", "attn_wk", "attn_wv"):
+        h = address.row // hs + 1
+        what = {"attn_wq": ("问题", "question"), "attn_wk": ("标签", "label"), "attn_wv": ("配方", "recipe")}[kind]
+        return steps + [report, f"第 {h} 位副厨的{what[0]}" if zh else f"sous-chef {h}'s {what[1]}"]
+    steps = steps + [report, "副厨会议桌" if zh else "the sous-chefs' table", "漱口" if zh else "rinsing the palate"]
+    return steps + ([knobs.STATION_ZH[kind]] if zh else [knobs.STATION_EN[kind]])
+
+
+def top_knobs(grad, n):
+    order = np.argsort(-np.abs(grad), kind="stable")
+    return [int(i) for i in order[:n]]
+
+
+def real_kitchen(name, station, row, col, lang):
+    p = knobs.params()
+    zh = lang == "zh"
+    loss, grad = ins.gradient(p, name)
+    address = ins.knob_address(p, knobs.matrix(station), row - 1, col - 1)
+    g = float(grad[address.index])
+    setting = float(p.flat[address.index])
+    nudged = ins.turn_knobs(p, name, {address.index: setting + NUDGE}).loss
+    # a flavour card is used once per course it is served at; the paths add up
+    paths = []
+    if station == "wte":
+        off_wpe = p.offsets["wpe"][0]
+        toks = [BOS] + [ord(ch) - 97 for ch in name]
+        for pos, tok in enumerate(toks):
+            if tok == address.row:
+                share = float(grad[off_wpe + pos * p.config.n_embd + address.col])
+                paths.append({"position": pos + 1, "course": token_label(tok), "influence": knobs.sig(share, 4), "raw": share})
+    suggestions = []
+    seen = set()
+    picks = top_knobs(grad, 3)
+    for ch in list(dict.fromkeys(name))[:2]:  # the cards of the first two letters: their most telling number
+        r = ord(ch) - 97
+        row_grad = grad[r * p.config.n_embd:(r + 1) * p.config.n_embd]
+        picks.append(r * p.config.n_embd + int(np.argmax(np.abs(row_grad))))
+    for idx in picks:
+        if idx in seen:
+            continue
+        seen.add(idx)
+        kind, a = knobs.station_of(p, idx)
+        suggestions.append({
+            "station": kind, "row": a.row + 1, "col": a.col + 1,
+            "label": knobs.knob_label(p, a, lang),
+            "influence": knobs.sig(grad[idx], 3),
+            "current": idx == address.index,
+        })
+    rows, cols = knobs.shape(station, p)
+    axes = knobs.AXES[station]
+    return {
+        "name": name,
+        "loss": knobs.sig(loss, 4),
+        "loss_raw": float(loss),
+        "index": address.index,
+        "label": knobs.knob_label(p, address, lang),
+        "label_other": knobs.knob_label(p, address, "en" if zh else "zh"),
+        "station_name": knobs.station_name(station, lang),
+        "term": knobs.TERM[station],
+        "setting": knobs.sig(setting, 3),
+        "influence": knobs.sig(g, 4),
+        "influence_raw": g,
+        "path": _path(station, address, lang),
+        "paths": paths,
+        "is_card": station == "wte",
+        "paths_total": knobs.sig(sum(x["raw"] for x in paths), 4) if paths else "",
+        "nudge": knobs.num(NUDGE),
+        "predicted": knobs.sig(NUDGE * g, 3),
+        "actual": knobs.sig(nudged - loss, 3),
+        "nudged_loss": knobs.sig(nudged, 6),
+        "loss_long": knobs.sig(loss, 6),
+        "suggestions": suggestions,
+        "rows": rows,
+        "cols": cols,
+        "row_help": axes[0] if zh else axes[2],
+        "col_help": axes[1] if zh else axes[3],
+        "stations": [{"key": k, "label": knobs.station_name(k, lang), "selected": k == station} for k in knobs.ORDER],
+    }
+
+
+class TraceBack(Widget):
+    def parse(self, values, defaults=None):
+        state = super().parse(values, defaults)
+        rows, cols = knobs.shape(state["station"])
+        if state["row"] > rows or state["col"] > cols:
+            raise InputError(
+                f"{knobs.STATION_ZH[state['station']]}只有 {rows} 行、{cols} 列。",
+                f"The {knobs.STATION_EN[state['station']]} have {rows} rows and {cols} columns.",
+                "row" if state["row"] > rows else "col",
+            )
+        return state
+
+    def compute(self, state, lang):
+        return {
+            "cards": technique_cards(lang),
+            "steps": step_view(state["step"], lang),
+            "real": real_kitchen(state["name"], state["station"], state["row"], state["col"], lang),
+        }
+
+
+TRACE_BACK = TraceBack(
+    name="trace-back",
+    chapter=5,
+    params=(
+        Number("step", 0, "步数", "step", lo=0, hi=N_STEPS - 1, integer=True),
+        Letters("name", "emma", "名字", "name", allow_empty=False),
+        knobs.Choice("station", "wte", "工位", "station", choices=knobs.ORDER),
+        Number("row", 13, "行", "row", lo=1, hi=64, integer=True),
+        Number("col", 1, "列", "column", lo=1, hi=64, integer=True),
+    ),
+    assets=("css/widgets/trace-back.css", "js/widgets/trace-back.js"),
+)
