@@ -85,3 +85,41 @@ def sample(
         n=n,
         prefix=prefix,
     )
+
+
+# --- chapter 5: the wall of knobs, and the two-ingredient dish traced back -------------
+from app.widgets import knob_wall as knob_wall_widget  # noqa: E402
+from app.widgets import trace_back as trace_back_widget  # noqa: E402
+
+
+@router.get(
+    "/knobs",
+    summary="Every knob's setting and its influence (gradient) on one name's score; turn one on a copy",
+    responses={422: {"description": "A parameter is out of range"}},
+)
+def knobs_report(
+    name: str = Query("emma", max_length=64, description="the name Xiao Ming tastes: letters a-z, at most 15"),
+    knob: int | None = Query(None, ge=0, le=model.N_PARAMS - 1, description="a knob's number, 0-4191"),
+    new_setting: float | None = Query(
+        None, alias="set", ge=-100, le=100, allow_inf_nan=False,
+        description="a new setting for that knob, tried on a private copy (the shared model never changes)",
+    ),
+):
+    """`settings` and `influence` hold 4,192 numbers each, in the order of `stations`
+    (each station's knobs row by row from its `offset`). With `knob`, its labels and
+    numbers; with `set` as well, the score and the next-course vote (27 probabilities,
+    the bell last) before and after the turn."""
+    try:
+        name = tokenizer.check_name(name)
+    except ValueError as exc:
+        return input_error("name", str(exc))
+    if new_setting is not None and knob is None:
+        return input_error("set", "choose a knob to turn: set needs knob")
+    return knob_wall_widget.api_report(name, knob, new_setting)
+
+
+@router.get("/backprop-example", summary="Chapter 5's dish (salt 2, sugar 3) as a graph, traced back")
+def backprop_example():
+    """The graph the scalar autograd builds for seasoning = salt × sugar, dish = seasoning + salt:
+    nodes (value and influence), edges (local influence), and the order tracing back visits them."""
+    return trace_back_widget.dish_graph()

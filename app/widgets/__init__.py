@@ -38,6 +38,12 @@ NAMES = {
 # the widgets that exist so far; the others render as an HTML comment
 BUILT = {w.name: w for w in (TEMPERATURE,)}
 
+# the widgets of chapter 5: tracing back and the wall of knobs
+from app.widgets.knob_wall import KNOB_WALL  # noqa: E402
+from app.widgets.trace_back import TRACE_BACK  # noqa: E402
+
+BUILT.update({w.name: w for w in (TRACE_BACK, KNOB_WALL)})
+
 assert set(BUILT) <= set(NAMES)
 
 

@@ -1,0 +1,280 @@
+"""Chapter 5's wall of knobs: all 4,192, grouped by station, set and tasted and turned.
+
+State: ``name`` (the menu Xiao Ming tastes), ``view`` (``setting``: colour =
+where each knob is set; ``influence``: colour = its influence on the menu's
+score), ``station`` (which station is zoomed into, knob by knob), ``knob`` (the
+selected knob's number, 0-4191, or empty) and ``set`` (a new setting for it,
+or empty).
+
+Engine calls: ``engine.inspect.gradient`` for the influence of every knob;
+``engine.inspect.turn_knobs`` (on a private copy, the shared model is never
+touched) and ``engine.inspect.inspect`` for the score and the vote before and
+after a turn. The page shows the overview of the nine stations and one
+station's grid, never 4,192 elements at once.
+"""
+
+import numpy as np
+from markupsafe import Markup, escape
+
+from engine import inspect as ins
+from engine.model import N_PARAMS
+from engine.tokenizer import BELL, BOS, VOCAB, token_label
+
+from app.widgets import knobs
+from app.widgets.base import Letters, Widget
+
+N_VOTES = 4      # next-course options shown before and after a turn
+N_TOP = 8        # knobs listed in the text version of a station
+SCALE_Q = 0.99   # colours saturate at this quantile of |value| over the whole wall
+
+
+def _row_label(key, r, hs):
+    if key in ("wte", "lm_head"):
+        return BELL if r == BOS else VOCAB[r]
+    if key in ("attn_wq", "attn_wk", "attn_wv"):
+        return f"{r // hs + 1}·{r % hs + 1}"
+    return str(r + 1)
+
+
+def _col_label(key, c, hs):
+    if key == "attn_wo":
+        return f"{c // hs + 1}·{c % hs + 1}"
+    return str(c + 1)
+
+
+def _scale(values):
+    mags = np.abs(values[values != 0])
+    if mags.size == 0:
+        return 1.0
+    return float(np.quantile(mags, SCALE_Q)) or 1.0
+
+
+def _fmt(v):
+    """A colour strength from -1 to 1, two decimals, written compactly ("-.42")."""
+    text = f"{v:.2f}".replace("0.", ".")
+    return "0" if text in (".00", "-.00") else text
+
+
+KEY = "@KNOB@"  # stands for the widget's namespaced knob key; the partial fills it in
+
+
+def wall(name, lang):
+    """Everything about the wall for one tasted name: the one engine call and its summaries."""
+    p = knobs.params()
+    loss, grad = ins.gradient(p, name)
+    return p, float(loss), np.asarray(grad)
+
+
+def stations_overview(p, grad, view, station, lang):
+    total_infl = float(np.abs(grad).sum()) or 1.0
+    out = []
+    for key in knobs.ORDER:
+        off, rows, cols = p.offsets[knobs.matrix(key)]
+        vals = p.flat[off:off + rows * cols]
+        g = grad[off:off + rows * cols]
+        infl = float(np.abs(g).sum())
+        out.append({
+            "key": key,
+            "label": knobs.station_name(key, lang),
+            "term": knobs.TERM[key],
+            "rows": rows,
+            "cols": cols,
+            "size": rows * cols,
+            "mean_setting": knobs.sig(float(np.abs(vals).mean()), 3),
+            "influence": knobs.sig(infl, 3),
+            "share": round(100 * infl / total_infl, 1),
+            "share_text": f"{100 * infl / total_infl:.1f}%",
+            "mean_raw": float(np.abs(vals).mean()),
+            "selected": key == station,
+        })
+    top_mean = max(s["mean_raw"] for s in out)
+    for s in out:  # bar length: mean |setting| against the largest, or the share of all influence
+        s["bar"] = round(100 * s["mean_raw"] / top_mean, 1) if view == "setting" else s["share"]
+    return out
+
+
+def station_grid(p, grad, view, station, knob, lang):
+    hs = p.config.head_size
+    off, rows, cols = p.offsets[knobs.matrix(station)]
+    values = p.flat if view == "setting" else grad
+    scale = _scale(values)
+    block = values[off:off + rows * cols]
+    top = set()
+    if view == "influence":
+        top = {off + int(i) for i in np.argsort(-np.abs(block), kind="stable")[:5] if block[int(i)] != 0}
+    # one string for the whole grid: a station has up to 1,024 knobs, and a template
+    # loop over them costs more than the page may (see the module docstring)
+    strength = np.clip(block / scale, -1.0, 1.0)
+    parts = []
+    for r in range(rows):
+        rl = escape(_row_label(station, r, hs))
+        parts.append(f'<span class="kw-rl" aria-hidden="true">{rl}</span>')
+        for c in range(cols):
+            i = off + r * cols + c
+            cls = " class=sel aria-pressed=true" if i == knob else (" class=top" if i in top else "")
+            parts.append(f"<button name={KEY} value={i} style=--v:{_fmt(strength[r * cols + c])}{cls}>"
+                         f"{rl} {_col_label(station, c, hs)}</button>")
+        parts.append("\n")
+    grid = Markup("".join(parts))
+    order = np.argsort(-np.abs(block), kind="stable")[:N_TOP]
+    table = []
+    for j in order:
+        i = off + int(j)
+        table.append({
+            "index": i,
+            "label": knobs.knob_label(p, i, lang),
+            "setting": knobs.sig(p.flat[i], 3),
+            "influence": knobs.sig(grad[i], 3),
+        })
+    axes = knobs.AXES[station]
+    return {
+        "key": station,
+        "label": knobs.station_name(station, lang),
+        "term": knobs.TERM[station],
+        "rows": rows,
+        "cols": cols,
+        "size": rows * cols,
+        "first": off,
+        "last": off + rows * cols - 1,
+        "grid": grid,
+        "col_labels": [_col_label(station, c, hs) for c in range(cols)],
+        "wide": cols > 16,
+        "scale": knobs.sig(scale, 2),
+        "table": table,
+        "row_help": axes[0] if lang == "zh" else axes[2],
+        "col_help": axes[1] if lang == "zh" else axes[3],
+    }
+
+
+def _votes(probs_before, probs_after):
+    order = list(np.argsort(-probs_before, kind="stable")[:N_VOTES])
+    for i in np.argsort(-probs_after, kind="stable")[:N_VOTES]:
+        if i not in order:
+            order.append(i)
+    rows = []
+    for i in order:
+        b, a = float(probs_before[i]), float(probs_after[i])
+        rows.append({
+            "course": token_label(int(i)),
+            "before": f"{100 * b:.1f}%",
+            "after": f"{100 * a:.1f}%",
+            "before_w": round(100 * b, 1),
+            "after_w": round(100 * a, 1),
+            "before_raw": b,
+            "after_raw": a,
+            "up": a > b,
+        })
+    return rows
+
+
+def inspector(p, loss, grad, name, knob, new, lang):
+    if knob is None:
+        return None
+    zh = lang == "zh"
+    kind, a = knobs.station_of(p, knob)
+    setting = float(p.flat[knob])
+    g = float(grad[knob])
+    out = {
+        "index": knob,
+        "station": kind,
+        "station_label": knobs.station_name(kind, lang),
+        "term": knobs.TERM[kind],
+        "row": a.row + 1,
+        "col": a.col + 1,
+        "label": knobs.knob_label(p, a, lang),
+        "label_other": knobs.knob_label(p, a, "en" if zh else "zh"),
+        "setting": knobs.sig(setting, 4),
+        "setting_raw": setting,
+        "influence": knobs.sig(g, 4),
+        "influence_raw": g,
+        "direction": _direction(g, lang),
+        "range_lo": round(min(-1.0, setting - 0.5), 2),
+        "range_hi": round(max(1.0, setting + 0.5), 2),
+        "value": knobs.num(new) if new is not None else knobs.sig(setting, 4),
+        "turn": None,
+    }
+    if new is not None:
+        before = ins.inspect(p, name)
+        after = ins.turn_knobs(p, name, {knob: float(new)})
+        delta = after.loss - before.loss
+        out["turn"] = {
+            "new": knobs.num(new),
+            "before": knobs.sig(before.loss, 4),
+            "after": knobs.sig(after.loss, 4),
+            "before_raw": float(before.loss),
+            "after_raw": float(after.loss),
+            "delta": ("+" if delta > 0 else "") + knobs.sig(delta, 3),
+            "better": delta < 0,
+            "same": delta == 0,
+            "predicted": ("+" if g * (new - setting) > 0 else "") + knobs.sig(g * (new - setting), 3),
+            "votes": _votes(before.probs[-1], after.probs[-1]),
+        }
+    return out
+
+
+def _direction(g, lang):
+    zh = lang == "zh"
+    if g == 0:
+        return "这套菜跟它没关系：拧它，分数纹丝不动。" if zh else "This menu has nothing to do with it: turning it leaves the score exactly where it is."
+    if g > 0:
+        return "往上拧，分数变高（变差）；往下拧，分数变好。" if zh else "Turn it up and the score rises (worse); turn it down and the score improves."
+    return "往上拧，分数变低（变好）；往下拧，分数变差。" if zh else "Turn it up and the score falls (better); turn it down and it gets worse."
+
+
+class KnobWall(Widget):
+    def compute(self, state, lang):
+        p, loss, grad = wall(state["name"], lang)
+        view, station, knob = state["view"], state["station"], state["knob"]
+        over = stations_overview(p, grad, view, station, lang)
+        return {
+            "name": state["name"],
+            "loss": knobs.sig(loss, 4),
+            "loss_raw": loss,
+            "view": view,
+            "tasting": view == "influence",
+            "n_params": f"{p.flat.size:,}",
+            "stations": over,
+            "total": sum(s["size"] for s in over),
+            "zoom": station_grid(p, grad, view, station, knob, lang),
+            "knob": inspector(p, loss, grad, state["name"], knob, state["set"], lang),
+            "n_zero": int((grad == 0).sum()),
+        }
+
+
+KNOB_WALL = KnobWall(
+    name="knob-wall",
+    chapter=5,
+    params=(
+        Letters("name", "emma", "名字", "name", allow_empty=False),
+        knobs.Choice("view", "setting", "显示方式", "view", choices=("setting", "influence")),
+        knobs.Choice("station", "wte", "工位", "station", choices=knobs.ORDER),
+        knobs.Optional("knob", None, "旋钮编号", "knob number", lo=0, hi=N_PARAMS - 1, integer=True),
+        knobs.Optional("set", None, "旋钮的新位置", "new setting", lo=-ins.MAX_KNOB_VALUE, hi=ins.MAX_KNOB_VALUE),
+    ),
+    assets=("css/widgets/knob-wall.css", "js/widgets/knob-wall.js"),
+)
+
+
+def api_report(name, knob=None, new=None):
+    """Plain data for ``/api/knobs``: every knob's setting and influence for ``name``,
+    and, for a chosen knob, its address and labels and the effect of turning it."""
+    p, loss, grad = wall(name, "en")
+    stations = []
+    for key in knobs.ORDER:
+        off, rows, cols = p.offsets[knobs.matrix(key)]
+        stations.append({"key": key, "matrix": knobs.matrix(key), "name_zh": knobs.STATION_ZH[key],
+                         "name_en": knobs.STATION_EN[key], "offset": off, "rows": rows, "cols": cols,
+                         "size": rows * cols})
+    out = {"name": name, "loss": loss, "n_params": int(p.flat.size), "stations": stations,
+           "settings": p.flat.tolist(), "influence": grad.tolist(), "knob": None, "turn": None}
+    if knob is not None:
+        kind, a = knobs.station_of(p, knob)
+        out["knob"] = {"index": a.index, "station": kind, "matrix": a.matrix, "row": a.row, "col": a.col,
+                       "label_en": knobs.knob_label(p, a, "en"), "label_zh": knobs.knob_label(p, a, "zh"),
+                       "setting": float(p.flat[knob]), "influence": float(grad[knob])}
+        if new is not None:
+            before = ins.inspect(p, name)
+            after = ins.turn_knobs(p, name, {knob: float(new)})
+            out["turn"] = {"set": float(new), "loss_before": float(before.loss), "loss_after": float(after.loss),
+                           "next_before": before.probs[-1].tolist(), "next_after": after.probs[-1].tolist()}
+    return out
