@@ -123,3 +123,41 @@ def backprop_example():
     """The graph the scalar autograd builds for seasoning = salt × sugar, dish = seasoning + salt:
     nodes (value and influence), edges (local influence), and the order tracing back visits them."""
     return trace_back_widget.dish_graph()
+
+
+# --- chapter 2: courses --------------------------------------------------------------
+
+
+class Tokens(BaseModel):
+    tokens: list[int]
+    courses: list[str]
+    text: str
+    typed: str
+    folded: bool
+    n_courses: int
+    bos: int
+
+
+@router.get(
+    "/tokenize",
+    response_model=Tokens,
+    summary="A name as courses: its token ids between two service bells",
+    responses={422: {"description": "A character outside a-z, or too many letters"}},
+)
+def tokenize(
+    text: str = Query(..., max_length=64, description="a name: letters a-z (capitals are read as lower case), at most 15"),
+):
+    try:
+        ids = tokenizer.encode(text)
+    except ValueError as exc:
+        return input_error("text", str(exc))
+    name = tokenizer.decode(ids)
+    return Tokens(
+        tokens=ids,
+        courses=[tokenizer.token_label(i) for i in ids],
+        text=name,
+        typed=text,
+        folded=name != text.strip(),
+        n_courses=len(ids) - 2,
+        bos=tokenizer.BOS,
+    )

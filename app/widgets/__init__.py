@@ -44,6 +44,13 @@ from app.widgets.trace_back import TRACE_BACK  # noqa: E402
 
 BUILT.update({w.name: w for w in (TRACE_BACK, KNOB_WALL)})
 
+# the widgets of chapters 1 and 2: the book of menus, courses and flavour cards
+from app.widgets.recipe_book import RECIPE_BOOK  # noqa: E402
+from app.widgets.tokenizer import TOKENIZER  # noqa: E402
+from app.widgets.flavor_cards import FLAVOR_CARDS  # noqa: E402
+
+BUILT.update({w.name: w for w in (RECIPE_BOOK, TOKENIZER, FLAVOR_CARDS)})
+
 assert set(BUILT) <= set(NAMES)
 
 

@@ -1,0 +1,226 @@
+"""Chapter 2's flavour cards: the numbers on one course's card, and a map of all of them.
+
+State: c (the course whose card is shown: a letter a-z or "bell"), vs (an
+optional second course to compare with, empty for none). The card is row
+``params["wte"][id]`` of the shipped model, drawn as a strip of cells on a
+diverging scale (one colour for positive, another for negative, stronger for
+bigger), every value also printed. The map places the cards by
+``engine.inspect.card_map`` (their two main directions); which cards are
+closest is measured on all the numbers of a card (cosine similarity), not on
+the flattened map.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine import checkpoint, inspect
+from engine.tokenizer import BELL, BOS, VOCAB, VOCAB_SIZE, token_label
+
+from app.widgets.base import InputError, Param, Widget
+
+LEVELS = 5          # colour steps on each side of zero
+N_NEAREST = 4       # closest cards named in the sentence
+BELL_WORDS = ("bell", "bos", BELL, BELL[0])
+
+# map geometry, in SVG user units
+MAP_W, MAP_H, MAP_PAD = 320, 240, 18
+
+
+@dataclass(frozen=True)
+class Course(Param):
+    """One course: a letter a-z, or the bell. ``allow_empty`` makes "none" possible."""
+
+    allow_empty: bool = False
+
+    def parse(self, raw):
+        text = str(raw).strip().lower()
+        if not text and self.allow_empty:
+            return None
+        if len(text) == 1 and text in VOCAB:
+            return VOCAB.index(text)
+        if text in BELL_WORDS:
+            return BOS
+        raise InputError(
+            f"{self.label_zh}要是一个字母 a–z，或者 bell（服务铃）。",
+            f"The {self.label_en} must be one letter a–z, or bell.",
+            self.key,
+        )
+
+    def format(self, value):
+        if value is None:
+            return ""
+        return "bell" if value == BOS else VOCAB[value]
+
+
+def course_name(i, lang):
+    if i == BOS:
+        return "服务铃 🛎️" if lang == "zh" else "the bell 🛎️"
+    return VOCAB[i]
+
+
+def quote(i, lang):
+    """A course named in a sentence: “a”, or the bell."""
+    if i == BOS:
+        return "服务铃" if lang == "zh" else "the bell"
+    return f"“{VOCAB[i]}”"
+
+
+def strip(values, scale):
+    """Display-ready cells of one card: value, its text, and a colour step with its sign."""
+    cells = []
+    for j, v in enumerate(values):
+        v = float(v)
+        level = min(LEVELS, math.ceil(abs(v) / scale * LEVELS)) if v else 0
+        sign = "pos" if v > 0 else ("neg" if v < 0 else "zero")
+        cells.append({
+            "n": j + 1,
+            "value": repr(v),
+            "text": f"{v:+.2f}".replace("-", "−"),
+            "cls": f"fc-{sign}{level}" if level else "fc-zero",
+        })
+    return cells
+
+
+def cosine(cards):
+    unit = cards / np.linalg.norm(cards, axis=1, keepdims=True)   # (V,C)
+    return unit @ unit.T                                            # (V,V)
+
+
+def fmt_sim(x):
+    return f"{x:+.2f}".replace("-", "−")
+
+
+def card_map_svg(coords, chosen, vs):
+    """Points of the map in SVG units: same scale on both axes, up is positive."""
+    xs, ys = coords[:, 0], coords[:, 1]
+    scale = min((MAP_W - 2 * MAP_PAD) / max(np.ptp(xs), 1e-9), (MAP_H - 2 * MAP_PAD) / max(np.ptp(ys), 1e-9))
+    cx0 = MAP_W / 2 - scale * (xs.max() + xs.min()) / 2
+    cy0 = MAP_H / 2 + scale * (ys.max() + ys.min()) / 2
+    points = []
+    for i in range(VOCAB_SIZE):
+        role = "chosen" if i == chosen else ("vs" if i == vs else "other")
+        points.append({
+            "id": i,
+            "label": token_label(i),
+            "x": repr(float(xs[i])),
+            "y": repr(float(ys[i])),
+            "cx": round(cx0 + scale * xs[i], 2),
+            "cy": round(cy0 - scale * ys[i], 2),
+            "role": role,
+        })
+    # draw the highlighted points last, so they sit on top
+    points.sort(key=lambda p: {"other": 0, "vs": 1, "chosen": 2}[p["role"]])
+    return points
+
+
+class FlavorCards(Widget):
+    def compute(self, state, lang):
+        zh = lang == "zh"
+        params = checkpoint.default_params()
+        wte = params["wte"]                                  # (V,C) one card per course
+        coords = inspect.card_map(params)                    # (V,2)
+        c, vs = state["c"], state["vs"]
+        n_embd = wte.shape[1]
+        scale = float(np.abs(wte).max())                     # the strongest colour on every card
+        sim = cosine(wte)                                    # (V,V)
+        order = [int(j) for j in np.argsort(-sim[c], kind="stable") if j != c]
+        nearest = order[:N_NEAREST]
+        farthest = order[-1]
+        sep = "、" if zh else ", "
+        near_words = sep.join(quote(j, lang) for j in nearest)
+        if zh:
+            near_text = f"在小明看来，和{quote(c, lang)}最像的几张卡是：{near_words}；最不像的是{quote(farthest, lang)}。"
+        else:
+            near_text = (f"To Xiao Ming, the cards most like {quote(c, lang)} are {near_words}; "
+                         f"the least alike is {quote(farthest, lang)}.")
+        cards = [{"id": c, "name": course_name(c, lang), "cells": strip(wte[c], scale), "role": "chosen"}]
+        compare = None
+        if vs is not None:
+            cards.append({"id": vs, "name": course_name(vs, lang), "cells": strip(wte[vs], scale), "role": "vs"})
+            s = float(sim[c, vs])
+            rank = order.index(vs) + 1 if vs != c else 0
+            more = rank - 1          # cards more like c than vs is
+            if zh:
+                if rank == 0:
+                    rest = "：同一张卡，当然一模一样。"
+                elif more == 0:
+                    rest = f"：其余 {VOCAB_SIZE - 2} 张卡里，没有一张比{quote(vs, lang)}更像{quote(c, lang)}。"
+                else:
+                    rest = f"：其余 {VOCAB_SIZE - 2} 张卡里，有 {more} 张比{quote(vs, lang)}更像{quote(c, lang)}。"
+                text = f"{quote(c, lang)}和{quote(vs, lang)}的相似度是 {fmt_sim(s)}{rest}"
+            else:
+                if rank == 0:
+                    rest = ". The same card, so of course identical."
+                elif more == 0:
+                    rest = f". Of the other {VOCAB_SIZE - 2} cards, none is more like {quote(c, lang)} than {quote(vs, lang)} is."
+                else:
+                    rest = (f". Of the other {VOCAB_SIZE - 2} cards, {more} "
+                            f"{'is' if more == 1 else 'are'} more like {quote(c, lang)} than {quote(vs, lang)} is.")
+                text = f"Closeness of {quote(c, lang)} and {quote(vs, lang)}: {fmt_sim(s)}{rest}"
+            compare = {"sim": fmt_sim(s), "text": text}
+        table = [
+            {
+                "label": token_label(j),
+                "sim": fmt_sim(float(sim[c, j])),
+                "x": f"{coords[j, 0]:+.2f}".replace("-", "−"),
+                "y": f"{coords[j, 1]:+.2f}".replace("-", "−"),
+                "chosen": j == c,
+            }
+            for j in [c, *order]
+        ]
+        rows = [
+            {"n": j + 1, "cols": [cd["cells"][j]["text"] for cd in cards]}
+            for j in range(n_embd)
+        ]
+        if zh:
+            legend_text = f"颜色越深，数越大（最大约 ±{scale:.2f}）。每一格的数也写在下面。"
+            map_caption = (f"每张卡有 {n_embd} 个数，画不到纸上；这张地图只保留了卡片之间差别最大的两个方向。"
+                           "越像的菜，靠得越近。大圆点是你挑的菜。")
+            table_summary = f"用表格看：每张卡和 {token_label(c)} 有多像"
+            fine_print = (f"“像不像”按整张卡的 {n_embd} 个数来算：余弦相似度（cosine similarity），"
+                          "1 表示方向完全一致，0 表示毫不相干，−1 表示正好相反。地图只是个缩影，远近只是大致准确。")
+        else:
+            legend_text = (f"The stronger the colour, the bigger the number (up to about ±{scale:.2f}). "
+                           "Each value is printed under its cell.")
+            map_caption = (f"A card has {n_embd} numbers, too many to draw; this map keeps only the two directions "
+                           "in which the cards differ most. Courses that are alike sit close together. "
+                           "The big dot is your course.")
+            table_summary = f"Show as a table: how alike each card is to {token_label(c)}"
+            fine_print = (f"Closeness is measured on all {n_embd} numbers of a card, by cosine similarity: "
+                          "1 means pointing the same way, 0 unrelated, −1 opposite. The map is a flattened sketch, "
+                          "so its distances are only roughly right.")
+        return {
+            "legend_text": legend_text,
+            "map_caption": map_caption,
+            "table_summary": table_summary,
+            "fine_print": fine_print,
+            "c": c,
+            "vs": vs,
+            "label": token_label(c),
+            "name": course_name(c, lang),
+            "n_embd": n_embd,
+            "cards": cards,
+            "rows": rows,
+            "compare": compare,
+            "near_text": near_text,
+            "nearest": [token_label(j) for j in nearest],
+            "points": card_map_svg(coords, c, vs),
+            "map_w": MAP_W,
+            "map_h": MAP_H,
+            "table": table,
+            "choices": [{"value": "bell" if i == BOS else VOCAB[i], "label": token_label(i), "id": i}
+                        for i in range(VOCAB_SIZE)],
+        }
+
+
+FLAVOR_CARDS = FlavorCards(
+    name="flavor-cards",
+    chapter=2,
+    params=(
+        Course("c", VOCAB.index("a"), "要看的菜", "course"),
+        Course("vs", None, "用来比较的菜", "course to compare with", allow_empty=True),
+    ),
+    assets=("css/widgets/flavor-cards.css",),
+)
