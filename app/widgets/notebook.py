@@ -1,0 +1,152 @@
+"""Chapter 7's sous-chefs' notebook: a menu built one course at a time.
+
+State: menu (the courses served so far, may be empty), t (the adventurousness
+knob) and seed (which table: it fixes the die). One small engine computation:
+the courses so far go through ``engine.model.step`` one position at a time,
+each writing its page (keys and values) into the notebook (``new_kv``), and
+the newest course's attention over the pages is what each sous-chef read.
+
+The next course is drawn exactly as ``engine.sample.sample`` draws for one
+name at that table: the same die rolls (``random.Random(seed)``, one per
+position) against the same vote, so walking the notebook from the bell to the
+closing bell serves the very name the adventurousness dial serves at that seed.
+"""
+
+import random
+
+import numpy as np
+
+from engine import checkpoint, data
+from engine.model import new_kv, step
+from engine.sample import vote
+from engine.tokenizer import BOS, VOCAB, encode_prefix, token_label
+
+from app.widgets import inside
+from app.widgets.base import Letters, Number
+
+T_MAX = 5
+SEED_MAX = 2**31 - 1
+
+
+def dice(seed, n):
+    """The die rolls of one table, one per position, as engine.sample draws them for n=1."""
+    rng = random.Random(seed)
+    return [rng.random() for _ in range(n)]
+
+
+def serve(menu, temperature, seed):
+    """Run the notebook for ``menu``; returns pages' attention, the vote and the next course.
+
+    Returns (attn (L,H,P) of the newest course over the P pages, kv, probs (27,)
+    or None when the notebook is full, next token or None).
+    """
+    params = checkpoint.default_params()
+    cfg = params.config
+    tokens = encode_prefix(menu)
+    kv = new_kv(cfg, 1)
+    for pos, tok in enumerate(tokens):
+        logits, attn = step(params, np.array([tok]), pos, kv)
+    if len(tokens) >= cfg.block_size:
+        return np.array([a[0] for a in attn]), kv, None, None
+    probs = vote(logits, temperature)                                # (1,V)
+    cum = np.cumsum(probs, axis=1)
+    x = dice(seed, cfg.block_size)[len(tokens) - 1] * cum[:, -1]
+    nxt = int(np.minimum((cum <= x[:, None]).sum(axis=1), cfg.vocab_size - 1)[0])
+    return np.array([a[0] for a in attn]), kv, probs[0], nxt
+
+
+class Notebook(inside.Widget):
+    def compute(self, state, lang):
+        zh = lang == "zh"
+        menu, t, seed = state["menu"], state["t"], state["seed"]
+        attn, _, probs, nxt = serve(menu, t, seed)
+        att = attn[0]                                                 # (H,P) first (only) layer
+        tokens = encode_prefix(menu)
+        P = len(tokens)
+        newest = P - 1
+        tops = [int(att[h].argmax()) for h in range(att.shape[0])]
+        pages = []
+        for p, tok in enumerate(tokens):
+            pages.append({
+                "n": p,
+                "label": token_label(tok),
+                "new": p == newest,
+                "reads": [
+                    {"pct": inside.pct(att[h, p]), "bar": inside.bar(att[h, p]), "w": float(att[h, p]), "top": tops[h] == p}
+                    for h in range(att.shape[0])
+                ],
+            })
+        totals = [inside.pct(att[h].sum()) for h in range(att.shape[0])]
+        heads = [{"n": h + 1} for h in range(att.shape[0])]
+        without = P * (P + 1) // 2
+        chosen = None
+        done = None
+        if nxt is None:
+            done = "full"
+        elif nxt == BOS:
+            done = "bell"
+        else:
+            chosen = {"label": VOCAB[nxt], "pct": inside.pct(probs[nxt]), "menu": menu + VOCAB[nxt]}
+        known = menu in data.known_names() if menu else False
+        newest_name = inside.course(tokens[newest], lang)
+        lingers = []
+        for h, top in enumerate(tops):
+            who = inside.course(tokens[top], lang)
+            share = inside.pct(att[h, top])
+            if zh:
+                lingers.append(f"副厨 {h + 1} 在第 {top} 页（{who}）停留得最久：{share}。")
+            else:
+                lingers.append(f"Sous-chef {h + 1} lingered longest on page {top} ({who}): {share}.")
+        if zh:
+            step_line = (f"这一步：新做的只有 {newest} 号位的{newest_name}，本子上新添第 {newest} 页；"
+                         f"前面 {newest} 页是早先写好的，直接翻看，一道也没有回锅。")
+            cost = (f"一道一道上到现在，厨房一共只做了 {P} 次；"
+                    f"要是没有本子，每一步都把前面重做一遍，就得做 {without} 次。")
+            if done == "bell":
+                end = f"🛎️ 骰子选中了铃：这套菜单“{menu}”做完了。" if menu else "🛎️ 骰子一上来就选中了铃：空菜单。"
+                end += ("师傅的作品集里有这个名字。" if known else "作品集里没有这个名字：这是小明新编的菜。") if menu else ""
+            elif done == "full":
+                end = f"本子写满了 {P} 页：这是厨房能排的最长的菜单。"
+            else:
+                end = f"读完本子，出菜口投票；骰子选中了“{chosen['label']}”（它得了 {chosen['pct']} 的票）。"
+        else:
+            step_line = (f"This step: the only new cooking is {newest_name} (order tag {newest}), plus one fresh page, page {newest}. "
+                         f"The {newest} page{'s' if newest != 1 else ''} before it were written earlier and are only read: nothing goes back on the stove.")
+            cost = (f"Course by course, the kitchen has cooked {P} times so far. "
+                    f"Without the notebook, redoing every earlier course at each step, it would have cooked {without} times.")
+            if done == "bell":
+                end = (f"🛎️ The die picked the bell: the menu “{menu}” is done. " if menu
+                       else "🛎️ The die picked the bell straight away: an empty menu. ")
+                end += ("It's in the master's book." if known else "It's not in the book: Xiao Ming invented it.") if menu else ""
+            elif done == "full":
+                end = f"The notebook is full at {P} pages: the longest menu the kitchen can plan."
+            else:
+                end = f"After reading, the pass votes; the die picked ‘{chosen['label']}’ ({chosen['pct']} of the vote)."
+        return {
+            "menu": menu,
+            "so_far": [token_label(x) for x in tokens],
+            "pages": pages,
+            "n_pages": P,
+            "heads": heads,
+            "totals": totals,
+            "lingers": lingers,
+            "step_line": step_line,
+            "cost": cost,
+            "end": end,
+            "done": done,
+            "chosen": chosen,
+            "seed": seed,
+            "next_seed": seed + 1 if seed < SEED_MAX else 0,
+        }
+
+
+NOTEBOOK = Notebook(
+    name="notebook",
+    chapter=7,
+    params=(
+        Letters("menu", "", "已经上的菜", "courses so far", max_len=inside.MAX_LETTERS, allow_empty=True),
+        Number("t", 0.5, "冒险程度（温度）", "temperature", lo=0, hi=T_MAX),
+        Number("seed", 1, "桌号（随机种子）", "seed", lo=0, hi=SEED_MAX, integer=True),
+    ),
+    assets=("css/widgets/inside.css",),
+)

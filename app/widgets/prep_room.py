@@ -1,0 +1,110 @@
+"""Chapter 3's prep room: the 64 kitchen hands and their quality inspector.
+
+State: name (the menu) and pos (the course being thought over). One engine
+call: ``engine.inspect.inspect`` on the shipped model. At that course,
+``mlp_pre`` is each hand's idea before the inspector, ``mlp_post`` what he let
+through (negative ideas are poured away, counted as zero) and ``mlp_out`` how
+much each hand's surviving idea adds to the dish.
+"""
+
+import numpy as np
+
+from engine import checkpoint, inspect as inspection
+
+from app.widgets import inside
+
+COLS = 8       # the grid of hands is 8 × 8
+TOP = 5        # how many of the biggest contributors are listed
+
+
+def prep_room(name):
+    """The one engine call behind the widget."""
+    return inspection.inspect(checkpoint.default_params(), name)
+
+
+def fmt(x):
+    """A signed idea or contribution, two decimals, with a true minus sign."""
+    return f"{x:+.2f}".replace("-", "−")
+
+
+class PrepRoom(inside.CoursePicker):
+    def compute(self, state, lang):
+        zh = lang == "zh"
+        ins = prep_room(state["name"])
+        pos = state["pos"]
+        pre = ins.mlp_pre[0, pos]                       # (M,) ideas before the inspector
+        post = ins.mlp_post[0, pos]                     # (M,) after: negatives poured away
+        out = ins.mlp_out[0, pos]                       # (M,) contribution to the dish
+        passed = pre > 0
+        n_pass = int(passed.sum())
+        M = pre.shape[0]
+        biggest = float(out.max()) if n_pass else 0.0
+        workers = []
+        for i in range(M):
+            ok = bool(passed[i])
+            size = 0.25 + 0.7 * np.sqrt(out[i] / biggest) if ok and biggest > 0 else 0.0
+            r, c = divmod(i, COLS)
+            workers.append({
+                "n": i + 1,
+                "passed": ok,
+                "s": round(float(size), 3),
+                "x0": round(c + 0.5 - float(size) / 2, 3),
+                "bx": c + 0.2,
+                "by": r + 0.2,
+                "mark": f"M{c + 0.35:g} {r + 0.35:g}l0.3 0.3m0 -0.3l-0.3 0.3",
+                "y0": round(r + 0.5 - float(size) / 2, 3),
+                "idea": fmt(pre[i]),
+                "kept": fmt(post[i]) if ok else "0",
+                "adds": f"{out[i]:.2f}",
+                "pre": float(pre[i]),
+                "out": float(out[i]),
+            })
+        order = [int(i) for i in np.argsort(-out, kind="stable") if passed[i]][:TOP]
+        top = [{
+            "n": i + 1,
+            "idea": fmt(pre[i]),
+            "adds": f"{out[i]:.2f}",
+            "bar": inside.bar(out[i] / biggest) if biggest > 0 else 0,
+        } for i in order]
+        chosen = inside.course(ins.tokens[pos], lang)
+        share = n_pass / M
+        if zh:
+            count = f"{M} 个工人里，品控员放行了 {n_pass} 个，倒掉了 {M - n_pass} 个。"
+            focus = f"{pos} 号位的{chosen}进了加工间。"
+            if n_pass == 0:
+                verdict = "这一道，所有念头都被倒掉了：加工间什么也没加，汤底原样送回流水线。"
+            elif share <= 0.25:
+                verdict = "大多数念头进了水槽，只有少数几个留了下来。"
+            else:
+                verdict = "这一道，留下来的念头不算少。"
+        else:
+            count = f"Of {M} kitchen hands, the inspector let {n_pass} through and poured {M - n_pass} away."
+            focus = f"{chosen} (order tag {pos}) comes into the prep room."
+            if n_pass == 0:
+                verdict = "This time every idea went down the sink: the prep room adds nothing, and the broth goes back unchanged."
+            elif share <= 0.25:
+                verdict = "Most ideas went down the sink; only a handful survived."
+            else:
+                verdict = "This time a fair number of ideas survived."
+        return {
+            "name": ins.text,
+            "pos": pos,
+            "courses": inside.courses(ins.tokens, pos),
+            "workers": workers,
+            "n_pass": n_pass,
+            "n_poured": M - n_pass,
+            "n_workers": M,
+            "viewbox": f"-0.1 -0.1 {COLS + 0.2:g} {M // COLS + 0.2:g}",
+            "top": top,
+            "count": count,
+            "focus": focus,
+            "verdict": verdict,
+        }
+
+
+PREP_ROOM = PrepRoom(
+    name="prep-room",
+    chapter=3,
+    params=(inside.name_param(), inside.pos_param(3)),
+    assets=("css/widgets/inside.css",),
+)

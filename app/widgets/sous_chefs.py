@@ -1,0 +1,111 @@
+"""Chapter 3's sous-chefs' table: the four heads' attention over a name.
+
+State: name (the menu) and pos (the course whose moment we look at: 0 is the
+opening bell). One engine call: ``engine.inspect.inspect`` on the shipped
+model; its ``attn[0]`` holds, for each of the four sous-chefs, a T×T grid
+whose row t gives the weights over the courses 0..t (the future is zero).
+"""
+
+from engine import checkpoint, inspect as inspection
+
+from app.widgets import inside
+
+STRONG = 0.5   # a sous-chef whose top weight is below this "spreads his gaze"
+
+
+def attention(name):
+    """The one engine call behind the widget and /api/attention."""
+    return inspection.inspect(checkpoint.default_params(), name)
+
+
+def heat_cells(grid):
+    """SVG rects for the lower triangle: (x, y, opacity, title) per cell."""
+    cells = []
+    T = grid.shape[0]
+    for t in range(T):
+        for s in range(t + 1):
+            w = float(grid[t, s])
+            cells.append({"x": s + 1, "y": t + 1, "o": round(0.06 + 0.94 * w, 3), "w": w})
+    return cells
+
+
+class SousChefs(inside.CoursePicker):
+    def compute(self, state, lang):
+        zh = lang == "zh"
+        ins = attention(state["name"])
+        att = ins.attn[0]                                 # (H,T,T)
+        tokens = ins.tokens
+        T = len(tokens)
+        pos = state["pos"]
+        labels = ins.labels
+        heads = []
+        for h in range(att.shape[0]):
+            grid = att[h]
+            row = grid[pos, : pos + 1]
+            top = int(row.argmax())
+            looks = [
+                {
+                    "pos": s,
+                    "label": labels[s],
+                    "pct": inside.pct(row[s]),
+                    "bar": inside.bar(row[s]),
+                    "top": s == top,
+                    "w": float(row[s]),
+                }
+                for s in range(pos + 1)
+            ]
+            who = inside.course(tokens[top], lang)
+            share = inside.pct(row[top])
+            if zh:
+                sentence = f"副厨 {h + 1} 看得最多的是 {top} 号位的{who}（{share}）。"
+                if pos == 0:
+                    sentence = f"副厨 {h + 1} 身后什么都没有，只能看开场的铃自己（{share}）。"
+                elif row[top] < STRONG:
+                    sentence += "他的目光比较分散。"
+            else:
+                sentence = f"Sous-chef {h + 1} looked mostly at {who} (order tag {top}): {share}."
+                if pos == 0:
+                    sentence = f"Sous-chef {h + 1} has nothing behind him, so he can only look at the bell itself ({share})."
+                elif row[top] < STRONG:
+                    sentence += " His gaze is spread out."
+            table = [
+                {"label": labels[t], "pos": t, "cells": [inside.pct(grid[t, s]) if s <= t else "" for s in range(T)]}
+                for t in range(T)
+            ]
+            heads.append({
+                "n": h + 1,
+                "cells": heat_cells(grid),
+                "looks": looks,
+                "total": inside.pct(row.sum()),
+                "total_w": float(row.sum()),
+                "sentence": sentence,
+                "table": table,
+            })
+        steps = []  # the staircase over the future: one rect per row, to the right of the diagonal
+        for t in range(T - 1):
+            steps.append({"x": t + 2, "y": t + 1, "w": T - t - 1})
+        chosen = inside.course(tokens[pos], lang)
+        if zh:
+            focus = f"选中的是 {pos} 号位的 {chosen}：它回头能看见 {pos + 1} 道菜（包括它自己）。"
+        else:
+            focus = f"Chosen: {chosen}, order tag {pos}. Looking back, it can see {pos + 1} course{'s' if pos else ''}, itself included."
+        return {
+            "name": ins.text,
+            "T": T,
+            "size": T + 1,
+            "pos": pos,
+            "courses": inside.courses(tokens, pos),
+            "labels": [{"pos": i, "mid": i + 1.5, "base": round(i + 1.72, 2), "label": lab} for i, lab in enumerate(labels)],
+            "heads": heads,
+            "steps": steps,
+            "focus": focus,
+            "sel_y": pos + 1,
+        }
+
+
+SOUS_CHEFS = SousChefs(
+    name="sous-chefs",
+    chapter=3,
+    params=(inside.name_param(), inside.pos_param(3)),
+    assets=("css/widgets/inside.css",),
+)
