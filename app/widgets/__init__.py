@@ -51,6 +51,15 @@ from app.widgets.flavor_cards import FLAVOR_CARDS  # noqa: E402
 
 BUILT.update({w.name: w for w in (RECIPE_BOOK, TOKENIZER, FLAVOR_CARDS)})
 
+# the widgets that look inside the kitchen line (chapters 3, 4 and 7)
+from app.widgets.next_dish import NEXT_DISH  # noqa: E402
+from app.widgets.notebook import NOTEBOOK  # noqa: E402
+from app.widgets.prep_room import PREP_ROOM  # noqa: E402
+from app.widgets.scorecard import SCORECARD  # noqa: E402
+from app.widgets.sous_chefs import SOUS_CHEFS  # noqa: E402
+
+BUILT.update({w.name: w for w in (SOUS_CHEFS, PREP_ROOM, NEXT_DISH, SCORECARD, NOTEBOOK)})
+
 assert set(BUILT) <= set(NAMES)
 
 
