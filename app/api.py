@@ -161,3 +161,66 @@ def tokenize(
         n_courses=len(ids) - 2,
         bos=tokenizer.BOS,
     )
+
+
+# --- inside the kitchen line: the sous-chefs' attention and the vote at the pass -------------
+
+from app.widgets import inside as inside_widgets  # noqa: E402
+from app.widgets import next_dish as next_dish_widget  # noqa: E402
+from app.widgets import sous_chefs as sous_chefs_widget  # noqa: E402
+
+
+class Attention(BaseModel):
+    name: str
+    tokens: list[int]
+    labels: list[str]
+    heads: list[list[list[float]]]
+
+
+class Vote(BaseModel):
+    prefix: str
+    temperature: float
+    tokens: list[int]
+    labels: list[str]
+    probs: list[float]
+
+
+@router.get(
+    "/attention",
+    response_model=Attention,
+    summary="Each sous-chef's attention over a name (row t: weights over courses 0..t, zero beyond)",
+    responses={422: {"description": "The name is not letters a-z"}},
+)
+def attention(name: str = Query("emma", max_length=64, description=f"a name, letters a-z (at most {inside_widgets.MAX_LETTERS})")):
+    try:
+        ins = sous_chefs_widget.attention(name)
+    except ValueError as exc:
+        return input_error("name", str(exc))
+    return Attention(name=ins.text, tokens=ins.tokens, labels=ins.labels, heads=ins.attn[0].tolist())
+
+
+@router.get(
+    "/next",
+    response_model=Vote,
+    summary="The vote over the 27 next courses after a beginning (token-id order, the bell last)",
+    responses={422: {"description": "A parameter is out of range"}},
+)
+def next_course(
+    prefix: str = Query("", max_length=64, description="the beginning of a name, letters a-z (may be empty)"),
+    temperature: float = Query(
+        1.0, ge=0, le=next_dish_widget.T_MAX, allow_inf_nan=False,
+        description="0 = all on the favourite; 1 = the vote as it is; higher = flatter",
+    ),
+):
+    try:
+        prefix = tokenizer.check_name(prefix, allow_empty=True)
+        probs = next_dish_widget.vote(prefix, temperature)
+    except ValueError as exc:
+        return input_error("prefix", str(exc))
+    return Vote(
+        prefix=prefix,
+        temperature=temperature,
+        tokens=tokenizer.encode_prefix(prefix),
+        labels=[tokenizer.token_label(i) for i in range(tokenizer.VOCAB_SIZE)],
+        probs=probs.tolist(),
+    )
