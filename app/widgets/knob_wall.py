@@ -235,9 +235,10 @@ class KnobWall(Widget):
             "n_params": f"{p.flat.size:,}",
             "stations": over,
             "total": sum(s["size"] for s in over),
+            "total_text": f"{sum(s['size'] for s in over):,}",
             "zoom": station_grid(p, grad, view, station, knob, lang),
             "knob": inspector(p, loss, grad, state["name"], knob, state["set"], lang),
-            "n_zero": int((grad == 0).sum()),
+            "n_zero": f"{int((grad == 0).sum()):,}",
         }
 
 

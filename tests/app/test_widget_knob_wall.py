@@ -1,0 +1,254 @@
+"""knob-wall end to end: the nine stations, a station's grid, tasting, the inspector, turning a knob.
+
+Route tests run on the fixture story plus a chapter 5 that holds both chapter-5 widgets."""
+
+import math
+import pathlib
+import re
+import shutil
+from urllib.parse import parse_qsl, urlsplit
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from engine import checkpoint, model, tokenizer
+from engine import inspect as ins
+
+from app.widgets import knob_wall, knobs
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
+PAGE_LIMIT = 150 * 1024
+
+CHAPTER_5 = {
+    "zh": "---\ntitle: 追源\nsummary: 从盘子追回旋钮墙。\n---\n\n## 追源\n\n一步一步追。\n\n::: widget trace-back\n\n"
+          "## 墙\n\n整面墙。\n\n::: widget knob-wall\n\n::: summary\n一句话：追回去。\n:::\n",
+    "en": "---\ntitle: Tracing back\nsummary: From the plate back to the wall.\n---\n\n## Tracing\n\nStep by step.\n\n"
+          "::: widget trace-back\n\n## The wall\n\nThe whole wall.\n\n::: widget knob-wall\n\n::: summary\n"
+          "In one sentence: trace it back.\n:::\n",
+}
+
+
+def no_figure_context(name, lang):
+    return {}
+
+
+@pytest.fixture(scope="session")
+def wall_client(tmp_path_factory):
+    """A client for a story whose chapter 5 holds trace-back and knob-wall."""
+    from app import site
+    from app.main import create_app
+
+    root = tmp_path_factory.mktemp("story-wall") / "content"
+    shutil.copytree(FIXTURES / "content", root)
+    for lang, text in CHAPTER_5.items():
+        (root / lang / "chapter-5.md").write_text(text, encoding="utf-8")
+    s = site.build(root, FIXTURES / "templates", no_figure_context)
+    with TestClient(create_app(s)) as c:
+        yield c
+
+
+def cells(html):
+    """(knob number, colour strength, class) of every knob button in the grid."""
+    return [(int(i), float(v), cls) for i, v, cls in
+            re.findall(r"<button name=knob-wall\.knob value=(\d+) style=--v:(-?[\d.]+)(?: class=(\w+))?", html)]
+
+
+def inspect_block(html):
+    return html.split('id="knob-wall-inspect"', 1)[1]
+
+
+# ---------------------------------------------------------------- routes
+
+def test_chapter_page_shows_the_wall_lean_and_with_its_assets(wall_client):
+    for lang in ("zh", "en"):
+        r = wall_client.get(f"/{lang}/chapter/5")
+        assert r.status_code == 200
+        assert 'id="w-knob-wall"' in r.text and 'id="knob-wall-out"' in r.text
+        assert "/static/css/widgets/knob-wall.css?v=" in r.text and "/static/js/widgets/knob-wall.js?v=" in r.text
+        # the starting render holds one station's grid (432 flavour-card knobs), not all 4,192
+        assert len(cells(r.text)) == 432
+        size = len(r.content)
+        for asset in re.findall(r'(?:href|src)="(/static/[^"]+)"', r.text):
+            if "vendor" not in asset and not asset.endswith(".svg"):
+                size += len(wall_client.get(asset).content)
+        print(lang, "chapter page with its CSS and JS:", size, "bytes")
+        assert size <= PAGE_LIMIT, size
+
+
+def test_fragment_in_both_languages(wall_client):
+    zh = wall_client.get("/zh/widget/knob-wall")
+    en = wall_client.get("/en/widget/knob-wall")
+    assert zh.status_code == en.status_code == 200
+    assert zh.text.lstrip().startswith('<section class="widget widget-knob-wall" id="w-knob-wall"')
+    for word in ("风味档案卡", "上菜顺序标签", "副厨的问题旋钮", "副厨的标签旋钮", "副厨的配方旋钮", "副厨的汇报旋钮",
+                 "加工间·进", "加工间·出", "出菜口投票", "尝一尝"):
+        assert word in zh.text, word
+    for word in ("flavour cards", "order tags", "question knobs", "recipe knobs", "report knobs",
+                 "prep room, in", "prep room, out", "final vote", "Taste it"):
+        assert word in en.text, word
+    assert '<small class="term">参数 parameters</small>' in zh.text
+
+
+def test_station_sizes_add_up_to_the_whole_wall(wall_client):
+    html = wall_client.get("/en/widget/knob-wall").text
+    sizes = [int(x) for x in re.findall(r'class="kw-station[^"]*" data-size="(\d+)"', html)]
+    assert len(sizes) == 9
+    assert sum(sizes) == model.N_PARAMS == 4192
+    assert f'data-total="{model.N_PARAMS}">4,192<' in html
+    p = checkpoint.default_params()
+    assert sorted(sizes) == sorted(r * c for _, r, c in p.offsets.values())
+
+
+@pytest.mark.parametrize("station", knobs.ORDER)
+def test_every_station_zooms_into_all_its_knobs(wall_client, station):
+    p = checkpoint.default_params()
+    off, rows, cols = p.offsets[knobs.matrix(station)]
+    html = wall_client.get(f"/en/widget/knob-wall?station={station}").text
+    got = cells(html)
+    assert [i for i, _, _ in got] == list(range(off, off + rows * cols))
+    assert f'style="--cols:{cols}" data-cols="{cols}"' in html
+
+
+def test_no_js_forms_reload_the_chapter_and_keep_other_state(wall_client):
+    r = wall_client.get("/zh/chapter/5?knob-wall.name=anna&knob-wall.knob=9&trace-back.step=3&utm=y")
+    forms = re.findall(r'<form class="kw-cells" method="get" action="([^"]+)".*?</form>', r.text, re.S)
+    assert forms == ["/zh/chapter/5#knob-wall-inspect"]
+    grid_form = r.text.split('<form class="kw-cells"', 1)[1].split("</form>", 1)[0]
+    assert '<input type="hidden" name="trace-back.step" value="3">' in grid_form
+    assert '<input type="hidden" name="utm" value="y">' in grid_form
+    assert '<input type="hidden" name="knob-wall.name" value="anna">' in grid_form
+    assert 'name="knob-wall.knob" value' not in grid_form.split('<div class="kw-scroll', 1)[0]  # only the knobs choose a knob
+    # the selected knob is marked in the grid, not by colour alone
+    assert "<button name=knob-wall.knob value=9 style=--v:" in grid_form
+    assert re.search(r"value=9 style=--v:-?[\d.]+ class=sel aria-pressed=true>", grid_form)
+
+
+def test_htmx_request_replaces_the_address(wall_client):
+    r = wall_client.get(
+        "/en/widget/knob-wall?knob-wall.name=emma&knob-wall.view=influence&knob-wall.station=mlp_fc1&knob-wall.knob=2200&knob-wall.set=0.25",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/5?trace-back.step=2"},
+    )
+    assert r.status_code == 200
+    url = urlsplit(r.headers["HX-Replace-Url"])
+    assert url.path == "/en/chapter/5"
+    assert parse_qsl(url.query, keep_blank_values=True) == [
+        ("trace-back.step", "2"), ("knob-wall.name", "emma"), ("knob-wall.view", "influence"),
+        ("knob-wall.station", "mlp_fc1"), ("knob-wall.knob", "2200"), ("knob-wall.set", "0.25"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "query, zh, en",
+    [
+        ("name=x1", "名字只能用字母 a–z", "may use only the letters a–z"),
+        ("name=", "名字不能是空的", "The name is empty"),
+        ("view=colour", "显示方式只能是这几种之一", "The view must be one of: setting, influence."),
+        ("station=kitchen", "工位只能是这几种之一", "The station must be one of"),
+        ("knob=4192", "旋钮编号要是 0 到 4191 之间的整数，或者留空。", "The knob number must be a whole number from 0 to 4191, or empty."),
+        ("knob=-1", "0 到 4191", "from 0 to 4191"),
+        ("knob=2.5", "0 到 4191", "from 0 to 4191"),
+        ("knob=3&set=nan", "旋钮的新位置要是 -100 到 100 之间的数", "The new setting must be a number from -100 to 100"),
+        ("knob=3&set=101", "-100 到 100", "from -100 to 100"),
+        ("knob=3&set=1e400", "-100 到 100", "from -100 to 100"),
+        ("knob=3&set=abc", "-100 到 100", "from -100 to 100"),
+    ],
+)
+def test_bad_state_is_a_422_in_the_page_language(wall_client, query, zh, en):
+    for lang, message in (("zh", zh), ("en", en)):
+        r = wall_client.get(f"/{lang}/widget/knob-wall?{query}")
+        assert r.status_code == 422, query
+        assert 'class="widget-error" role="alert"' in r.text
+        assert message in r.text
+        assert "<form" in r.text and 'id="w-knob-wall"' in r.text
+        page = wall_client.get(f"/{lang}/chapter/5?" + "&".join(f"knob-wall.{q}" for q in query.split("&")))
+        assert page.status_code == 422 and message in page.text
+
+
+def test_api_knobs(wall_client):
+    p = checkpoint.default_params()
+    r = wall_client.get("/api/knobs", params={"name": "Emma", "knob": 100, "set": 0.3})
+    assert r.status_code == 200
+    data = r.json()
+    loss, grad = ins.gradient(p, "emma")
+    assert data["name"] == "emma" and data["loss"] == loss
+    assert data["settings"] == p.flat.tolist() and data["influence"] == grad.tolist()
+    assert sum(s["size"] for s in data["stations"]) == data["n_params"] == 4192
+    assert data["knob"]["label_en"] == ins.knob_label(p, 100)
+    assert data["knob"]["label_zh"] == knobs.knob_label_zh(p, 100)
+    assert data["turn"]["loss_after"] == ins.turn_knobs(p, "emma", {100: 0.3}).loss
+    assert len(data["turn"]["next_after"]) == tokenizer.VOCAB_SIZE
+    for params, loc in (({"name": "em ma"}, "name"), ({"knob": 4192}, "knob"), ({"knob": 1, "set": "inf"}, "set"),
+                        ({"set": 0.5}, "set"), ({"name": "a" * 16}, "name"), ({"knob": "x"}, "knob")):
+        bad = wall_client.get("/api/knobs", params=params)
+        assert bad.status_code == 422, params
+        assert bad.json()["detail"][0]["loc"][-1] == loc
+
+
+# ---------------------------------------------------------------- engine agreement
+
+def test_wall_colours_follow_the_settings_then_the_influence(wall_client):
+    p = checkpoint.default_params()
+    setting = cells(wall_client.get("/en/widget/knob-wall?name=olivia").text)
+    tasted = cells(wall_client.get("/en/widget/knob-wall?name=olivia&view=influence").text)
+    assert [i for i, _, _ in setting] == [i for i, _, _ in tasted]
+    _, grad = ins.gradient(p, "olivia")
+    for (i, v, _), (_, g, _) in zip(setting, tasted):
+        if abs(v) < 1:
+            assert np.sign(v) == np.sign(round(p.flat[i] / knob_wall._scale(p.flat), 2))
+        assert (g == 0) == (round(grad[i] / knob_wall._scale(grad), 2) == 0)
+    # the cards of letters that are not in the name stay dark: no influence at all
+    for i, g, _ in tasted:
+        letter = i // 16
+        if letter < 26 and tokenizer.VOCAB[letter] not in "olivia":
+            assert g == 0
+    assert any(g != 0 for _, g, _ in tasted)
+    # the five brightest are marked with more than colour
+    marked = [i for i, _, cls in tasted if cls == "top"]
+    block = np.abs(grad[:432])
+    assert sorted(marked) == sorted(int(j) for j in np.argsort(-block, kind="stable")[:5])
+
+
+def test_inspector_shows_label_setting_and_influence_from_the_engine(wall_client):
+    p = checkpoint.default_params()
+    for name, knob in (("emma", 200), ("noah", 700), ("ava", 2500), ("isabella", 3300)):
+        _, grad = ins.gradient(p, name)
+        for lang in ("zh", "en"):
+            html = inspect_block(wall_client.get(f"/{lang}/widget/knob-wall?name={name}&knob={knob}").text)
+            label = ins.knob_label(p, knob) if lang == "en" else knobs.knob_label_zh(p, knob)
+            assert label.replace("'", "&#39;") in html
+            assert f'data-setting="{float(p.flat[knob])!r}"' in html
+            assert f'data-influence="{float(grad[knob])!r}"' in html
+
+
+def test_turning_a_knob_matches_the_engine_on_a_copy_and_leaves_the_shared_model(wall_client):
+    p = checkpoint.default_params()
+    shared = p.flat.copy()
+    knob, new = 200, 0.75
+    html = wall_client.get(f"/en/widget/knob-wall?name=emma&knob={knob}&set={new}").text
+    result = html.split('id="knob-wall-result"', 1)[1]
+    before = float(re.search(r'data-before="([^"]+)"', result).group(1))
+    after = float(re.search(r'data-after="([^"]+)"', result).group(1))
+    # the engine's own loss on a copy with that one change
+    trial = p.copy()
+    trial.flat[knob] = new
+    want, _ = model.loss_and_grad(trial, tokenizer.encode("emma"))
+    assert after == want
+    assert before == ins.gradient(p, "emma")[0]
+    assert after != before
+    # the next-course vote after the name, before and after
+    votes = re.findall(r'data-p="([^"]+)"', result)
+    probs_after = ins.turn_knobs(p, "emma", {knob: new}).probs[-1]
+    probs_before = ins.inspect(p, "emma").probs[-1]
+    top = int(np.argmax(probs_before))
+    assert float(votes[0]) == probs_before[top] and float(votes[1]) == probs_after[top]
+    # the shared model is untouched, and tasting again gives the old score
+    assert np.array_equal(p.flat, shared)
+    again = wall_client.get("/en/widget/knob-wall?name=emma&knob=200&view=influence").text
+    assert f'data-loss="{before!r}"' in again
+
+
+def test_put_it_back_clears_the_turn(wall_client):
+    html = wall_client.get("/en/widget/knob-wall?name=emma&knob=200&set=").text
+    assert 'data-after=' not in html and "Move the slider above" in html
+    assert math.isfinite(float(re.search(r'data-setting="([^"]+)"', html).group(1)))
