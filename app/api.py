@@ -87,6 +87,41 @@ def sample(
     )
 
 
+# --- live practice (chapter 6): a training run as Server-Sent Events ------------------
+from typing import Literal  # noqa: E402
+
+from fastapi import Request  # noqa: E402
+
+from app import streams  # noqa: E402
+from app.widgets import practice as practice_widget  # noqa: E402
+
+
+@router.get(
+    "/train",
+    summary="Train a fresh apprentice, streamed step by step (Server-Sent Events)",
+    response_class=streams.TrainStream,
+    responses={
+        200: {"content": {"text/event-stream": {}},
+              "description": "events: start, step (step, loss, lr, grad_norm, name), dishes, broke, done"},
+        422: {"description": "A parameter is out of range"},
+        503: {"description": "Too many practice runs at once in this worker; see Retry-After"},
+    },
+)
+async def train(
+    request: Request,
+    steps: int = Query(1000, ge=1, le=practice_widget.STEPS_MAX, description="practice menus (steps)"),
+    lr: float = Query(
+        0.01, ge=practice_widget.LR_MIN, le=practice_widget.LR_MAX, allow_inf_nan=False,
+        description="the strength of the hand (learning rate) at the first step; rounded to 6 decimals",
+    ),
+    seed: int = Query(42, ge=0, le=practice_widget.SEED_MAX, description="fixes the menu order and the starting knobs"),
+    optimizer: Literal["adam", "sgd"] = Query("adam", description="adam = the old master, sgd = a plain cook"),
+):
+    """With steps=1000, lr=0.01, seed=42 and adam this is the reference run, loss for loss.
+    The numpy work runs in the thread pool a small batch at a time; a reader who leaves stops it."""
+    return streams.train_stream(request, seed, round(lr, 6), optimizer, steps)
+
+
 # --- chapter 5: the wall of knobs, and the two-ingredient dish traced back -------------
 from app.widgets import knob_wall as knob_wall_widget  # noqa: E402
 from app.widgets import trace_back as trace_back_widget  # noqa: E402

@@ -1,0 +1,207 @@
+"""Live practice runs as Server-Sent Events: bounded per worker, stopped when the reader leaves.
+
+``/api/train`` (app/api.py) streams one run of ``app.widgets.practice.run_events``.
+The numpy work happens in the thread pool, a small batch of steps at a time,
+never in the event loop. Between batches the stream checks whether the reader
+is still there; when the reader disconnects or presses stop, the run ends
+within one batch (a few milliseconds of work).
+
+Streams are paced: ``KITCHEN_TRAIN_PACE`` steps per second (default 500, so
+1,000 steps reach the page in about 2 s and the curve visibly grows; 0 sends
+as fast as the engine trains). At most ``KITCHEN_TRAIN_STREAMS`` runs (default
+4) stream at once in one worker; past that the route answers 503 with
+Retry-After and a short message in both languages.
+
+``STATS`` counts streams and computed steps, so tests (and anyone curious)
+can see that a stopped stream really stopped.
+"""
+
+import asyncio
+import json
+import math
+import os
+import threading
+import time
+
+import numpy as np
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, StreamingResponse
+
+from app.widgets import practice
+
+BATCH = 20            # steps computed (and sent) together
+RETRY_AFTER = 5       # seconds, for a reader turned away
+
+
+def _env_int(name, default, lo, hi):
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be from {lo} to {hi}, not {value}")
+    return value
+
+
+class Stats:
+    """Per-worker counters of live training streams."""
+
+    def __init__(self, limit, pace):
+        self.limit = limit            # streams allowed at once
+        self.pace = pace              # steps per second, 0 = unpaced
+        self.active = 0               # streams open now
+        self.started = 0              # streams ever started
+        self.steps = 0                # training steps computed by all streams
+        self.last_step_at = 0.0       # time.monotonic() of the last computed step
+        self.lock = threading.Lock()
+
+    def computed(self, n):
+        with self.lock:
+            self.steps += n
+            self.last_step_at = time.monotonic()
+
+
+STATS = Stats(
+    limit=_env_int("KITCHEN_TRAIN_STREAMS", 4, 1, 1000),
+    pace=_env_int("KITCHEN_TRAIN_PACE", 500, 0, 1_000_000),
+)
+
+BUSY = {
+    "zh": "厨房里同时练习的小明太多了，请过几秒再试。",
+    "en": "The practice kitchen is full right now. Please try again in a few seconds.",
+}
+
+
+class Slot:
+    """One place among the worker's streams; released exactly once."""
+
+    def __init__(self, stats):
+        self.stats = stats
+        self.held = True
+
+    def release(self):
+        if self.held:
+            self.held = False
+            self.stats.active -= 1
+
+
+def take_slot(stats=STATS):
+    """A Slot, or None when the worker already streams ``stats.limit`` runs."""
+    if stats.active >= stats.limit:
+        return None
+    stats.active += 1
+    stats.started += 1
+    return Slot(stats)
+
+
+def busy_response():
+    return JSONResponse(
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER)},
+        content={"detail": BUSY["en"], "message": BUSY, "retry_after": RETRY_AFTER},
+    )
+
+
+def sse(event, data):
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'), allow_nan=False)}\n\n"
+
+
+def _finite(x):
+    return x if math.isfinite(x) else None
+
+
+def encode(item):
+    """One item of ``practice.run_events`` as an SSE event."""
+    if isinstance(item, practice.Dishes):
+        return sse("dishes", {"step": item.step, "names": list(item.names)})
+    if isinstance(item, practice.Broke):
+        return sse("broke", {"step": item.step})
+    return sse("step", {
+        "step": item.step, "loss": _finite(item.loss), "lr": item.lr,
+        "grad_norm": _finite(item.grad_norm), "name": item.name,
+    })
+
+
+def _next_batch(events, n):
+    """Up to ``n`` training steps (and any dishes between them), in the thread pool."""
+    out, steps, done = [], 0, False
+    with np.errstate(all="ignore"):
+        while steps < n:
+            item = next(events, None)
+            if item is None:
+                done = True
+                break
+            out.append(item)
+            if isinstance(item, practice.Broke):
+                done = True
+                break
+            if not isinstance(item, practice.Dishes):
+                steps += 1
+    return out, steps, done
+
+
+class TrainStream(StreamingResponse):
+    """A streaming response that gives back its slot however it ends."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, content, slot=None, status_code=200, **kwargs):
+        super().__init__(content, status_code=status_code, **kwargs)
+        self.slot = slot
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if self.slot is not None:
+                self.slot.release()
+
+
+async def _run(request, key, slot, stats):
+    seed, lr, optimizer, steps = key
+    events = practice.run_events(seed, lr, optimizer, steps)
+    items = []
+    start = time.monotonic()
+    sent = 0
+    try:
+        yield "retry: 600000\n" + sse("start", {
+            "steps": steps, "lr": lr, "seed": seed, "optimizer": optimizer,
+            "milestones": list(practice.milestones(steps)), "smooth": practice.SMOOTH,
+        })
+        while True:
+            if await request.is_disconnected():
+                return
+            batch, n, done = await run_in_threadpool(_next_batch, events, BATCH)
+            stats.computed(n)
+            items.extend(batch)
+            sent += n
+            yield "".join(encode(item) for item in batch)
+            if done:
+                break
+            if stats.pace:
+                wait = start + sent / stats.pace - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+        run = practice.collect(key, items)
+        practice.RUNS.put(key, run)
+        yield sse("done", {"steps": len(run.losses), "broke_at": run.broke_at})
+    finally:
+        events.close()
+        slot.release()
+
+
+def train_stream(request, seed, lr, optimizer, steps, stats=STATS):
+    """The SSE response for one run, or a 503 when the worker is full."""
+    slot = take_slot(stats)
+    if slot is None:
+        return busy_response()
+    key = (seed, lr, optimizer, steps)
+    return TrainStream(
+        _run(request, key, slot, stats),
+        slot,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,82 @@
+"""Two more kinds of query parameter, beside base.Number and base.Letters.
+
+``Choice``: one of a few fixed words (an optimiser, a kind of book, a judge).
+``NameList``: a short list of names typed by the reader, separated by commas
+or spaces, each a-z and at most 15 letters.
+Both raise ``InputError`` with a message in both languages, like base's.
+"""
+
+import re
+from dataclasses import dataclass
+
+from engine.tokenizer import MAX_NAME_LEN
+
+from app.widgets.base import MAX_RAW, InputError, Param
+
+
+@dataclass(frozen=True)
+class Choice(Param):
+    """One of ``options`` (lower-case words)."""
+
+    options: tuple = ()
+
+    def parse(self, raw):
+        value = str(raw).strip().lower()
+        if value not in self.options:
+            allowed = " / ".join(self.options)
+            raise InputError(
+                f"{self.label_zh}只能是 {allowed} 之一。",
+                f"The {self.label_en} must be one of {allowed}.",
+                self.key,
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class Pattern(Param):
+    """Text matching ``regex`` in full (after lower-casing), or the message given."""
+
+    regex: str = ""
+    message_zh: str = ""
+    message_en: str = ""
+
+    def parse(self, raw):
+        value = str(raw).strip().lower()
+        if len(value) > MAX_RAW or not re.fullmatch(self.regex, value):
+            raise InputError(self.message_zh, self.message_en, self.key)
+        return value
+
+
+SEP_RE = re.compile(r"[\s,，、;；]+")
+
+
+@dataclass(frozen=True)
+class NameList(Param):
+    """Names separated by commas or spaces: a-z only, each at most 15 letters."""
+
+    max_names: int = 50
+    min_names: int = 1
+
+    def _error(self):
+        return InputError(
+            f"{self.label_zh}：用逗号或空格隔开的名字，只能用字母 a–z，每个最多 {MAX_NAME_LEN} 个字母，"
+            f"{self.min_names} 到 {self.max_names} 个名字。",
+            f"The {self.label_en}: names separated by commas or spaces, letters a–z only, "
+            f"at most {MAX_NAME_LEN} letters each, {self.min_names} to {self.max_names} names.",
+            self.key,
+        )
+
+    def parse(self, raw):
+        text = str(raw)
+        if len(text) > MAX_RAW:
+            raise self._error()
+        names = [n for n in SEP_RE.split(text.strip().lower()) if n]
+        if not self.min_names <= len(names) <= self.max_names:
+            raise self._error()
+        for n in names:
+            if len(n) > MAX_NAME_LEN or not re.fullmatch(r"[a-z]+", n):
+                raise self._error()
+        return tuple(names)
+
+    def format(self, value):
+        return ", ".join(value)

@@ -1,0 +1,284 @@
+"""Chapter 6's practice kitchen: train the apprentice from scratch and watch the score fall.
+
+State: lr (the strength of the hand), opt (adam = the old master, sgd = a
+plain cook, both = the two side by side on the same menus), steps, seed and
+go (0 = not started yet, 1 = show the finished run). A run is fully
+determined by (seed, lr, optimiser, steps): a link replays the same curve.
+
+One engine computation, ``run_events``: ``engine.train.reference_start(seed)``
+then ``engine.train.train``, with dishes sampled (``engine.sample.sample``,
+fixed seed) at menus 1, 100, 500, 1,000 and the last one. The live stream
+(``/api/train``, app/streams.py) and the page drawn without JavaScript both
+consume this one generator; finished runs are kept in a small cache by query,
+so a link or the end of a live run is served at once.
+
+A run whose score stops being a number (too heavy a hand) ends there, and
+the page says so.
+"""
+
+import dataclasses
+import json
+import math
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from engine import sample as sampling
+from engine.train import StepRecord, reference_start, train
+
+from app.widgets.base import Number, Widget
+from app.widgets.choices import Choice
+
+STEPS_MAX = 2000
+LR_MIN, LR_MAX = 0.0001, 1.0
+SEED_MAX = 2**31 - 1
+MILESTONES = (1, 100, 500, 1000)
+SMOOTH = 50           # the curve is the running mean over this many menus
+DISH_N = 5            # dishes sampled at each milestone
+DISH_T = 0.5          # at this adventurousness
+DISH_SEED = 1         # always the same table, so only the knobs differ
+OPTIMIZERS = ("adam", "sgd")
+
+# chart geometry, shared with static/js/widgets/practice.js through data attributes
+W, H = 640, 280
+X0, X1, Y0, Y1 = 46, 628, 14, 244     # plot area: left, right, top, bottom
+LO, HI = 1.5, 4.0                      # score range drawn (clipped beyond)
+Y_TICKS = (1.5, 2.0, 2.5, 3.0, 3.5, 4.0)
+MAX_POINTS = 200
+
+
+@dataclasses.dataclass(frozen=True)
+class Dishes:
+    step: int          # after this many practice menus
+    names: tuple       # what the apprentice cooks then
+
+
+@dataclasses.dataclass(frozen=True)
+class Broke:
+    step: int          # the first menu whose score was no longer a number
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    key: tuple                 # (seed, lr, optimizer, steps)
+    losses: tuple              # per step, step 1 first (shorter if it broke)
+    dishes: tuple              # Dishes at the milestones reached
+    broke_at: int | None       # step where the score stopped being a number
+
+
+def milestones(steps):
+    """Menus whose dishes are shown: 1, 100, 500, 1,000 (those within the run) and the last."""
+    return tuple(sorted({m for m in MILESTONES if m <= steps} | {steps}))
+
+
+def run_events(seed, lr, optimizer, steps):
+    """The one run: StepRecord per step, Dishes after each milestone, Broke if it broke.
+
+    The caller decides how fast to consume it (all at once for the page, in
+    small batches for the stream). Wrap consumption in ``np.errstate`` if a
+    heavy hand may overflow.
+    """
+    docs, params, _ = reference_start(seed)
+    marks = set(milestones(steps))
+    for rec in train(params, docs, steps=steps, lr=lr, optimizer=optimizer):
+        if not math.isfinite(rec.loss):
+            yield Broke(rec.step)
+            return
+        yield rec
+        if rec.step in marks:
+            if not np.isfinite(params.flat).all():
+                yield Broke(rec.step + 1)
+                return
+            got = sampling.sample(params, n=DISH_N, temperature=DISH_T, seed=DISH_SEED, known=frozenset())
+            yield Dishes(rec.step, tuple(got.names))
+
+
+def collect(key, items):
+    """A Run from the items of ``run_events``."""
+    losses, dishes, broke = [], [], None
+    for item in items:
+        if isinstance(item, StepRecord):
+            losses.append(item.loss)
+        elif isinstance(item, Dishes):
+            dishes.append(item)
+        elif isinstance(item, Broke):
+            broke = item.step
+    return Run(key, tuple(losses), tuple(dishes), broke)
+
+
+class RunCache:
+    """The last few finished runs, by query; thread-safe."""
+
+    def __init__(self, size=16):
+        self.size = size
+        self.items = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            run = self.items.get(key)
+            if run is not None:
+                self.items.move_to_end(key)
+            return run
+
+    def put(self, key, run):
+        with self.lock:
+            self.items[key] = run
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+RUNS = RunCache()
+
+
+def get_run(seed, lr, optimizer, steps):
+    """The finished run for a query: from the cache, or computed now."""
+    key = (seed, lr, optimizer, steps)
+    run = RUNS.get(key)
+    if run is None:
+        with np.errstate(all="ignore"):
+            run = collect(key, run_events(*key))
+        RUNS.put(key, run)
+    return run
+
+
+def running_mean(losses, window=SMOOTH):
+    """Mean of the last ``window`` losses at each step (fewer at the start)."""
+    out = []
+    total = 0.0
+    for i, x in enumerate(losses):
+        total += x
+        if i >= window:
+            total -= losses[i - window]
+        out.append(total / min(i + 1, window))
+    return out
+
+
+def point_steps(steps):
+    """The steps drawn as polyline points: the first, every k-th, the last."""
+    k = max(1, math.ceil(steps / MAX_POINTS))
+    return [s for s in range(1, steps + 1) if s == 1 or s % k == 0 or s == steps]
+
+
+def x_of(step, steps):
+    return X0 + (step - 1) / max(1, steps - 1) * (X1 - X0)
+
+
+def y_of(loss):
+    clipped = min(max(loss, LO), HI)
+    return Y1 - (clipped - LO) / (HI - LO) * (Y1 - Y0)
+
+
+def x_ticks(steps):
+    values = sorted({1, steps} | {(steps * k + 2) // 4 for k in (1, 2, 3)} if steps >= 8 else {1, steps})
+    return [{"x": f"{x_of(v, steps):.1f}", "label": f"{v:,}"} for v in values if v >= 1]
+
+
+def fmt(x):
+    return f"{x:.2f}"
+
+
+WORDS = {
+    "zh": {
+        "adam": "有记忆的老师傅", "adam_small": "Adam",
+        "sgd": "没有记忆的普通师傅", "sgd_small": "SGD",
+        "menu": "第 {n} 套",
+        "running": "正在练：第 {n} 套，共 {total} 套。",
+        "stopped": "停下了：练到第 {n} 套。服务器上的练习也一起停了。",
+        "finished": "练完了。",
+        "broke": "第 {n} 套：手劲太重，分数已经不是一个数了，练习停下。",
+        "failed": "没能开始练习，请再试一次。",
+    },
+    "en": {
+        "adam": "the old master with a memory", "adam_small": "Adam",
+        "sgd": "the plain cook with no memory", "sgd_small": "SGD",
+        "menu": "menu {n}",
+        "running": "Practising: menu {n} of {total}.",
+        "stopped": "Stopped at menu {n}. The practice on the server stopped too.",
+        "finished": "Practice finished.",
+        "broke": "Menu {n}: the hand was so heavy the score is no longer a number; practice stops.",
+        "failed": "Practice could not start. Please try again.",
+    },
+}
+
+
+class Practice(Widget):
+    def compute(self, state, lang):
+        steps, lr, seed = state["steps"], state["lr"], state["seed"]
+        opts = OPTIMIZERS if state["opt"] == "both" else (state["opt"],)
+        words = WORDS[lang]
+        lines, table, summary = [], [], []
+        lr_text = self.params[0].format(lr)
+        if state["go"]:
+            runs = [get_run(seed, lr, o, steps) for o in opts]
+            xs = point_steps(steps)
+            for o, run in zip(opts, runs):
+                smooth = running_mean(run.losses)
+                pts = " ".join(f"{x_of(s, steps):.1f},{y_of(smooth[s - 1]):.1f}" for s in xs if s <= len(smooth))
+                last = fmt(smooth[-1]) if smooth else None
+                lines.append({"opt": o, "label": words[o], "small": words[f"{o}_small"], "points": pts})
+                summary.append(self._sentence(lang, words[o], run, steps, last))
+            for m in milestones(steps):
+                row = {"menu": words["menu"].format(n=f"{m:,}"), "cells": []}
+                for o, run in zip(opts, runs):
+                    dishes = next((d.names for d in run.dishes if d.step == m), None)
+                    if m <= len(run.losses):
+                        smooth = running_mean(run.losses[:m])[-1]
+                        row["cells"].append({"opt": o, "label": words[o], "loss": fmt(run.losses[m - 1]),
+                                             "smooth": fmt(smooth), "dishes": [n or "🛎️" for n in (dishes or ())]})
+                    else:
+                        row["cells"].append({"opt": o, "label": words[o], "loss": "—", "smooth": "—", "dishes": []})
+                table.append(row)
+        return {
+            "go": bool(state["go"]),
+            "lines": lines,
+            "table": table,
+            "summary": summary,
+            "opts": [{"opt": o, "label": words[o], "small": words[f"{o}_small"]} for o in opts],
+            "steps": steps,
+            "lr": lr_text,
+            "x_ticks": x_ticks(steps),
+            "y_ticks": [{"y": f"{y_of(v):.1f}", "label": f"{v:.1f}"} for v in Y_TICKS],
+            "blind_y": f"{y_of(math.log(27)):.1f}",
+            "blind": fmt(math.log(27)),
+            "geom": self._geom(),
+            "milestones": ",".join(str(m) for m in milestones(steps)),
+            "lr_min": f"{LR_MIN:g}", "lr_max": f"{LR_MAX:g}", "steps_max": STEPS_MAX, "seed_max": SEED_MAX,
+            "smooth": SMOOTH,
+            "geom_json": json.dumps({**self._geom(), "steps": steps, "milestones": list(milestones(steps))}),
+            "words_json": json.dumps(words, ensure_ascii=False),
+        }
+
+    @staticmethod
+    def _geom():
+        return {"w": W, "h": H, "x0": X0, "x1": X1, "y0": Y0, "y1": Y1, "lo": LO, "hi": HI,
+                "smooth": SMOOTH, "max_points": MAX_POINTS}
+
+    def _sentence(self, lang, who, run, steps, last):
+        n = len(run.losses)
+        if run.broke_at is not None:
+            if lang == "zh":
+                return (f"{who}：手劲太重，旋钮一下子飞出了刻度，第 {run.broke_at:,} 套时分数已经不是一个数了，"
+                        f"练习只好停下。")
+            return (f"{who}: the hand was so heavy that the knobs flew off their dials; by menu "
+                    f"{run.broke_at:,} the score was no longer a number, so practice stopped there.")
+        first = fmt(run.losses[0])
+        if lang == "zh":
+            return f"{who}：第 1 套 {first} 分，练完 {n:,} 套后，最近 {min(SMOOTH, n)} 套平均 {last} 分。"
+        return f"{who}: {first} on menu 1; after {n:,} menus, {last} on average over the last {min(SMOOTH, n)}."
+
+
+PRACTICE = Practice(
+    name="practice",
+    chapter=6,
+    params=(
+        Number("lr", 0.01, "师傅的手劲（学习率）", "strength of the hand (learning rate)", lo=LR_MIN, hi=LR_MAX),
+        Choice("opt", "adam", "师傅", "teacher", options=("adam", "sgd", "both")),
+        Number("steps", 1000, "练习的套数", "number of practice menus", lo=1, hi=STEPS_MAX, integer=True),
+        Number("seed", 42, "厨房编号（随机种子）", "seed", lo=0, hi=SEED_MAX, integer=True),
+        Number("go", 0, "开始", "start", lo=0, hi=1, integer=True),
+    ),
+    assets=("css/widgets/practice.css", "js/widgets/practice.js"),
+)

@@ -1,0 +1,352 @@
+"""Chapter 6's practice kitchen: the page, the fragment, the live stream, its bound and its stop.
+
+The routes run against the fixture story plus a chapter 6 that holds the
+widget, so they do not depend on how far the real chapters have come.
+"""
+
+import json
+import math
+import pathlib
+import re
+import shutil
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from engine import checkpoint, sample as sampling
+from engine.train import reference_start, train
+
+from app import streams
+from app.widgets import practice
+
+
+CHAPTER = """---
+title: Practice
+summary: Cook, taste, trace, adjust.
+---
+
+## Practice
+
+Set Xiao Ming going.
+
+::: widget practice
+
+::: summary
+In one sentence: practice.
+:::
+"""
+
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def story_site(tmp_path_factory):
+    from app import site
+
+    root = tmp_path_factory.mktemp("story")
+    shutil.copytree(FIXTURES / "content", root / "content")
+    for lang in ("zh", "en"):
+        (root / "content" / lang / "chapter-6.md").write_text(CHAPTER, encoding="utf-8")
+    return site.build(root / "content", FIXTURES / "templates", lambda name, lang: {})
+
+
+@pytest.fixture(scope="module")
+def app(story_site):
+    from app.main import create_app
+
+    return create_app(story_site)
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def unpaced():
+    saved = streams.STATS.pace
+    streams.STATS.pace = 0
+    yield
+    streams.STATS.pace = saved
+
+
+def events_of(text):
+    """(event, data) for every SSE event in a response body."""
+    out = []
+    for block in text.split("\n\n"):
+        event, data = "message", None
+        for line in block.split("\n"):
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:"):
+                data = json.loads(line[5:].strip())
+        if data is not None:
+            out.append((event, data))
+    return out
+
+
+def engine_run(seed, lr, optimizer, steps):
+    """Losses and dishes straight from the engine, as the widget promises."""
+    docs, params, _ = reference_start(seed)
+    losses, dishes = [], {}
+    for rec in train(params, docs, steps=steps, lr=lr, optimizer=optimizer):
+        losses.append(rec.loss)
+        if rec.step in practice.milestones(steps):
+            dishes[rec.step] = sampling.sample(params, n=practice.DISH_N, temperature=practice.DISH_T,
+                                               seed=practice.DISH_SEED).names
+    return losses, dishes
+
+
+def out_of(html, ns="practice"):
+    return html.split(f'id="{ns}-out"', 1)[1]
+
+
+# --- the stream ---------------------------------------------------------------------------
+
+def test_reference_stream_is_the_default_run_loss_for_loss(client, unpaced):
+    r = client.get("/api/train?steps=1000&lr=0.01&seed=42&optimizer=adam")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/event-stream")
+    events = events_of(r.text)
+    assert events[0] == ("start", {"steps": 1000, "lr": 0.01, "seed": 42, "optimizer": "adam",
+                                   "milestones": [1, 100, 500, 1000], "smooth": practice.SMOOTH})
+    steps = [d for e, d in events if e == "step"]
+    assert [d["step"] for d in steps] == list(range(1, 1001))
+    assert [d["loss"] for d in steps] == checkpoint.default_log()
+    assert all(set(d) >= {"step", "loss", "lr", "grad_norm", "name"} for d in steps)
+    assert steps[0]["lr"] == 0.01 and steps[-1]["lr"] == pytest.approx(0.01 / 1000)
+    dishes = {d["step"]: d["names"] for e, d in events if e == "dishes"}
+    _, want = engine_run(42, 0.01, "adam", 1000)
+    assert dishes == want
+    assert events[-1] == ("done", {"steps": 1000, "broke_at": None})
+
+
+def test_a_replayed_run_gives_identical_losses_and_the_page_draws_them(client, unpaced):
+    query = "steps=150&lr=0.05&seed=7&optimizer=sgd"
+    a = [d["loss"] for e, d in events_of(client.get(f"/api/train?{query}").text) if e == "step"]
+    b = [d["loss"] for e, d in events_of(client.get(f"/api/train?{query}").text) if e == "step"]
+    losses, dishes = engine_run(7, 0.05, "sgd", 150)
+    assert a == b == losses
+    # the page without JavaScript draws the very same run
+    r = client.get("/en/widget/practice?go=1&steps=150&lr=0.05&seed=7&opt=sgd")
+    assert r.status_code == 200
+    points = re.search(r'<polyline class="line line-sgd" points="([^"]+)"', r.text).group(1).split()
+    smooth = practice.running_mean(losses)
+    xs = practice.point_steps(150)
+    assert len(points) == len(xs) == 150
+    for s, pt in zip(xs, points):
+        x, y = map(float, pt.split(","))
+        assert x == pytest.approx(practice.x_of(s, 150), abs=0.051)
+        assert y == pytest.approx(practice.y_of(smooth[s - 1]), abs=0.051)
+    rows = re.findall(r'<tr><th scope="row">menu ([\d,]+)</th><td>([\d.]+)</td><td>([\d.]+)</td></tr>', r.text)
+    assert [int(m.replace(",", "")) for m, _, _ in rows] == [1, 100, 150]
+    for m, loss, mean in rows:
+        m = int(m.replace(",", ""))
+        assert loss == f"{losses[m - 1]:.2f}"
+        assert mean == f"{sum(losses[max(0, m - 50):m]) / min(m, 50):.2f}"
+    shown = re.findall(r'<span class="dish">([^<]+)</span>', out_of(r.text))
+    assert shown == [n or "🛎️" for m in (1, 100, 150) for n in dishes[m]]
+
+
+def test_running_mean_is_the_mean_of_the_last_window():
+    xs = [3.0, 1.0, 2.0, 6.0, 5.0]
+    assert practice.running_mean(xs, window=2) == [3.0, 2.0, 1.5, 4.0, 5.5]
+    assert practice.running_mean(xs, window=50) == pytest.approx([3.0, 2.0, 2.0, 3.0, 3.4])
+
+
+def test_too_heavy_a_hand_breaks_the_run_and_it_says_so(client, unpaced):
+    events = events_of(client.get("/api/train?steps=400&lr=1&seed=42&optimizer=adam").text)
+    broke = [d for e, d in events if e == "broke"]
+    assert len(broke) == 1
+    steps = [d["step"] for e, d in events if e == "step"]
+    assert steps == list(range(1, broke[0]["step"]))
+    assert all(math.isfinite(d["loss"]) for e, d in events if e == "step")
+    assert events[-1] == ("done", {"steps": len(steps), "broke_at": broke[0]["step"]})
+    r = client.get("/zh/widget/practice?go=1&steps=400&lr=1&seed=42&opt=adam")
+    assert r.status_code == 200
+    assert f"第 {broke[0]['step']:,} 套时分数已经不是一个数了" in r.text
+
+
+@pytest.mark.parametrize("query", [
+    "steps=2001", "steps=0", "steps=1.5", "lr=0", "lr=2", "lr=nan", "lr=inf", "lr=abc",
+    "seed=-1", "seed=99999999999", "optimizer=rmsprop",
+])
+def test_bad_stream_queries_are_a_json_422(client, query):
+    r = client.get(f"/api/train?{query}")
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.json()["detail"][0]["msg"]
+
+
+# --- the widget --------------------------------------------------------------------------
+
+def test_chapter_starts_with_the_form_and_an_empty_curve(client):
+    for lang in ("zh", "en"):
+        r = client.get(f"/{lang}/chapter/6")
+        assert r.status_code == 200
+        assert 'id="w-practice"' in r.text and "<polyline" not in r.text
+        assert "/static/js/widgets/practice.js" in r.text and "/static/css/widgets/practice.css" in r.text
+        form = r.text.split('id="w-practice"', 1)[1].split("</form>", 1)[0]
+        assert f'method="get" action="/{lang}/chapter/6#w-practice"' in form
+        assert 'name="practice.go" value="1"' in form  # the start button
+        for key in ("lr", "opt", "steps", "seed"):
+            assert f'name="practice.{key}"' in form
+        assert 'value="adam" checked' in form
+        assert ("开始练习" if lang == "zh" else "Start practising") in form
+
+
+def test_chapter_with_state_draws_the_finished_run_and_keeps_other_keys(client):
+    r = client.get("/zh/chapter/6?practice.go=1&practice.opt=both&practice.steps=120&practice.seed=3&utm=x")
+    assert r.status_code == 200
+    out = out_of(r.text)
+    assert '<polyline class="line line-adam"' in out and '<polyline class="line line-sgd"' in out
+    assert "有记忆的老师傅" in out and "没有记忆的普通师傅" in out
+    assert '<input type="hidden" name="utm" value="x">' in r.text
+    assert 'value="both" checked' in r.text and 'name="practice.steps" min="1" max="2000" step="1" value="120"' in r.text
+    adam, _ = engine_run(3, 0.01, "adam", 120)
+    assert f"第 1 套 {adam[0]:.2f} 分" in out
+    assert "再练一遍" in r.text
+
+
+def test_fragment_in_both_languages_with_bare_or_namespaced_keys(client):
+    for lang, word in (("zh", "滑动平均"), ("en", "running mean")):
+        bare = client.get(f"/{lang}/widget/practice?go=1&steps=60&seed=5")
+        spaced = client.get(f"/{lang}/widget/practice?practice.go=1&practice.steps=60&practice.seed=5")
+        for r in (bare, spaced):
+            assert r.status_code == 200
+            assert r.text.lstrip().startswith('<section class="widget widget-practice" id="w-practice"')
+            assert word in r.text and "<polyline" in r.text
+        assert bare.text == spaced.text
+
+
+def test_htmx_fragment_replaces_the_address_with_the_run(client):
+    r = client.get("/en/widget/practice?practice.go=1&practice.steps=60&practice.lr=0.02",
+                   headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/6?x=1"})
+    assert r.status_code == 200
+    assert r.headers["HX-Replace-Url"] == (
+        "/en/chapter/6?x=1&practice.lr=0.02&practice.opt=adam&practice.steps=60&practice.seed=42&practice.go=1")
+
+
+@pytest.mark.parametrize("query, zh, en", [
+    ("lr=0", "师傅的手劲（学习率）要是 0.0001 到 1 之间的数。", "The strength of the hand (learning rate) must be a number from 0.0001 to 1."),
+    ("lr=5", "0.0001 到 1", "from 0.0001 to 1"),
+    ("lr=nan", "0.0001 到 1", "from 0.0001 to 1"),
+    ("steps=2001", "练习的套数要是 1 到 2000 之间的整数。", "The number of practice menus must be a whole number from 1 to 2000."),
+    ("steps=2.5", "1 到 2000", "from 1 to 2000"),
+    ("opt=rmsprop", "师傅只能是 adam / sgd / both 之一。", "The teacher must be one of adam / sgd / both."),
+    ("seed=-4", "厨房编号", "seed"),
+    ("go=2", "开始", "start"),
+])
+def test_bad_state_is_a_422_in_the_page_language(client, query, zh, en):
+    for lang, message in (("zh", zh), ("en", en)):
+        r = client.get(f"/{lang}/widget/practice?{query}")
+        assert r.status_code == 422
+        assert 'class="widget-error" role="alert"' in r.text and message in r.text
+        assert "<form" in r.text
+        page = client.get(f"/{lang}/chapter/6?practice.{query}")
+        assert page.status_code == 422 and message in page.text
+
+
+# --- bound and stop, on a real server -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def live(app):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the test server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def slow_streams():
+    """Streams paced slowly, so they are still running when the test acts."""
+    saved = streams.STATS.pace, streams.STATS.limit
+    streams.STATS.pace, streams.STATS.limit = 100, 4
+    yield streams.STATS
+    streams.STATS.pace, streams.STATS.limit = saved
+
+
+def wait_for(pred, timeout):
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if pred():
+            return time.monotonic() - start
+        time.sleep(0.01)
+    return None
+
+
+def first_step(lines):
+    """The first step event from an iterator of lines (kept open: dropping an
+    iterator of httpx's closes the connection, which is the reader leaving)."""
+    for line in lines:
+        if line.startswith("data:") and '"loss"' in line:
+            return json.loads(line[5:])
+    raise AssertionError("no step arrived")
+
+
+def test_leaving_the_stream_stops_the_training_within_a_second(live, slow_streams):
+    stats = slow_streams
+    assert wait_for(lambda: stats.active == 0, 5) is not None
+    with httpx.Client(timeout=10) as http:
+        with http.stream("GET", f"{live}/api/train?steps=2000&seed=9&optimizer=adam") as r:
+            assert r.status_code == 200
+            lines = r.iter_lines()
+            assert first_step(lines)["step"] == 1
+            assert stats.active == 1
+            running = stats.steps
+            assert wait_for(lambda: stats.steps > running, 1.0) is not None  # still training
+            assert stats.active == 1
+        left = time.monotonic()
+    took = wait_for(lambda: stats.active == 0, 1.0)
+    assert took is not None, "the stream kept its slot after the reader left"
+    stopped_at = stats.steps
+    time.sleep(0.5)
+    assert stats.steps == stopped_at, "training went on after the reader left"
+    assert stats.last_step_at - left < 1.0
+    assert stopped_at < 2000 * stats.started  # far from finishing
+
+
+def test_past_the_bound_a_reader_gets_503_with_retry_after(live, slow_streams):
+    stats = slow_streams
+    assert wait_for(lambda: stats.active == 0, 5) is not None
+    with httpx.Client(timeout=10) as http:
+        opened = []
+        try:
+            for seed in range(stats.limit):
+                cm = http.stream("GET", f"{live}/api/train?steps=2000&seed={seed}")
+                r = cm.__enter__()
+                opened.append(cm)
+                assert r.status_code == 200
+                lines = r.iter_lines()
+                opened.append(lines)
+                first_step(lines)
+            assert stats.active == stats.limit
+            busy = http.get(f"{live}/api/train?steps=10")
+            assert busy.status_code == 503
+            assert int(busy.headers["Retry-After"]) > 0
+            body = busy.json()
+            assert body["message"]["zh"] == streams.BUSY["zh"] and body["message"]["en"] == streams.BUSY["en"]
+            assert body["detail"] == streams.BUSY["en"]
+        finally:
+            for cm in opened[::2]:
+                cm.__exit__(None, None, None)
+    assert wait_for(lambda: stats.active == 0, 1.0) is not None
+    with httpx.Client(timeout=10) as http:
+        r = http.get(f"{live}/api/train?steps=5")
+        assert r.status_code == 200 and events_of(r.text)[-1][0] == "done"
