@@ -183,7 +183,7 @@ class Tokenizer(Widget):
         text = state["text"]
         name, tokens, tiles, folded, rejected = cut(text, lang)
         bell = {"kind": "bell", "label": tokenizer.BELL, "id": tokenizer.BOS}
-        row = [bell, *tiles, bell] if tokens else []
+        row = [bell, *tiles, bell] if tokens else tiles
         sep = "、" if zh else ", "
         if folded:
             pairs = sep.join(f"{a} → {b}" for a, b in folded)

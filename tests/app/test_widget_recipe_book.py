@@ -1,0 +1,268 @@
+"""The book of menus (chapter 1): lookup, pages, charts, state in the URL, errors.
+
+Every count the widget shows must equal a count made here, independently,
+from ``engine.data.load_names()``.
+"""
+
+import collections
+import html as html_mod
+import math
+import pathlib
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from engine import data
+
+from app.widgets import recipe_book
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def out_of(text, ns="recipe-book"):
+    return text.split(f'id="{ns}-out"', 1)[1]
+
+
+def page_names(text, ns="recipe-book"):
+    return re.findall(r'<span class="rb-name">([a-z]+)</span>', out_of(text, ns))
+
+
+def table_rows(text, which):
+    """Rows of the length table (which=0) or the course table (which=1)."""
+    tables = re.findall(r"<tbody>(.*?)</tbody>", out_of(text), re.S)
+    rows = re.findall(r"<tr>(.*?)</tr>", tables[which], re.S)
+    return [[html_mod.unescape(cell) for cell in re.findall(r"<td>([^<]*)</td>", row)] for row in rows]
+
+
+def bars(text, chart):
+    svg = re.search(rf'<svg class="rb-svg rb-svg-{chart}"(.*?)</svg>', out_of(text), re.S).group(1)
+    return re.findall(r'<rect class="rb-bar" x="[^"]+" y="[^"]+" width="[^"]+" height="([^"]+)"(?: data-letter="([a-z])")? data-count="(\d+)"', svg)
+
+
+def button_value(text, ns, which):
+    m = re.search(rf'id="{ns}-{which}" name="{ns}\.page" value="(\d+)"', text)
+    return int(m.group(1)) if m else None
+
+
+def test_the_content_places_the_book_in_chapter_1():
+    for lang in ("zh", "en"):
+        text = (ROOT / "content" / lang / "chapter-1.md").read_text(encoding="utf-8")
+        assert re.search(r"^::: widget recipe-book\s*$", text, re.M)
+
+
+def test_counts_are_the_data_sets_own():
+    names = data.load_names()
+    assert len(names) == 32033
+    b = recipe_book.book()
+    assert len(b.names) == len(names) and list(b.names) == names
+    assert b.lengths == dict(sorted(collections.Counter(map(len, names)).items()))
+    assert b.letters["all"] == collections.Counter("".join(names))
+    assert b.letters["first"] == collections.Counter(n[0] for n in names)
+    assert b.letters["last"] == collections.Counter(n[-1] for n in names)
+    assert b.n_pages == math.ceil(len(names) / recipe_book.PAGE_SIZE)
+
+
+@pytest.mark.parametrize("by", ["all", "first", "last"])
+def test_the_charts_and_tables_show_the_real_counts(client, by):
+    names = data.load_names()
+    r = client.get(f"/en/widget/recipe-book?by={by}")
+    assert r.status_code == 200
+    assert f"The book holds {len(names):,} menus, {len(set(names)):,} different names" in r.text
+    lengths = collections.Counter(map(len, names))
+    assert table_rows(r.text, 0) == [
+        [str(n), f"{lengths[n]:,}", recipe_book.pct(lengths[n], len(names))] for n in sorted(lengths)
+    ]
+    assert [(int(c)) for _, _, c in bars(r.text, "len")] == [lengths[n] for n in sorted(lengths)]
+    counts = {
+        "all": collections.Counter("".join(names)),
+        "first": collections.Counter(n[0] for n in names),
+        "last": collections.Counter(n[-1] for n in names),
+    }[by]
+    rows = table_rows(r.text, 1)
+    assert len(rows) == 26
+    assert [row[1] for row in rows] == sorted("abcdefghijklmnopqrstuvwxyz", key=lambda ch: (-counts[ch], ch))
+    for rank, letter, count, _ in rows:
+        assert int(count.replace(",", "")) == counts[letter]
+    drawn = bars(r.text, "let")
+    assert [(ch, int(c)) for _, ch, c in drawn] == [(row[1], counts[row[1]]) for row in rows]
+    # bar heights are proportional to the counts: the tallest is the most common
+    heights = [float(h) for h, _, _ in drawn]
+    assert heights[0] == max(heights) and heights == sorted(heights, reverse=True)
+    top = max(counts.values())
+    for h, ch, _ in drawn:
+        assert float(h) == pytest.approx(recipe_book.BAR_H * counts[ch] / top, abs=0.06)
+    assert f'value="{by}" checked' in r.text
+
+
+def test_the_text_of_chapter_1_is_true_of_the_charts():
+    """The prose after the widget: a above all, then e, n, i; q and x rare; many end on a or n."""
+    b = recipe_book.book()
+    ranked = [ch for ch, _ in b.letters["all"].most_common()]
+    assert ranked[0] == "a" and set(ranked[1:4]) == {"e", "n", "i"}
+    assert set(ranked[-2:]) == {"q", "x"}
+    assert [ch for ch, _ in b.letters["last"].most_common(2)] == ["n", "a"]
+    assert b.letters["last"]["q"] < 0.001 * len(b.names)
+
+
+def test_looking_up_a_name_that_is_in_the_book(client):
+    r = client.get("/en/widget/recipe-book?q=emma")
+    assert r.status_code == 200
+    out = out_of(r.text)
+    assert 'class="rb-result rb-found"' in out
+    names = data.load_names()
+    assert names.index("emma") == 0
+    copies = names.count("emma")
+    assert "Yes. “emma” is in the book: card 1, on page 1." in out
+    assert f"It appears {copies} times." in out
+    # on its own page the name is marked in words
+    assert '<span class="rb-name">emma</span> <span class="rb-tag">your name</span>' in out
+    zh = client.get("/zh/widget/recipe-book?q=Emma")  # capitals count as lower case
+    assert "在。“emma”在册子里：第 1 张卡片，第 1 页。" in zh.text
+
+
+def test_a_found_name_on_another_page_offers_to_open_it(client):
+    names = data.load_names()
+    name = names[500]
+    card = names.index(name) + 1
+    page = (card - 1) // recipe_book.PAGE_SIZE + 1
+    r = client.get(f"/en/widget/recipe-book?q={name}")
+    assert f"card {card:,}, on page {page:,}." in r.text
+    assert button_value(r.text, "recipe-book", "goto") == page
+    there = client.get(f"/en/widget/recipe-book?q={name}&page={page}")
+    assert button_value(there.text, "recipe-book", "goto") is None
+    assert f'<span class="rb-name">{name}</span> <span class="rb-tag">your name</span>' in there.text
+
+
+def test_a_name_that_is_not_in_the_book_says_so_with_its_neighbours(client):
+    known = data.known_names()
+    assert "zzzq" not in known
+    r = client.get("/en/widget/recipe-book?q=zzzq")
+    assert r.status_code == 200
+    out = out_of(r.text)
+    assert 'class="rb-result rb-missing"' in out and "No. The master never served “zzzq”." in out
+    near = re.findall(r'<span class="rb-near-name">([a-z]+)</span>', out)
+    want = sorted(n for n in known if n < "zzzq")[-recipe_book.NEAREST:]
+    assert near == want  # nothing sorts after zzzq
+    r = client.get("/en/widget/recipe-book?q=emmq")
+    near = re.findall(r'<span class="rb-near-name">([a-z]+)</span>', out_of(r.text))
+    before = sorted(n for n in known if n < "emmq")[-recipe_book.NEAREST:]
+    after = sorted(n for n in known if n > "emmq")[: recipe_book.NEAREST]
+    assert near == before + after
+    assert "rb-tag" not in out_of(r.text)
+
+
+def test_empty_lookup_invites_a_name(client):
+    r = client.get("/zh/widget/recipe-book?q=")
+    assert r.status_code == 200 and 'class="rb-result rb-empty"' in r.text and "看看它在不在册子里" in r.text
+
+
+@pytest.mark.parametrize("page", [1, 2, 1000, 2670])
+def test_a_page_shows_its_twelve_menus_in_file_order(client, page):
+    names = data.load_names()
+    r = client.get(f"/en/widget/recipe-book?page={page}")
+    assert r.status_code == 200
+    start = (page - 1) * recipe_book.PAGE_SIZE
+    assert page_names(r.text) == names[start:start + recipe_book.PAGE_SIZE]
+    last = math.ceil(len(names) / recipe_book.PAGE_SIZE)
+    assert f"Page {page:,} of {last:,}: cards {start + 1:,}–{min(start + 12, len(names)):,}." in r.text
+    assert button_value(r.text, "recipe-book", "prev") == (page - 1 if page > 1 else None)
+    assert button_value(r.text, "recipe-book", "next") == (page + 1 if page < last else None)
+
+
+def test_the_random_page_is_seeded_by_the_page_so_every_draw_has_a_link(client):
+    n_pages = recipe_book.book().n_pages
+    seen = set()
+    page = 1
+    for _ in range(30):
+        r = client.get(f"/en/widget/recipe-book?page={page}")
+        nxt = button_value(r.text, "recipe-book", "random")
+        assert 1 <= nxt <= n_pages and nxt != page
+        # the same page always offers the same draw
+        assert button_value(client.get(f"/zh/widget/recipe-book?page={page}").text, "recipe-book", "random") == nxt
+        seen.add(nxt)
+        page = nxt
+    assert len(seen) > 20  # it wanders through the book
+
+
+def test_chapter_page_takes_its_state_from_namespaced_keys(client):
+    names = data.load_names()
+    r = client.get("/zh/chapter/1?recipe-book.q=olivia&recipe-book.page=3&recipe-book.by=last")
+    assert r.status_code == 200
+    assert "<h1>" in r.text and 'id="w-recipe-book"' in r.text
+    assert page_names(r.text) == names[24:36]
+    assert "“olivia”在册子里" in r.text
+    assert 'id="recipe-book-by-last" name="recipe-book.by" value="last" checked' in r.text
+    assert 'value="olivia"' in r.text
+    last = collections.Counter(n[-1] for n in names)
+    assert table_rows(r.text, 1)[0][1] == last.most_common(1)[0][0]
+
+
+def test_no_js_form_reloads_the_chapter_and_the_button_value_wins(client):
+    r = client.get("/zh/chapter/1?recipe-book.page=7&utm=mail")
+    form = r.text.split('id="w-recipe-book"', 1)[1].split("</form>", 1)[0]
+    assert 'method="get" action="/zh/chapter/1#w-recipe-book"' in form
+    assert '<input type="hidden" name="utm" value="mail">' in form
+    assert 'name="recipe-book.q"' in form and 'name="recipe-book.by"' in form
+    # "Look up" is the first submit button (Enter in the name box), and it has no name: it keeps the page
+    first_submit = re.search(r'<button type="submit"[^>]*>', form).group(0)
+    assert "name=" not in first_submit
+    # the page is kept in a hidden input that comes before the page buttons, so a pressed
+    # button's value is the last one in the query and wins
+    hidden = form.index('<input type="hidden" name="recipe-book.page" value="7">')
+    for which in ("prev", "random", "next"):
+        assert form.index(f'id="recipe-book-{which}"') > hidden
+    # what a browser sends for "next page": the hidden page, then the button's
+    nxt = client.get("/zh/chapter/1?recipe-book.q=&recipe-book.page=7&recipe-book.by=all&recipe-book.page=8")
+    assert page_names(nxt.text) == data.load_names()[84:96]
+
+
+def test_fragment_is_the_same_partial_with_bare_or_namespaced_keys(client):
+    bare = client.get("/en/widget/recipe-book?q=ava&page=2&by=first")
+    spaced = client.get("/en/widget/recipe-book?recipe-book.q=ava&recipe-book.page=2&recipe-book.by=first")
+    for r in (bare, spaced):
+        assert r.status_code == 200
+        assert "<html" not in r.text
+        assert r.text.lstrip().startswith('<section class="widget widget-recipe-book" id="w-recipe-book"')
+        assert page_names(r.text) == data.load_names()[12:24]
+
+
+def test_htmx_request_replaces_the_address_with_the_whole_state(client):
+    r = client.get(
+        "/en/widget/recipe-book?recipe-book.q=mia&recipe-book.page=9&recipe-book.by=first",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/1?utm=x"},
+    )
+    assert r.status_code == 200
+    url = urlsplit(r.headers["HX-Replace-Url"])
+    assert url.path == "/en/chapter/1"
+    assert parse_qsl(url.query, keep_blank_values=True) == [
+        ("utm", "x"), ("recipe-book.q", "mia"), ("recipe-book.page", "9"), ("recipe-book.by", "first"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "query, zh, en",
+    [
+        ("q=anne%20marie", "要查的名字只能用字母 a–z", "may use only the letters a–z"),
+        ("q=zo%C3%AB", "只能用字母 a–z", "only the letters a–z"),
+        ("q=" + "a" * 16, "最多 15 个", "at most 15"),
+        ("q=" + "a" * 300, "最多 15 个", "at most 15"),
+        ("page=0", "页码要是 1 到 2,670 之间的整数。", "The page must be a whole number from 1 to 2,670."),
+        ("page=2671", "1 到 2,670", "from 1 to 2,670"),
+        ("page=-3", "1 到 2,670", "from 1 to 2,670"),
+        ("page=1.5", "1 到 2,670", "from 1 to 2,670"),
+        ("page=nan", "1 到 2,670", "from 1 to 2,670"),
+        ("page=", "1 到 2,670", "from 1 to 2,670"),
+        ("page=" + "9" * 60, "1 到 2,670", "from 1 to 2,670"),
+        ("by=middle", "要数的菜只能是", "must be one of: all, first, last"),
+    ],
+)
+def test_bad_state_is_a_422_with_a_message_in_the_page_language(client, query, zh, en):
+    for lang, message in (("zh", zh), ("en", en)):
+        r = client.get(f"/{lang}/widget/recipe-book?{query}")
+        assert r.status_code == 422
+        assert 'class="widget-error" role="alert"' in r.text
+        assert html_mod.unescape(message) in html_mod.unescape(r.text)
+        assert 'id="w-recipe-book"' in r.text and "<form" in r.text
+        page = client.get(f"/{lang}/chapter/1?recipe-book.{query}")
+        assert page.status_code == 422 and message in html_mod.unescape(page.text) and "<h1>" in page.text

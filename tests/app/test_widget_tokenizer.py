@@ -1,0 +1,288 @@
+"""The cutting board (chapter 2): courses between bells, capitals, turned-away characters,
+/api/tokenize, state in the URL and errors.
+
+The numbers shown must be exactly ``engine.tokenizer.encode`` of the letters that have a course.
+"""
+
+import html as html_mod
+import pathlib
+import re
+import shutil
+from urllib.parse import parse_qsl, quote, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from engine import tokenizer
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
+
+CHAPTER_2 = {
+    "zh": """---
+title: 拆解
+summary: 一套菜拆成一道道。
+---
+
+## 编号
+
+每道菜有号码，一共 {{vocab_size}} 种。
+
+::: widget tokenizer
+
+## 卡片
+
+::: widget flavor-cards
+
+::: widget tokenizer text=Zoë
+
+::: summary
+一句话：先拆，再编号。
+:::
+""",
+    "en": """---
+title: Courses
+summary: A meal is cut into courses.
+---
+
+## Numbers
+
+Every course has a number, {{vocab_size}} kinds in all.
+
+::: widget tokenizer
+
+## Cards
+
+::: widget flavor-cards
+
+::: widget tokenizer text=Zoë
+
+::: summary
+In one sentence: cut it up, then number it.
+:::
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def ch2(tmp_path_factory):
+    """The fixture story plus a chapter 2 holding the chapter's widgets (and a second board)."""
+    from app import site
+    from app.main import create_app
+
+    content = tmp_path_factory.mktemp("story") / "content"
+    shutil.copytree(FIXTURES / "content", content)
+    for lang, text in CHAPTER_2.items():
+        (content / lang / "chapter-2.md").write_text(text, encoding="utf-8")
+    built = site.build(content, FIXTURES / "templates", lambda name, lang: {})
+    with TestClient(create_app(built)) as c:
+        yield c
+
+
+def out_of(text, ns="tokenizer"):
+    return text.split(f'id="{ns}-out"', 1)[1].split("</section>", 1)[0]
+
+
+def tiles(text, ns="tokenizer"):
+    """(kind, label, number or None) for every tile drawn, bells included."""
+    out = []
+    for cls, body in re.findall(r'<li class="tk-tile tk-(\w+)[^"]*">(.*?)</li>', out_of(text, ns), re.S):
+        label = html_mod.unescape(re.search(r'<span class="tk-char"[^>]*>([^<]*)</span>', body).group(1))
+        num = re.search(r'<span class="tk-num">(\d+)</span>', body)
+        out.append((cls, label, int(num.group(1)) if num else None))
+    return out
+
+
+def numbers(text, ns="tokenizer"):
+    m = re.search(r'<code class="tk-ids">([^<]*)</code>', out_of(text, ns))
+    return [int(x) for x in m.group(1).split()] if m else None
+
+
+def get(client, lang, text, **extra):
+    return client.get(f"/{lang}/widget/tokenizer?text={quote(text)}", **extra)
+
+
+def test_the_content_places_the_board_in_chapter_2():
+    for lang in ("zh", "en"):
+        text = (ROOT / "content" / lang / "chapter-2.md").read_text(encoding="utf-8")
+        assert re.search(r"^::: widget tokenizer\s*$", text, re.M)
+
+
+@pytest.mark.parametrize("name", ["emma", "sophia", "a", "zzyzx", "christopherjohn", "qu"])
+def test_numbers_are_the_engines_encoding(client, name):
+    for lang in ("zh", "en"):
+        r = get(client, lang, name)
+        assert r.status_code == 200
+        want = tokenizer.encode(name)
+        assert numbers(r.text) == want
+        drawn = tiles(r.text)
+        assert [n for _, _, n in drawn] == want
+        assert [k for k, _, _ in drawn] == ["bell"] + ["course"] * len(name) + ["bell"]
+        assert [label for _, label, _ in drawn] == [tokenizer.token_label(i) for i in want]
+    api = client.get("/api/tokenize", params={"text": name}).json()
+    assert api["tokens"] == tokenizer.encode(name)
+    assert api["courses"] == [tokenizer.token_label(i) for i in api["tokens"]]
+    assert api["text"] == name and api["bos"] == tokenizer.BOS
+
+
+def test_emma_between_two_bells(client):
+    r = get(client, "en", "emma")
+    assert numbers(r.text) == [26, 4, 12, 12, 0, 26]
+    assert "“emma” is an omakase of 4 courses: with a bell at each end, Xiao Ming receives 6 numbers." in r.text
+    assert "tk-problems" not in r.text and "tk-folded-note" not in r.text
+    zh = get(client, "zh", "emma")
+    assert "“emma”是一套 4 道菜的 omakase：加上首尾两声铃，小明拿到 6 个号码。" in zh.text
+
+
+def test_capitals_are_folded_and_the_reader_is_told(client):
+    r = get(client, "en", "EmMa")
+    assert r.status_code == 200
+    assert numbers(r.text) == tokenizer.encode("emma")
+    assert "Capitals are read as lower case: E → e, M → m." in html_mod.unescape(r.text)
+    assert len(re.findall(r'class="tk-tile tk-course tk-folded"', r.text)) == 2
+    assert "<span class=\"tk-was\">was E</span>" in r.text
+    zh = get(client, "zh", "Emma")
+    assert "大写字母一律当小写：E → e。" in html_mod.unescape(zh.text)
+
+
+@pytest.mark.parametrize(
+    "typed, letters, kinds",
+    [
+        ("Zoë 2", "zo", {"accent": ["ë"], "space": ["␣"], "digit": ["2"]}),
+        ("anne-marie", "annemarie", {"punct": ["-"]}),
+        ("李雷", "", {"chinese": ["李", "雷"]}),
+        ("emma🛎️", "emma", {"bell": ["🛎️"]}),
+        ("jo👍🏽y", "joy", {"emoji": ["👍🏽"]}),
+        ("jose\u0301", "jos", {"accent": ["e\u0301"]}),
+        ("ann\u200b", "ann", {"invisible": ["U+200B"]}),
+        ("ψυχή", "", {"letter": ["ψ", "υ", "χ", "ή"]}),
+        ("$5", "", {"symbol": ["$"], "digit": ["5"]}),
+    ],
+)
+def test_every_other_character_is_shown_and_explained_not_dropped(client, typed, letters, kinds):
+    for lang in ("en", "zh"):
+        r = get(client, lang, typed)
+        assert r.status_code == 200
+        out = html_mod.unescape(out_of(r.text))
+        drawn = tiles(r.text)
+        if letters:
+            assert numbers(r.text) == tokenizer.encode(letters)
+            inner = drawn[1:-1]
+        else:
+            assert numbers(r.text) is None
+            assert ("nothing to serve" if lang == "en" else "什么也上不了") in out
+            inner = drawn
+        # every character typed is on the board, in order: a course or a turned-away tile
+        from app.widgets.tokenizer import clusters, shown, kind_of
+
+        typed_clusters = clusters(typed)
+        assert len(inner) == len(typed_clusters)
+        for (kind, label, num), cl in zip(inner, typed_clusters):
+            if cl.isascii() and cl.isalpha():
+                assert (kind, label, num) == ("course", cl.lower(), tokenizer.encode(cl.lower())[1])
+            else:
+                assert kind == "rejected" and num is None and label == shown(cl, kind_of(cl))
+        # and each kind of trouble is named, with its characters and why
+        found = re.findall(r'<li class="tk-kind tk-kind-(\w+)">(.*?)</li>', out, re.S)
+        assert {k for k, _ in found} == set(kinds)
+        for kind, body in found:
+            assert re.findall(r'<span class="tk-char-chip">([^<]*)</span>', body) == kinds[kind]
+            assert 'class="tk-kind-why"' in body
+        n_bad = sum(1 for c in typed_clusters if not (c.isascii() and c.isalpha()))
+        if lang == "en":
+            assert "Xiao Ming knows only the 26 letters and the bell." in out
+            assert f"{n_bad} character" in out and "turned away at the door" in out
+        else:
+            assert f"下面 {n_bad} 个字符在这间厨房里没有对应的菜，被挡在了门外" in out
+
+
+def test_the_bell_and_a_space_are_explained_in_kitchen_words(client):
+    r = get(client, "en", "a b🛎️")
+    out = html_mod.unescape(out_of(r.text))
+    assert "A space is not a course" in out
+    assert "You don't order the bell: the kitchen rings it itself" in out
+    zh = html_mod.unescape(out_of(get(client, "zh", "a b🛎️").text))
+    assert "空格不是菜" in zh and "服务铃不用你点" in zh
+
+
+def test_empty_box_invites_a_name(client):
+    r = get(client, "en", "")
+    assert r.status_code == 200 and "Type a name to see it cut into courses." in r.text
+    assert numbers(r.text) is None
+
+
+@pytest.mark.parametrize(
+    "text, zh, en",
+    [
+        ("a" * 16, "小明最多只能排 15 道菜", "Xiao Ming can plan at most 15 courses"),
+        ("abc " * 11, "最多 40 个字符，这里有 43 个", "at most 40 characters, this has 43"),
+        ("x" * 64, "最多 40 个字符", "at most 40 characters"),
+        ("é" * 41, "最多 40 个字符", "at most 40 characters"),
+    ],
+)
+def test_absurd_input_is_a_422_in_the_page_language(client, text, zh, en):
+    for lang, message in (("zh", zh), ("en", en)):
+        r = get(client, lang, text)
+        assert r.status_code == 422
+        assert 'class="widget-error" role="alert"' in r.text and message in html_mod.unescape(r.text)
+        assert "<form" in r.text and 'id="w-tokenizer"' in r.text
+
+
+def test_a_very_long_query_is_refused_not_cut_short(ch2):
+    # the page keeps at most 64 characters of a value; the board refuses anything over 40
+    r = ch2.get("/en/chapter/2?tokenizer.text=" + "ab" * 100)
+    assert r.status_code == 422 and "at most 40 characters" in r.text
+
+
+def test_api_tokenize(client):
+    r = client.get("/api/tokenize", params={"text": "emma"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["tokens"] == [26, 4, 12, 12, 0, 26]
+    assert body["courses"] == ["🛎️", "e", "m", "m", "a", "🛎️"]
+    assert body["text"] == "emma" and body["n_courses"] == 4 and body["folded"] is False
+    folded = client.get("/api/tokenize", params={"text": "Emma"}).json()
+    assert folded["tokens"] == body["tokens"] and folded["folded"] is True and folded["typed"] == "Emma"
+
+
+@pytest.mark.parametrize("text", ["e m", "zoë", "李", "emma1", "", "a" * 16, "a" * 65])
+def test_api_tokenize_refuses_what_is_not_a_name(client, text):
+    r = client.get("/api/tokenize", params={"text": text})
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert detail[0]["loc"] == ["query", "text"] and detail[0]["msg"]
+    assert client.get("/api/tokenize").status_code == 422
+
+
+def test_chapter_page_in_both_languages_with_namespaced_state(ch2):
+    for lang in ("zh", "en"):
+        r = ch2.get(f"/{lang}/chapter/2?tokenizer.text=Sophia&tokenizer-2.text=li%20lei")
+        assert r.status_code == 200 and "<h1>" in r.text
+        assert numbers(r.text) == tokenizer.encode("sophia")
+        assert numbers(r.text, "tokenizer-2") == tokenizer.encode("lilei")
+        assert 'value="Sophia"' in r.text
+    # the second board starts where the content says: text=Zoë
+    r = ch2.get("/en/chapter/2")
+    assert numbers(r.text) == tokenizer.encode("emma")
+    assert numbers(r.text, "tokenizer-2") == tokenizer.encode("zo")
+    assert "accented letter" in out_of(r.text, "tokenizer-2")
+
+
+def test_no_js_form_reloads_the_chapter_and_keeps_the_other_widgets(ch2):
+    r = ch2.get("/zh/chapter/2?flavor-cards.c=e&tokenizer-2.text=bo")
+    form = r.text.split('id="w-tokenizer"', 1)[1].split("</form>", 1)[0]
+    assert 'method="get" action="/zh/chapter/2#w-tokenizer"' in form
+    assert '<input type="hidden" name="flavor-cards.c" value="e">' in form
+    assert '<input type="hidden" name="tokenizer-2.text" value="bo">' in form
+    assert 'name="tokenizer.text"' in form and 'type="submit"' in form
+
+
+def test_htmx_request_replaces_the_address(ch2):
+    r = ch2.get(
+        "/en/widget/tokenizer?tokenizer.text=Ava",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/2?flavor-cards.c=o"},
+    )
+    assert r.status_code == 200 and numbers(r.text) == tokenizer.encode("ava")
+    url = urlsplit(r.headers["HX-Replace-Url"])
+    assert url.path == "/en/chapter/2"
+    assert parse_qsl(url.query) == [("flavor-cards.c", "o"), ("tokenizer.text", "Ava")]
