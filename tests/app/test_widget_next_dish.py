@@ -1,0 +1,156 @@
+"""The vote at the pass (chapter 3): sorted bars, the knob, walking a name forward, errors.
+
+Every bar must be the engine's ``next_vote`` for that beginning and temperature.
+"""
+
+import html as html_mod
+import pathlib
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+import numpy as np
+import pytest
+
+from engine import checkpoint, inspect as inspection
+from engine.tokenizer import BOS, token_label
+
+import inside_site
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def client():
+    return inside_site.client()
+
+
+def out_of(text, ns="next-dish"):
+    return text.split(f'id="{ns}-out"', 1)[1].split("</section>", 1)[0]
+
+
+def votes(text, ns="next-dish"):
+    """(token, share, printed percent) per bar, in the order drawn."""
+    rows = re.findall(r'<li class="vote[^"]*" data-tok="(\d+)" data-p="([^"]+)">.*?<span class="vote-pct">([^< ]+)', out_of(text, ns), re.S)
+    return [(int(t), float(p), pct) for t, p, pct in rows]
+
+
+def go_links(text, ns="next-dish"):
+    return {int(t): html_mod.unescape(href) for t, href in re.findall(rf'id="{ns}-go-(\d+)" href="([^"]+)"', out_of(text, ns))}
+
+
+def test_the_content_places_the_vote_in_chapter_3():
+    for lang in ("zh", "en"):
+        text = (ROOT / "content" / lang / "chapter-3.md").read_text(encoding="utf-8")
+        assert re.search(r"^::: widget next-dish\s*$", text, re.M)
+
+
+@pytest.mark.parametrize("prefix, t", [("emm", 1), ("", 1), ("", 0.3), ("emm", 0), ("q", 5), ("abcdefghijklmno", 2)])
+def test_the_bars_are_the_engines_vote(client, prefix, t):
+    probs = inspection.next_vote(checkpoint.default_params(), prefix, t)
+    r = client.get(f"/en/widget/next-dish?prefix={prefix}&t={t}")
+    assert r.status_code == 200
+    got = votes(r.text)
+    assert len(got) == 27 and sorted(tok for tok, _, _ in got) == list(range(27))
+    shares = [p for _, p, _ in got]
+    assert shares == sorted(shares, reverse=True)
+    for tok, p, pct in got:
+        assert p == probs[tok]
+        if p >= 0.0005:
+            assert pct == f"{p * 100:.1f}%"
+    assert sum(shares) == pytest.approx(1.0, abs=1e-12)
+    if t == 0:
+        assert [pct for _, _, pct in got].count("100.0%") == 1 and [pct for _, _, pct in got][1:] == ["0%"] * 26
+
+
+def test_the_json_vote_is_next_vote(client):
+    for prefix, t in (("emm", 1.0), ("", 0.5), ("zz", 0.0), ("olivi", 3.0)):
+        r = client.get("/api/next", params={"prefix": prefix, "temperature": t})
+        assert r.status_code == 200
+        body = r.json()
+        want = inspection.next_vote(checkpoint.default_params(), prefix, t)
+        assert len(body["probs"]) == 27 and body["probs"] == want.tolist()
+        assert body["labels"][BOS] == token_label(BOS) and body["labels"][:26] == list("abcdefghijklmnopqrstuvwxyz")
+        assert body["prefix"] == prefix and body["temperature"] == t
+
+
+@pytest.mark.parametrize("query, loc", [("prefix=e1", "prefix"), ("prefix=" + "a" * 16, "prefix"), ("temperature=nan", "temperature"),
+                                        ("temperature=-1", "temperature"), ("temperature=5.1", "temperature"), ("temperature=inf", "temperature")])
+def test_the_json_vote_refuses_bad_input_with_a_422(client, query, loc):
+    r = client.get("/api/next?" + query)
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["query", loc]
+
+
+def test_each_letter_walks_the_name_one_course_further(client):
+    r = client.get("/zh/chapter/3?next-dish.prefix=emm&next-dish.t=0.7&sous-chefs.pos=2")
+    links = go_links(r.text)
+    assert set(links) == set(range(26))  # every letter, never the bell
+    url = urlsplit(links[0])
+    assert url.path == "/zh/chapter/3" and url.fragment == "w-next-dish"
+    assert parse_qsl(url.query) == [("sous-chefs.pos", "2"), ("next-dish.prefix", "emma"), ("next-dish.t", "0.7")]
+    # the same link for htmx: the fragment with the next state
+    a = re.search(r'id="next-dish-go-0" [^>]*>', out_of(r.text)).group(0)
+    assert 'hx-get="/zh/widget/next-dish"' in a
+    assert "hx-vals='{\"next-dish.prefix\": \"emma\", \"next-dish.t\": \"0.7\"}'" in a
+    # one course back, and back to the bell
+    back = html_mod.unescape(re.search(r'id="next-dish-back" href="([^"]+)"', r.text).group(1))
+    assert ("next-dish.prefix", "em") in parse_qsl(urlsplit(back).query)
+    again = html_mod.unescape(re.search(r'id="next-dish-restart" href="([^"]+)"', r.text).group(1))
+    assert ("next-dish.prefix", "") in parse_qsl(urlsplit(again).query, keep_blank_values=True)
+    # following a link shows the vote after the longer beginning
+    nxt = client.get(links[0])
+    assert votes(nxt.text)[0][1] == max(inspection.next_vote(checkpoint.default_params(), "emma", 0.7))
+    assert "已经上了：" in nxt.text and nxt.text.count('<span class="course-chip">') >= 5
+
+
+def test_a_full_menu_has_no_more_room(client):
+    r = client.get("/en/widget/next-dish?prefix=abcdefghijklmno&t=1")
+    assert go_links(r.text) == {}
+    assert "This menu already has 15 courses" in r.text
+
+
+def test_the_second_vote_keeps_its_own_state(client):
+    r = client.get("/en/chapter/3")
+    probs = inspection.next_vote(checkpoint.default_params(), "ann", 0.5)
+    got = votes(r.text, "next-dish-2")
+    assert [tok for tok, _, _ in got][0] == int(np.argmax(probs))
+    assert all(p == probs[tok] for tok, p, _ in got)
+    r = client.get(
+        "/en/widget/next-dish?ns=next-dish-2&next-dish-2.prefix=jo",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/3?next-dish.prefix=k"},
+    )
+    assert r.headers["HX-Replace-Url"] == "/en/chapter/3?next-dish.prefix=k&next-dish-2.prefix=jo&next-dish-2.t=0.5"
+    assert 'hx-get="/en/widget/next-dish?ns=next-dish-2"' in r.text
+
+
+def test_fragment_in_both_languages(client):
+    zh = client.get("/zh/widget/next-dish")
+    en = client.get("/en/widget/next-dish")
+    for r in (zh, en):
+        assert r.status_code == 200
+        assert r.text.lstrip().startswith('<section class="widget widget-next-dish inside" id="w-next-dish"')
+    probs = inspection.next_vote(checkpoint.default_params(), "emm", 1)
+    top = int(np.argmax(probs))
+    assert f"“e m m”之后，冒险程度 1：票数最多的是“{token_label(top)}”（{probs[top] * 100:.1f}%）。" in zh.text
+    assert f"After “e m m”, at adventurousness 1, the favourite is ‘{token_label(top)}’ ({probs[top] * 100:.1f}%)." in en.text
+    assert zh.text.count("temperature") == 1 and "冒险旋钮" in zh.text
+    assert 'type="range" id="next-dish-t" name="next-dish.t" min="0" max="5"' in en.text
+
+
+@pytest.mark.parametrize(
+    "query, zh, en",
+    [
+        ("prefix=em!", "开头只能用字母 a–z", "The beginning may use only the letters a–z"),
+        ("prefix=" + "b" * 16, "最多 15 个", "at most 15"),
+        ("t=5.5", "冒险程度（温度）要是 0 到 5 之间的数。", "The temperature must be a number from 0 to 5."),
+        ("t=nan", "0 到 5", "from 0 to 5"),
+        ("t=-0.1", "0 到 5", "from 0 to 5"),
+    ],
+)
+def test_bad_state_is_a_422(client, query, zh, en):
+    for lang, message in (("zh", zh), ("en", en)):
+        r = client.get(f"/{lang}/widget/next-dish?{query}")
+        assert r.status_code == 422
+        assert 'class="widget-error" role="alert"' in r.text and message in r.text
+        page = client.get(f"/{lang}/chapter/3?next-dish.{query}")
+        assert page.status_code == 422 and message in page.text

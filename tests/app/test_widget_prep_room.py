@@ -1,0 +1,139 @@
+"""The prep room (chapter 3): 64 hands, the inspector's verdicts, state in the URL, errors.
+
+The counts, the grid and the table must be the engine's own prep-room numbers.
+"""
+
+import pathlib
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+import numpy as np
+import pytest
+
+from engine import checkpoint, inspect as inspection
+
+import inside_site
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def client():
+    return inside_site.client()
+
+
+def out_of(text, ns="prep-room"):
+    return text.split(f'id="{ns}-out"', 1)[1].split("</section>", 1)[0]
+
+
+def grid(text):
+    svg = re.search(r'<svg class="prep-grid".*?</svg>', out_of(text), re.S).group(0)
+    return re.findall(r'<rect class="hand pass" x="([^"]+)" y="([^"]+)" width="([^"]+)"|<g class="hand poured">', svg)
+
+
+def table(text):
+    body = re.search(r"<tbody>(.*?)</tbody>", out_of(text), re.S).group(1)
+    return re.findall(r'<tr class="(pass|poured)"><th scope="row">(\d+)</th><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td></tr>', body)
+
+
+def num(s):
+    return float(s.replace("−", "-"))
+
+
+def test_the_content_places_the_prep_room_in_chapter_3():
+    for lang in ("zh", "en"):
+        text = (ROOT / "content" / lang / "chapter-3.md").read_text(encoding="utf-8")
+        assert re.search(r"^::: widget prep-room\s*$", text, re.M)
+
+
+@pytest.mark.parametrize("name, pos", [("emma", 3), ("emma", 2), ("emma", 1), ("olivia", 6), ("xzq", 0)])
+def test_the_inspectors_verdicts_are_the_engines(client, name, pos):
+    ins = inspection.inspect(checkpoint.default_params(), name)
+    pre, post, out = ins.mlp_pre[0, pos], ins.mlp_post[0, pos], ins.mlp_out[0, pos]
+    n_pass = int((pre > 0).sum())
+    r = client.get(f"/en/widget/prep-room?name={name}&pos={pos}")
+    assert r.status_code == 200
+    text = out_of(r.text)
+    assert f'data-pass="{n_pass}" data-poured="{64 - n_pass}"' in text
+    assert f"the inspector let {n_pass} through and poured {64 - n_pass} away" in text
+    cells = grid(r.text)
+    assert len(cells) == 64
+    drawn_pass = [i for i, c in enumerate(cells) if c[0]]
+    assert drawn_pass == [int(i) for i in np.flatnonzero(pre > 0)]
+    # bigger squares for bigger contributions
+    sizes = {i: float(cells[i][2]) for i in drawn_pass}
+    for i in drawn_pass:
+        for j in drawn_pass:
+            if out[i] > out[j] + 1e-9:
+                assert sizes[i] > sizes[j]
+    rows = table(r.text)
+    assert len(rows) == 64
+    for i, (kind, n, idea, verdict, kept, adds) in enumerate(rows):
+        assert int(n) == i + 1
+        assert kind == ("pass" if pre[i] > 0 else "poured")
+        assert verdict == ("let through" if pre[i] > 0 else "poured away")
+        assert num(idea) == pytest.approx(pre[i], abs=0.005)
+        assert num(kept) == pytest.approx(post[i], abs=0.005)
+        assert post[i] == max(pre[i], 0.0)
+        assert float(adds) == pytest.approx(out[i], abs=0.005)
+    # the top contributors, biggest first
+    top = re.findall(r'<span class="top-who">hand (\d+)</span>', text)
+    want = [int(i) + 1 for i in np.argsort(-out, kind="stable") if pre[i] > 0][:5]
+    assert [int(t) for t in top] == want
+    if n_pass == 0:
+        assert "every idea went down the sink" in text
+
+
+def test_fragment_in_both_languages(client):
+    zh = client.get("/zh/widget/prep-room?name=emma&pos=2")
+    en = client.get("/en/widget/prep-room?prep-room.name=emma&prep-room.pos=2")
+    for r in (zh, en):
+        assert r.status_code == 200
+        assert r.text.lstrip().startswith('<section class="widget widget-prep-room inside" id="w-prep-room"')
+    n = int((inspection.inspect(checkpoint.default_params(), "emma").mlp_pre[0, 2] > 0).sum())
+    assert f"64 个工人里，品控员放行了 {n} 个，倒掉了 {64 - n} 个。" in zh.text
+    assert "放行" in zh.text and "倒掉" in zh.text and "let through" not in zh.text and "工人 " in out_of(zh.text)
+    assert zh.text.count("MLP") == 1 and en.text.count("MLP · ReLU") == 1
+    # poured-away hands carry a mark, not colour alone
+    assert out_of(en.text).count('<g class="hand poured"><rect') == 64 - n
+    assert out_of(en.text).count("<path d=") == 64 - n
+
+
+def test_chapter_page_and_no_js_form(client):
+    r = client.get("/en/chapter/3?prep-room.name=olivia&prep-room.pos=4&sous-chefs.pos=1")
+    assert r.status_code == 200
+    form = r.text.split('id="w-prep-room"', 1)[1].split("</form>", 1)[0]
+    assert 'method="get" action="/en/chapter/3#w-prep-room"' in form
+    assert '<input type="hidden" name="sous-chefs.pos" value="1">' in form
+    assert 'name="prep-room.name" value="olivia"' in form
+    assert re.findall(r'id="prep-room-pos-(\d+)" name="prep-room\.pos" value="\d+" checked', form) == ["4"]
+    assert "‘v’ (order tag 4) comes into the prep room." in r.text
+
+
+def test_htmx_request_replaces_the_address(client):
+    r = client.get(
+        "/zh/widget/prep-room?prep-room.name=ann&prep-room.pos=7",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/zh/chapter/3?next-dish.t=2"},
+    )
+    assert r.status_code == 200
+    url = urlsplit(r.headers["HX-Replace-Url"])
+    assert url.path == "/zh/chapter/3"
+    assert parse_qsl(url.query) == [("next-dish.t", "2"), ("prep-room.name", "ann"), ("prep-room.pos", "3")]
+
+
+@pytest.mark.parametrize(
+    "query, zh, en",
+    [
+        ("name=e-m", "名字只能用字母 a–z", "The name may use only the letters a–z"),
+        ("name=%20", "名字不能是空的", "The name is empty"),
+        ("pos=x", "0 到 15", "from 0 to 15"),
+        ("pos=1e9", "0 到 15", "from 0 to 15"),
+    ],
+)
+def test_bad_state_is_a_422(client, query, zh, en):
+    for lang, message in (("zh", zh), ("en", en)):
+        r = client.get(f"/{lang}/widget/prep-room?{query}")
+        assert r.status_code == 422
+        assert 'class="widget-error" role="alert"' in r.text and message in r.text
+        page = client.get(f"/{lang}/chapter/3?prep-room.{query}")
+        assert page.status_code == 422 and message in page.text

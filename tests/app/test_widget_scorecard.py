@@ -1,0 +1,121 @@
+"""The diners' scorecard (chapter 4): stakes, penalties, the average and its yardsticks.
+
+The average must be the engine's training loss for the name, the yardsticks
+blind guessing and the default run's last hundred practice menus.
+"""
+
+import html
+import math
+import pathlib
+import re
+
+import numpy as np
+import pytest
+
+from engine import checkpoint, inspect as inspection, model, tokenizer
+
+import inside_site
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def client():
+    return inside_site.client()
+
+
+def out_of(text, ns="scorecard"):
+    return text.split(f'id="{ns}-out"', 1)[1].split("</section>", 1)[0]
+
+
+def rows(text):
+    return [(float(p), float(loss)) for p, loss in re.findall(r'<li class="score-row[^"]*" data-p="([^"]+)" data-loss="([^"]+)">', out_of(text))]
+
+
+def compare(text):
+    return dict((k, float(v)) for k, v in re.findall(r'<li class="compare compare-(\w+)" data-value="([^"]+)">', out_of(text)))
+
+
+def test_the_content_places_the_scorecard_in_chapter_4():
+    for lang in ("zh", "en"):
+        text = (ROOT / "content" / lang / "chapter-4.md").read_text(encoding="utf-8")
+        assert re.search(r"^::: widget scorecard\s*$", text, re.M)
+
+
+@pytest.mark.parametrize("name", ["emma", "x", "bcdfghjklmnpqrs", "olivia"])
+def test_the_total_is_the_engines_loss_for_the_name(client, name):
+    params = checkpoint.default_params()
+    loss, _ = model.loss_and_grad(params, tokenizer.encode(name))
+    ins = inspection.inspect(params, name)
+    r = client.get(f"/en/widget/scorecard?name={name}")
+    assert r.status_code == 200
+    got = rows(r.text)
+    assert len(got) == len(name) + 1
+    targets = tokenizer.encode(name)[1:]
+    for t, (p, penalty) in enumerate(got):
+        assert p == ins.probs[t, targets[t]]
+        assert penalty == ins.losses[t]
+        assert penalty == pytest.approx(-math.log(p), rel=1e-12)
+    c = compare(r.text)
+    assert c["this"] == pytest.approx(loss, abs=1e-12) and c["this"] == ins.loss
+    assert np.mean([pen for _, pen in got]) == pytest.approx(loss, abs=1e-12)
+    assert c["blind"] == math.log(27)
+    assert c["typical"] == pytest.approx(np.mean(checkpoint.default_log()[900:1000]), abs=1e-12)
+    text = html.unescape(out_of(r.text))
+    assert f"the average penalty is {loss:.2f} points" in text
+    assert f'<span class="num">{loss:.2f}</span>' in text and '<span class="num">3.30</span>' in text
+    # the sharpest sting is marked in words
+    worst = int(np.argmax(ins.losses))
+    assert text.count("▲ sharpest") == 1
+    assert re.findall(r'<li class="score-row( worst)?"', text)[worst] == " worst"
+    verdict = "worse than guessing blind" if loss > math.log(27) else ("Better than guessing blind" if loss > c["typical"] else "Better than Xiao Ming's usual score")
+    assert verdict in text
+
+
+def test_the_chapter_text_about_emma_holds(client):
+    """Chapter 4 says the sharpest sting for "emma" comes at the second m."""
+    ins = inspection.inspect(checkpoint.default_params(), "emma")
+    assert int(np.argmax(ins.losses)) == 2  # after the first m, the true next course is the second m
+    r = client.get("/en/widget/scorecard?name=emma")
+    assert "The sharpest sting: after ‘m’, the real next course was ‘m’" in r.text
+
+
+def test_fragment_in_both_languages_and_the_chapter_page(client):
+    zh = client.get("/zh/widget/scorecard?name=olivia")
+    en = client.get("/en/chapter/4?scorecard.name=olivia&utm=mail")
+    assert zh.status_code == 200 and en.status_code == 200
+    assert zh.text.lstrip().startswith('<section class="widget widget-scorecard inside" id="w-scorecard"')
+    loss = inspection.inspect(checkpoint.default_params(), "olivia").loss
+    assert f"“olivia”一共评了 7 次，平均扣 {loss:.2f} 分。" in zh.text and "闭眼瞎猜" in zh.text
+    assert zh.text.count("损失 loss") == 1
+    form = en.text.split('id="w-scorecard"', 1)[1].split("</form>", 1)[0]
+    assert 'method="get" action="/en/chapter/4#w-scorecard"' in form
+    assert '<input type="hidden" name="utm" value="mail">' in form
+    assert 'name="scorecard.name" value="olivia"' in form
+    assert "<table>" in out_of(en.text) and "Penalty points" in en.text
+
+
+def test_htmx_request_replaces_the_address(client):
+    r = client.get(
+        "/en/widget/scorecard?scorecard.name=ZOE",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/4"},
+    )
+    assert r.status_code == 200
+    assert r.headers["HX-Replace-Url"] == "/en/chapter/4?scorecard.name=zoe"
+
+
+@pytest.mark.parametrize(
+    "query, zh, en",
+    [
+        ("name=zo%C3%AB", "名字只能用字母 a–z", "The name may use only the letters a–z"),
+        ("name=", "名字不能是空的", "The name is empty"),
+        ("name=" + "c" * 40, "最多 15 个", "at most 15"),
+    ],
+)
+def test_bad_state_is_a_422(client, query, zh, en):
+    for lang, message in (("zh", zh), ("en", en)):
+        r = client.get(f"/{lang}/widget/scorecard?{query}")
+        assert r.status_code == 422
+        assert 'class="widget-error" role="alert"' in r.text and message in r.text
+        page = client.get(f"/{lang}/chapter/4?scorecard.{query}")
+        assert page.status_code == 422 and message in page.text

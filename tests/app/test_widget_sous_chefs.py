@@ -1,0 +1,175 @@
+"""The sous-chefs' table (chapter 3): four grids, a chosen course, state in the URL, errors.
+
+Every share the widget prints must be the engine's own attention weight.
+"""
+
+import pathlib
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+import numpy as np
+import pytest
+
+from engine import checkpoint, inspect as inspection
+
+import inside_site
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def client():
+    return inside_site.client()
+
+
+def out_of(text, ns="sous-chefs"):
+    return text.split(f'id="{ns}-out"', 1)[1].split("</section>", 1)[0]
+
+
+def heads(text, ns="sous-chefs"):
+    """Per head: (list of (pos, weight) of the chosen row, printed total weight, cell count)."""
+    out = out_of(text, ns)
+    figs = re.findall(r'<figure class="head".*?</figure>', out, re.S)
+    result = []
+    for fig in figs:
+        looks = [(int(p), float(wt)) for wt, p in re.findall(r'<li class="look[^"]*" data-w="([^"]+)"><span class="look-label">[^<]+<small class="tag-no">(\d+)</small>', fig)]
+        total = float(re.search(r'data-total="([^"]+)"', fig).group(1))
+        cells = re.findall(r'<rect class="cell" x="(\d+)" y="(\d+)" width="1" height="1" fill-opacity="([^"]+)"/>', fig)
+        result.append((looks, total, cells))
+    return result
+
+
+def checked(text, ns="sous-chefs"):
+    return re.findall(rf'id="{ns}-pos-(\d+)" name="{ns}\.pos" value="\d+"( checked)?', text)
+
+
+def test_the_content_places_the_sous_chefs_in_chapter_3():
+    for lang in ("zh", "en"):
+        text = (ROOT / "content" / lang / "chapter-3.md").read_text(encoding="utf-8")
+        assert re.search(r"^::: widget sous-chefs\s*$", text, re.M)
+
+
+@pytest.mark.parametrize("name, pos", [("emma", 3), ("olivia", 0), ("bo", 2), ("abcdefghijklmno", 15), ("zzz", 1)])
+def test_every_share_shown_is_the_engines_attention(client, name, pos):
+    ins = inspection.inspect(checkpoint.default_params(), name)
+    att = ins.attn[0]
+    r = client.get(f"/en/widget/sous-chefs?name={name}&pos={pos}")
+    assert r.status_code == 200
+    got = heads(r.text)
+    assert len(got) == 4
+    T = len(name) + 1
+    for h, (looks, total, cells) in enumerate(got):
+        # the chosen row: whom this sous-chef looked back at, and how much
+        assert [p for p, _ in looks] == list(range(pos + 1))
+        assert np.allclose([wt for _, wt in looks], att[h, pos, : pos + 1], rtol=0, atol=1e-12)
+        assert total == pytest.approx(1.0, abs=1e-12)
+        assert att[h, pos].sum() == pytest.approx(1.0, abs=1e-12)
+        assert np.all(att[h][np.triu_indices(T, 1)] == 0)  # nobody sees the future
+        # the grid: only the lower triangle is drawn, darker for more attention
+        assert len(cells) == T * (T + 1) // 2
+        for x, y, o in cells:
+            t, s = int(y) - 1, int(x) - 1
+            assert s <= t
+            assert float(o) == pytest.approx(0.06 + 0.94 * att[h, t, s], abs=1e-3)
+    # the printed percentages of the chosen row
+    shown = re.findall(r'<span class="look-pct">([\d.]+)%', out_of(r.text))
+    want = [f"{att[h, pos, s] * 100:.1f}" for h in range(4) for s in range(pos + 1)]
+    assert shown == want
+    assert out_of(r.text).count("Together: <strong>100.0%</strong>") == 4
+
+
+def test_the_json_attention_is_the_inspections(client):
+    for name in ("emma", "x", "christopher"):
+        r = client.get("/api/attention", params={"name": name})
+        assert r.status_code == 200
+        body = r.json()
+        ins = inspection.inspect(checkpoint.default_params(), name)
+        assert body["tokens"] == ins.tokens and body["labels"] == ins.labels
+        heads_ = np.array(body["heads"])
+        T = len(name) + 1
+        assert heads_.shape == (4, T, T)
+        assert np.array_equal(heads_, ins.attn[0])
+        assert np.allclose(heads_.sum(axis=2), 1.0, atol=1e-12)
+        for t in range(T):
+            assert np.all(heads_[:, t, t + 1:] == 0)
+
+
+@pytest.mark.parametrize("query", ["name=em1", "name=", "name=" + "a" * 16, "name=%F0%9F%8D%95"])
+def test_the_json_attention_refuses_bad_names_with_a_422(client, query):
+    r = client.get("/api/attention?" + query)
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["query", "name"]
+
+
+def test_fragment_speaks_the_page_language_and_names_the_real_term_once(client):
+    zh = client.get("/zh/widget/sous-chefs?name=emma&pos=3")
+    en = client.get("/en/widget/sous-chefs?sous-chefs.name=emma&sous-chefs.pos=3")
+    for r in (zh, en):
+        assert r.status_code == 200
+        assert r.text.lstrip().startswith('<section class="widget widget-sous-chefs inside" id="w-sous-chefs"')
+        assert "<html" not in r.text
+    assert "副厨 1" in zh.text and "加起来：<strong>100.0%</strong>" in zh.text and "Sous-chef" not in zh.text
+    assert zh.text.count("注意力 attention") == 1
+    assert "Sous-chef 4" in en.text and en.text.count(">attention</small>") == 1
+    # a sentence per sous-chef says whom he looked at most
+    att = inspection.inspect(checkpoint.default_params(), "emma").attn[0]
+    for h in range(4):
+        top = int(att[h, 3, :4].argmax())
+        assert f"Sous-chef {h + 1} looked mostly at" in en.text
+        assert f"(order tag {top}): {att[h, 3, top] * 100:.1f}%." in en.text
+    # a table per head as the text alternative
+    assert en.text.count("<table>") == 4 and zh.text.count("<caption>副厨") == 4
+
+
+def test_chapter_page_takes_its_state_from_namespaced_keys(client):
+    r = client.get("/en/chapter/3?sous-chefs.name=olivia&sous-chefs.pos=2")
+    assert r.status_code == 200
+    radios = checked(r.text)
+    assert [p for p, _ in radios] == [str(i) for i in range(7)]
+    assert [p for p, c in radios if c] == ["2"]
+    assert 'name="sous-chefs.name" value="olivia"' in r.text
+    assert "Chosen: ‘l’, order tag 2." in r.text
+
+
+def test_no_js_form_reloads_the_chapter_and_keeps_the_other_widgets_state(client):
+    r = client.get("/zh/chapter/3?next-dish.prefix=an&utm=mail")
+    form = r.text.split('id="w-sous-chefs"', 1)[1].split("</form>", 1)[0]
+    assert 'method="get" action="/zh/chapter/3#w-sous-chefs"' in form
+    assert '<input type="hidden" name="next-dish.prefix" value="an">' in form
+    assert '<input type="hidden" name="utm" value="mail">' in form
+    assert 'name="sous-chefs.name" value="emma"' in form
+    assert len(checked(form)) == 5 and '<button type="submit"' in form
+
+
+def test_a_course_beyond_the_name_is_its_last_course_and_the_address_says_so(client):
+    r = client.get(
+        "/en/widget/sous-chefs?sous-chefs.name=bo&sous-chefs.pos=9",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/3?utm=x"},
+    )
+    assert r.status_code == 200
+    assert [p for p, c in checked(r.text) if c] == ["2"]
+    url = urlsplit(r.headers["HX-Replace-Url"])
+    assert url.path == "/en/chapter/3"
+    assert parse_qsl(url.query) == [("utm", "x"), ("sous-chefs.name", "bo"), ("sous-chefs.pos", "2")]
+
+
+@pytest.mark.parametrize(
+    "query, zh, en",
+    [
+        ("name=em1", "名字只能用字母 a–z，最多 15 个。", "The name may use only the letters a–z, at most 15 of them."),
+        ("name=", "名字不能是空的", "The name is empty"),
+        ("name=" + "a" * 16, "最多 15 个", "at most 15"),
+        ("pos=-1", "第几道菜（号位）要是 0 到 15 之间的整数。", "The course (position) must be a whole number from 0 to 15."),
+        ("pos=2.5", "0 到 15", "from 0 to 15"),
+        ("pos=16", "0 到 15", "from 0 to 15"),
+        ("pos=nan", "0 到 15", "from 0 to 15"),
+    ],
+)
+def test_bad_state_is_a_422_with_a_message_in_the_page_language(client, query, zh, en):
+    for lang, message in (("zh", zh), ("en", en)):
+        r = client.get(f"/{lang}/widget/sous-chefs?{query}")
+        assert r.status_code == 422
+        assert 'class="widget-error" role="alert"' in r.text and message in r.text
+        assert "<form" in r.text and 'name="sous-chefs.name"' in r.text
+        page = client.get(f"/{lang}/chapter/3?sous-chefs.{query}")
+        assert page.status_code == 422 and message in page.text
