@@ -61,9 +61,10 @@ from app.widgets.sous_chefs import SOUS_CHEFS  # noqa: E402
 BUILT.update({w.name: w for w in (SOUS_CHEFS, PREP_ROOM, NEXT_DISH, SCORECARD, NOTEBOOK)})
 
 # the learning widgets of chapters 6 and 8: live practice, and the three-star kitchen
+from app.widgets.michelin import MICHELIN  # noqa: E402
 from app.widgets.practice import PRACTICE  # noqa: E402
 
-BUILT.update({w.name: w for w in (PRACTICE,)})
+BUILT.update({w.name: w for w in (PRACTICE, MICHELIN)})
 
 assert set(BUILT) <= set(NAMES)
 

@@ -1,0 +1,382 @@
+"""Chapter 8's three-star kitchen: the scale, a new recipe book (SFT) and the judges (RLHF).
+
+Three panels, one state in the query:
+
+- The street stall beside three-star kitchens. Our figures come from the
+  engine (knobs, names in the book, kinds of course, longest menu, courses
+  practised); the big kitchens' figures are quoted from the project's source
+  notes (``STARS`` below, with where each comes from).
+- A new recipe book: book (``a`` = names ending in a, ``start`` = names
+  starting with ``letter``, ``list`` = the reader's own ``names``) and
+  ``sft_steps``. ``engine.tune.sft`` keeps training a copy of the trained
+  apprentice on that book; the dishes before and after (same seed) and how
+  many of 100 samples follow the book's rule, before and after.
+- The judges: ``judge`` (``you``, or a built-in judge with a stated taste),
+  ``picks`` (the reader's choices so far, ``a``/``b`` per pair; the pairs come
+  from ``jseed``) and ``rounds``. ``engine.tune.RewardModel`` learns the taste
+  from the judged pairs, ``engine.tune.rlhf`` tunes a copy toward it; the
+  dishes before and after with the taster's scores, and its mean score.
+
+Everything is computed live by the engine; results are cached by their
+inputs (small LRU caches), so a link to a state already seen is instant.
+"""
+
+import functools
+import random
+
+import numpy as np
+
+from engine import checkpoint, data, model, tune
+from engine.sample import sample
+from engine.tokenizer import VOCAB_SIZE, encode
+from engine.train import reference_start
+
+from app.facts import fmt_int
+from app.widgets.base import Number, Widget
+from app.widgets.choices import Choice, NameList, Pattern
+
+SEED_MAX = 2**31 - 1
+SFT_STEPS_MAX = 500
+SFT_LR = tune.SFT_LR
+ROUNDS_MAX = 100
+PAIRS_YOU = 8          # pairs the reader judges
+PAIRS_JUDGE = 40       # pairs a built-in judge judges
+SHOW_N = 10            # dishes shown before and after
+SHOW_T = 0.5           # at the kitchen's usual adventurousness
+SHOW_SEED = 1
+MEASURE_N = 100        # samples counted for the before/after measures
+MEASURE_SEED = 2
+BOOK_SEED = 0          # the order the new book's names are practised in
+REF_N, REF_SEED = 200, 7  # names that set the taster's units
+BELL = "🛎️"
+
+# The big kitchens, as quoted in the source notes (seed 001: Andrej Karpathy,
+# "Deep Dive into LLMs like ChatGPT", part 2: GPT-2 at 00:31:35, Llama 3 at
+# 00:45:51 and 00:46:30; GPT-4's vocabulary in section 2).
+STARS = {
+    "gpt2": {"params": 1_500_000_000, "vocab": 50_257, "context": 1_024, "tokens": 100_000_000_000},
+    "llama3": {"params": 405_000_000_000, "vocab": 128_000, "context": 128_000, "tokens": 15_000_000_000_000,
+               "gpus": 16_000},
+    "gpt4": {"vocab": 100_277},
+}
+SOURCE = "Andrej Karpathy, Deep Dive into LLMs like ChatGPT (2025)"
+
+
+# --- the scale --------------------------------------------------------------------------
+
+def big(n, lang, wan=False):
+    """A large count in words: 1.5 billion / 15 亿 (and 万 too, if ``wan``)."""
+    if lang == "zh":
+        units = ((10**12, "万亿"), (10**8, "亿")) + (((10**4, "万"),) if wan else ())
+        for unit, word in units:
+            if n >= unit:
+                return f"{_g(n / unit)} {word}"
+        return fmt_int(n)
+    for unit, word in ((10**12, "trillion"), (10**9, "billion"), (10**6, "million")):
+        if n >= unit:
+            return f"{_g(n / unit)} {word}"
+    return fmt_int(n)
+
+
+def _g(x):
+    """Three significant figures, with thousands separators: 4,050 / 96.6 / 1.5."""
+    return f"{float(f'{x:.3g}'):,.10g}"
+
+
+@functools.lru_cache(maxsize=1)
+def our_figures():
+    """The street stall's figures, from the engine."""
+    docs, _, _ = reference_start(checkpoint.REFERENCE_SEED)
+    steps = len(checkpoint.default_log())
+    courses = sum(min(model.CONFIG.block_size, len(encode(n)) - 1) for n in docs[:steps])
+    return {
+        "params": model.N_PARAMS,
+        "names": len(data.load_names()),
+        "vocab": VOCAB_SIZE,
+        "context": model.CONFIG.block_size,
+        "courses": courses,
+        "steps": steps,
+    }
+
+
+ROWS = {
+    "zh": {
+        "params": ("旋钮", "参数 parameters"),
+        "tokens": ("练过的菜（道）", "训练 token 数"),
+        "vocab": ("菜的种类", "词表 vocabulary"),
+        "context": ("一套菜最长几道", "上下文 context"),
+    },
+    "en": {
+        "params": ("Knobs", "parameters"),
+        "tokens": ("Courses practised", "training tokens"),
+        "vocab": ("Kinds of course", "vocabulary"),
+        "context": ("Longest menu, in courses", "context"),
+    },
+}
+
+
+def scale(lang):
+    ours = our_figures()
+    rows = []
+    pairs = (
+        ("params", ours["params"], STARS["gpt2"]["params"], STARS["llama3"]["params"]),
+        ("tokens", ours["courses"], STARS["gpt2"]["tokens"], STARS["llama3"]["tokens"]),
+        ("vocab", ours["vocab"], STARS["gpt2"]["vocab"], STARS["llama3"]["vocab"]),
+        ("context", ours["context"], STARS["gpt2"]["context"], STARS["llama3"]["context"]),
+    )
+    for key, mine, gpt2, llama in pairs:
+        top = np.log10(max(mine, gpt2, llama))
+        cells = []
+        for who, value in (("ours", mine), ("gpt2", gpt2), ("llama3", llama)):
+            cells.append({
+                "who": who,
+                "value": big(value, lang),
+                "width": f"{max(2.0, 100 * np.log10(value) / top):.0f}",
+                "times": None if who == "ours" else _times(value / mine, lang),
+            })
+        label, small = ROWS[lang][key]
+        rows.append({"key": key, "label": label, "small": small, "cells": cells})
+    return rows
+
+
+def _times(ratio, lang):
+    return (f"是小明的 {big(round(ratio), lang, wan=True)} 倍" if lang == "zh" else f"{big(round(ratio), lang)} × ours")
+
+
+# --- a new recipe book -----------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def _names_by_rule():
+    names = data.load_names()
+    return {"end_a": tuple(n for n in names if n.endswith("a")),
+            **{ch: tuple(n for n in names if n.startswith(ch)) for ch in "abcdefghijklmnopqrstuvwxyz"}}
+
+
+def book_of(kind, letter, names):
+    """(the book's names in practice order, a rule a name follows if it is 'like the book')."""
+    if kind == "a":
+        book, rule = list(_names_by_rule()["end_a"]), (lambda n: n.endswith("a"))
+    elif kind == "start":
+        book, rule = list(_names_by_rule()[letter]), (lambda n, c=letter: n.startswith(c))
+    else:
+        listed = frozenset(names)
+        book, rule = list(names), (lambda n: n in listed)
+    random.Random(BOOK_SEED).shuffle(book)
+    return book, rule
+
+
+def dishes(params):
+    return tuple(sample(params, n=SHOW_N, temperature=SHOW_T, seed=SHOW_SEED, known=frozenset()).names)
+
+
+def measure(params):
+    return tuple(sample(params, n=MEASURE_N, temperature=SHOW_T, seed=MEASURE_SEED, known=frozenset()).names)
+
+
+@functools.lru_cache(maxsize=32)
+def run_sft(kind, letter, names, steps):
+    """The new recipe book, live: before and after dishes, and rule matches out of MEASURE_N."""
+    base = checkpoint.default_params()
+    book, rule = book_of(kind, letter, names)
+    tuned, losses = tune.sft(base, book, steps=steps, lr=SFT_LR)
+    before, after = measure(base), measure(tuned)
+    return {
+        "book_size": len(book),
+        "before": dishes(base),
+        "after": dishes(tuned),
+        "match_before": sum(map(rule, before)),
+        "match_after": sum(map(rule, after)),
+        "rule": rule,
+        "first_loss": losses[0],
+        "last_loss": float(np.mean(losses[-min(20, len(losses)):])),
+    }
+
+
+# --- the judges -------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=32)
+def pairs_for(jseed, count):
+    """``count`` pairs of different, non-empty dishes from the trained apprentice."""
+    base = checkpoint.default_params()
+    got = sample(base, n=4 * count + 8, temperature=1.0, seed=jseed, known=frozenset()).names
+    seen, pool = set(), []
+    for n in got:
+        if n and n not in seen:
+            seen.add(n)
+            pool.append(n)
+    pool = pool[: 2 * count]
+    return tuple(zip(pool[::2], pool[1::2]))
+
+
+@functools.lru_cache(maxsize=1)
+def reference_names():
+    return tuple(sample(checkpoint.default_params(), n=REF_N, temperature=1.0, seed=REF_SEED, known=frozenset()).names)
+
+
+@functools.lru_cache(maxsize=32)
+def run_rlhf(judge, picks, jseed, rounds):
+    """Taster from the judged pairs, then RLHF toward it: before/after dishes with scores."""
+    base = checkpoint.default_params()
+    if judge == "you":
+        pairs = pairs_for(jseed, PAIRS_YOU)
+        judged = [(a, b) if p == "a" else (b, a) for (a, b), p in zip(pairs, picks)]
+    else:
+        judged = tune.judged_pairs(tune.JUDGES[judge], pairs_for(jseed, PAIRS_JUDGE))
+    taster = tune.RewardModel.fit(judged, reference_names())
+    tuned, _ = tune.rlhf(base, taster, steps=rounds, seed=jseed)
+    before, after = measure(base), measure(tuned)
+    out = {
+        "judged": tuple(judged),
+        "weights": tuple(float(w) for w in taster.weights),
+        "before": tuple((n, float(s)) for n, s in zip(dishes(base), taster.score(dishes(base)))),
+        "after": tuple((n, float(s)) for n, s in zip(dishes(tuned), taster.score(dishes(tuned)))),
+        "mean_before": float(taster.score(before).mean()),
+        "mean_after": float(taster.score(after).mean()),
+        "empty_after": sum(1 for n in after if not n),
+        "taster": taster,
+    }
+    if judge != "you":
+        m = tune.JUDGES[judge].measure
+        out["judge_before"] = float(np.mean([m(n) for n in before]))
+        out["judge_after"] = float(np.mean([m(n) for n in after]))
+    return out
+
+
+FEATURE_WORDS = {
+    "zh": {
+        "length": "名字长", "end_vowel": "以元音结尾", "start_vowel": "以元音开头",
+        "vowel_share": "元音多", "double": "有两个相同字母挨着（像 nn）", "rare": "用了少见的字母（j q v w x z）",
+    },
+    "en": {
+        "length": "long names", "end_vowel": "ending in a vowel", "start_vowel": "starting with a vowel",
+        "vowel_share": "lots of vowels", "double": "a doubled letter (like nn)", "rare": "uncommon letters (j q v w x z)",
+    },
+}
+
+JUDGE_WORDS = {
+    "zh": {"you": "你自己", "short": "一位喜欢短名字的评委", "vowel": "一位喜欢以元音结尾的名字的评委"},
+    "en": {"you": "You", "short": "A judge who likes short names", "vowel": "A judge who likes names ending in a vowel"},
+}
+
+
+def _dish(name):
+    return name if name else BELL
+
+
+def _signed(x):
+    return f"{x:+.2f}".replace("-", "−")
+
+
+def _taste_words(weights, lang):
+    """The taster's three strongest opinions, in words."""
+    words = FEATURE_WORDS[lang]
+    ranked = sorted(zip(tune.FEATURES, weights), key=lambda fw: -abs(fw[1]))[:3]
+    out = []
+    for f, w in ranked:
+        if abs(w) < 0.05:
+            continue
+        if lang == "zh":
+            out.append(f"{'喜欢' if w > 0 else '不喜欢'}{words[f.key]}（{_signed(w)}）")
+        else:
+            out.append(f"{'likes' if w > 0 else 'dislikes'} {words[f.key]} ({_signed(w)})")
+    return out
+
+
+class Michelin(Widget):
+    def compute(self, state, lang):
+        zh = lang == "zh"
+        ours = our_figures()
+        # a new recipe book
+        sft = run_sft(state["book"], state["letter"], state["names"], state["sft_steps"])
+        if state["book"] == "a":
+            book_words = "以 a 结尾的名字" if zh else "names ending in a"
+        elif state["book"] == "start":
+            book_words = f"以 {state['letter']} 开头的名字" if zh else f"names starting with {state['letter']}"
+        else:
+            book_words = "你写的名字" if zh else "your own names"
+        rule = sft["rule"]
+        sft_view = {
+            "book_words": book_words,
+            "book_size": fmt_int(sft["book_size"]),
+            "before": [{"text": _dish(n), "match": rule(n)} for n in sft["before"]],
+            "after": [{"text": _dish(n), "match": rule(n)} for n in sft["after"]],
+            "match_before": sft["match_before"],
+            "match_after": sft["match_after"],
+            "n": MEASURE_N,
+            "steps": fmt_int(state["sft_steps"]),
+        }
+        # the judges
+        judge, picks = state["judge"], state["picks"]
+        pairs = pairs_for(state["jseed"], PAIRS_YOU)
+        waiting = judge == "you" and len(picks) < PAIRS_YOU
+        judges = {"judge": judge, "judge_words": JUDGE_WORDS[lang][judge], "waiting": waiting,
+                  "n_pairs": PAIRS_YOU, "n_picked": len(picks) if judge == "you" else 0,
+                  "next_seed": state["jseed"] + 1 if state["jseed"] < SEED_MAX else 0}
+        if judge == "you":
+            judges["picked"] = [{"won": a if p == "a" else b, "lost": b if p == "a" else a}
+                                for (a, b), p in zip(pairs, picks)]
+        if waiting:
+            a, b = pairs[len(picks)]
+            judges["pair"] = {"a": a, "b": b, "pick_a": picks + "a", "pick_b": picks + "b",
+                              "number": len(picks) + 1}
+        else:
+            res = run_rlhf(judge, picks if judge == "you" else "", state["jseed"], state["rounds"])
+            judges.update({
+                "n_judged": len(res["judged"]),
+                "taste": _taste_words(res["weights"], lang),
+                "before": [{"text": _dish(n), "score": _signed(s)} for n, s in res["before"]],
+                "after": [{"text": _dish(n), "score": _signed(s)} for n, s in res["after"]],
+                "mean_before": _signed(res["mean_before"]),
+                "mean_after": _signed(res["mean_after"]),
+                "rounds": state["rounds"],
+                "judge_measure": None,
+                "gamed": None,
+            })
+            if judge == "short":
+                judges["judge_measure"] = (
+                    f"评委自己的标准：平均长度从 {res['judge_before']:.1f} 个字母变成 {res['judge_after']:.1f} 个。" if zh else
+                    f"The judge's own yardstick: average length went from {res['judge_before']:.1f} to {res['judge_after']:.1f} letters.")
+            elif judge == "vowel":
+                jb, ja = round(res["judge_before"] * MEASURE_N), round(res["judge_after"] * MEASURE_N)
+                judges["judge_measure"] = (
+                    f"评委自己的标准：{MEASURE_N} 道菜里以元音结尾的，从 {jb} 道变成 {ja} 道。" if zh else
+                    f"The judge's own yardstick: of {MEASURE_N} dishes, {jb} ended in a vowel before, {ja} after.")
+            if res["empty_after"]:
+                e = res["empty_after"]
+                judges["gamed"] = (
+                    f"可是 {MEASURE_N} 道菜里有 {e} 道是空盘子：小明学会了讨好试吃员，而不是讨好评委。" if zh else
+                    f"But {e} of the {MEASURE_N} dishes are empty plates: Xiao Ming has learned to please the taster, "
+                    f"not the judge.")
+        return {
+            "scale": scale(lang),
+            "ours": {k: fmt_int(v) for k, v in ours.items()},
+            "stars": {"llama_gpus": fmt_int(STARS["llama3"]["gpus"]), "gpt4_vocab": fmt_int(STARS["gpt4"]["vocab"])},
+            "source": SOURCE,
+            "sft": sft_view,
+            "judges": judges,
+            "pairs_you": PAIRS_YOU,
+            "sft_steps_max": SFT_STEPS_MAX,
+            "rounds_max": ROUNDS_MAX,
+            "show_n": SHOW_N,
+            "bell": BELL,
+        }
+
+
+MICHELIN = Michelin(
+    name="michelin",
+    chapter=8,
+    params=(
+        Choice("book", "a", "新菜谱", "recipe book", options=("a", "start", "list")),
+        Pattern("letter", "z", "开头的字母", "first letter", regex=r"[a-z]",
+                message_zh="开头的字母要是 a–z 中的一个字母。", message_en="The first letter must be one letter a–z."),
+        NameList("names", ("anna", "ella", "mia", "zoe"), "你的名字单", "list of names", max_names=50),
+        Number("sft_steps", tune.SFT_STEPS, "新菜谱练几套", "menus from the new book", lo=10, hi=SFT_STEPS_MAX, integer=True),
+        Choice("judge", "you", "评委", "judge", options=("you", "short", "vowel")),
+        Pattern("picks", "", "你的选择", "picks", regex=r"[ab]{0,%d}" % PAIRS_YOU,
+                message_zh=f"你的选择只能是 a 或 b，最多 {PAIRS_YOU} 个。",
+                message_en=f"The picks may only be a or b, at most {PAIRS_YOU} of them."),
+        Number("rounds", tune.RL_STEPS, "评委带练的轮数", "rounds with the taster", lo=5, hi=ROUNDS_MAX, integer=True),
+        Number("jseed", 1, "哪几对菜（随机种子）", "pairs (seed)", lo=0, hi=SEED_MAX, integer=True),
+    ),
+    assets=("css/widgets/michelin.css",),
+)

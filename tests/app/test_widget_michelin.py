@@ -1,0 +1,254 @@
+"""Chapter 8's three-star kitchen: the scale, a new recipe book (SFT) and the judges (RLHF).
+
+The routes run against the fixture story plus a chapter 8 that holds the
+widget, so they do not depend on how far the real chapters have come.
+"""
+
+import pathlib
+import re
+import shutil
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from engine import checkpoint, data, model, tune
+from engine.sample import sample
+
+from app.widgets import michelin
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
+
+CHAPTER = """---
+title: Michelin
+summary: From street stall to three stars.
+---
+
+## Three stars
+
+Hand Xiao Ming a new recipe book, then be the judge.
+
+::: widget michelin
+
+::: summary
+In one sentence: same cooking, bigger kitchen.
+:::
+"""
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    from app import site
+    from app.main import create_app
+
+    root = tmp_path_factory.mktemp("story")
+    shutil.copytree(FIXTURES / "content", root / "content")
+    for lang in ("zh", "en"):
+        (root / "content" / lang / "chapter-8.md").write_text(CHAPTER, encoding="utf-8")
+    built = site.build(root / "content", FIXTURES / "templates", lambda name, lang: {})
+    with TestClient(create_app(built)) as c:
+        yield c
+
+
+def part(html, name, ns="michelin"):
+    """The HTML of one panel: scale, sft or judges."""
+    start = html.index(f'class="michelin-part michelin-{name}"')
+    rest = html[start:]
+    nxt = rest.find('class="michelin-part', 10)
+    return rest if nxt < 0 else rest[:nxt]
+
+
+def shown_names(html):
+    return re.findall(r'<span class="name-text">([^<]+)</span>', html)
+
+
+def results(html):
+    """(before, after) names shown in a panel's before/after columns."""
+    cols = html.split('class="before-after"', 1)[1].split('<p class="ba-title">')[1:3]
+    return shown_names(cols[0]), shown_names(cols[1])
+
+
+# --- the page and the fragment --------------------------------------------------------
+
+def test_chapter_shows_all_three_panels_with_no_js_forms(client):
+    for lang in ("zh", "en"):
+        r = client.get(f"/{lang}/chapter/8?michelin.book=start&michelin.letter=q&utm=z")
+        assert r.status_code == 200
+        assert 'id="w-michelin"' in r.text and 'id="michelin-out"' in r.text
+        assert "/static/css/widgets/michelin.css" in r.text
+        for name in ("scale", "sft", "judges"):
+            assert f"michelin-{name}" in r.text
+        forms = re.findall(r'<form[^>]*>(.*?)</form>', r.text.split('id="w-michelin"', 1)[1], re.S)
+        assert len(forms) >= 3  # the book, the judges, and the first pair's two picks
+        heads = re.findall(r'<form[^>]*method="get" action="([^"]+)"', r.text)
+        assert all(a.startswith(f"/{lang}/chapter/8#michelin-") for a in heads)
+        for form in forms:
+            assert '<input type="hidden" name="utm" value="z">' in form
+            # every form carries the whole state, so each submission keeps the other panel
+            for key in michelin.MICHELIN.query(michelin.MICHELIN.parse({})):
+                assert f'name="michelin.{key}"' in form
+        assert 'name="michelin.letter" value="q"' in r.text
+
+
+def test_fragment_in_both_languages_and_htmx_address(client):
+    for lang, word in (("zh", "一本新菜谱"), ("en", "A new recipe book")):
+        r = client.get(f"/{lang}/widget/michelin?book=list&names=anna,bob")
+        assert r.status_code == 200
+        assert r.text.lstrip().startswith('<section class="widget widget-michelin" id="w-michelin"')
+        assert word in r.text
+        assert "<html" not in r.text
+    r = client.get("/en/widget/michelin?michelin.judge=vowel&michelin.rounds=10",
+                   headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/8"})
+    assert r.status_code == 200
+    assert r.headers["HX-Replace-Url"].startswith("/en/chapter/8?michelin.book=a&michelin.letter=z&")
+    assert "michelin.judge=vowel&michelin.picks=&michelin.rounds=10&michelin.jseed=1" in r.headers["HX-Replace-Url"]
+
+
+@pytest.mark.parametrize("query, zh, en", [
+    ("book=soup", "新菜谱只能是 a / start / list 之一。", "The recipe book must be one of a / start / list."),
+    ("letter=7", "开头的字母要是 a–z 中的一个字母。", "The first letter must be one letter a–z."),
+    ("letter=ab", "开头的字母", "first letter"),
+    ("names=bob,al1ce", "只能用字母 a–z", "letters a–z only"),
+    ("names=abcdefghijklmnop", "每个最多 15 个字母", "at most 15 letters each"),
+    ("names=,,", "1 到 50 个名字", "1 to 50 names"),
+    ("sft_steps=5", "新菜谱练几套要是 10 到 500 之间的整数。", "The menus from the new book must be a whole number from 10 to 500."),
+    ("judge=critic", "评委只能是", "The judge must be one of"),
+    ("picks=abc", "你的选择只能是 a 或 b", "The picks may only be a or b"),
+    ("picks=aaaaaaaaa", "最多 8 个", "at most 8"),
+    ("rounds=101", "5 到 100", "from 5 to 100"),
+    ("rounds=nan", "5 到 100", "from 5 to 100"),
+    ("jseed=-1", "哪几对菜", "pairs (seed)"),
+    ("names=<script>alert(1)</script>", "只能用字母 a–z", "letters a–z only"),
+])
+def test_bad_state_is_a_422_in_the_page_language_with_the_forms_kept(client, query, zh, en):
+    for lang, message in (("zh", zh), ("en", en)):
+        r = client.get(f"/{lang}/widget/michelin?{query}")
+        assert r.status_code == 422
+        assert 'class="widget-error" role="alert"' in r.text and message in r.text
+        assert r.text.count("<form") >= 2
+        assert "<script>" not in r.text
+        page = client.get(f"/{lang}/chapter/8?michelin.{query}")
+        assert page.status_code == 422 and message in page.text
+
+
+# --- the scale --------------------------------------------------------------------------
+
+def test_scale_shows_the_engines_figures_and_the_quoted_ones(client):
+    html = part(client.get("/en/widget/michelin").text, "scale")
+    ours = michelin.our_figures()
+    assert ours["params"] == model.N_PARAMS == 4192
+    assert ours["vocab"] == 27 and ours["context"] == model.CONFIG.block_size == 16
+    assert ours["names"] == len(data.load_names())
+    assert ours["steps"] == len(checkpoint.default_log())
+    values = re.findall(r'<span class="value">([^<]+)', html)
+    assert values == [
+        "4,192", "1.5 billion ", "405 billion ",
+        f"{ours['courses']:,}", "100 billion ", "15 trillion ",
+        "27", "50,257 ", "128,000 ",
+        "16", "1,024 ", "128,000 ",
+    ]
+    assert "357,824 × ours" in html  # 1.5 billion / 4,192, computed
+    zh = part(client.get("/zh/widget/michelin").text, "scale")
+    assert "15 亿" in zh and "4,050 亿" in zh and "15 万亿" in zh and "是小明的 9,660 万 倍" in zh
+
+
+# --- a new recipe book -----------------------------------------------------------------
+
+@pytest.mark.parametrize("query, rule", [
+    ("book=a", lambda n: n.endswith("a")),
+    ("book=start&letter=q", lambda n: n.startswith("q")),
+    ("book=list&names=zed,zora,quill", lambda n: n in {"zed", "zora", "quill"}),
+])
+def test_sft_moves_the_dishes_toward_the_book_and_the_numbers_are_the_engines(client, query, rule):
+    r = client.get(f"/en/widget/michelin?{query}&sft_steps=150")
+    assert r.status_code == 200
+    html = part(r.text, "sft")
+    before, after = results(html)
+    # the engine, called directly, gives the same dishes and counts
+    state = michelin.MICHELIN.parse(dict(kv.split("=") for kv in (query + "&sft_steps=150").split("&")))
+    book, _ = michelin.book_of(state["book"], state["letter"], state["names"])
+    base = checkpoint.default_params()
+    tuned, _ = tune.sft(base, book, steps=150, lr=michelin.SFT_LR)
+    assert before == sample(base, n=michelin.SHOW_N, temperature=0.5, seed=michelin.SHOW_SEED).names
+    assert after == sample(tuned, n=michelin.SHOW_N, temperature=0.5, seed=michelin.SHOW_SEED).names
+    m_before = sum(map(rule, sample(base, n=100, temperature=0.5, seed=michelin.MEASURE_SEED).names))
+    m_after = sum(map(rule, sample(tuned, n=100, temperature=0.5, seed=michelin.MEASURE_SEED).names))
+    assert f"<strong>{m_before}</strong> were like the new book before, and <strong>{m_after}</strong> after" in html
+    assert m_after >= m_before + 40
+    assert f"a book of {len(book):,} " in html
+    # the matching dishes are marked in words
+    assert html.count('<span class="tag">like the book</span>') == sum(map(rule, before + after))
+
+
+# --- the judges -------------------------------------------------------------------------
+
+def test_the_reader_judges_pairs_one_at_a_time(client):
+    r = client.get("/en/widget/michelin?judge=you&picks=ab&jseed=5")
+    html = part(r.text, "judges")
+    pairs = michelin.pairs_for(5, michelin.PAIRS_YOU)
+    assert len(pairs) == michelin.PAIRS_YOU
+    assert "Pair 3 of 8: which dish is better?" in html
+    a, b = pairs[2]
+    pick_a = html.split('id="michelin-pick-a"', 1)
+    assert f'<span class="name-text">{a}</span>' in pick_a[1].split("</button>", 1)[0]
+    form_a = pick_a[0].rsplit("<form", 1)[1]
+    assert 'name="michelin.picks" value="aba"' in form_a
+    form_b = html.split('id="michelin-pick-b"', 1)[0].rsplit("<form", 1)[1]
+    assert 'name="michelin.picks" value="abb"' in form_b
+    # the pairs judged so far are listed with the winner first
+    assert f"<span class=\"name-text\">{pairs[0][0]}</span> beat <span class=\"name-text\">{pairs[0][1]}</span>" in html
+    assert f"<span class=\"name-text\">{pairs[1][1]}</span> beat <span class=\"name-text\">{pairs[1][0]}</span>" in html
+    assert "before-after" not in html  # no tuning until every pair is judged
+
+
+def test_after_eight_picks_the_taster_learns_them_and_rlhf_raises_its_score(client):
+    pairs = michelin.pairs_for(5, michelin.PAIRS_YOU)
+    # pick, every time, the shorter dish (first on a tie)
+    picks = "".join("a" if len(a) <= len(b) else "b" for a, b in pairs)
+    r = client.get(f"/en/widget/michelin?judge=you&picks={picks}&jseed=5&rounds=15")
+    assert r.status_code == 200
+    html = part(r.text, "judges")
+    judged = [(a, b) if p == "a" else (b, a) for (a, b), p in zip(pairs, picks)]
+    taster = tune.RewardModel.fit(judged, michelin.reference_names())
+    assert dict(zip([f.key for f in tune.FEATURES], taster.weights))["length"] < 0
+    assert "dislikes long names" in html
+    base = checkpoint.default_params()
+    tuned, _ = tune.rlhf(base, taster, steps=15, seed=5)
+    before, after = results(html)
+    assert before == sample(base, n=10, temperature=0.5, seed=michelin.SHOW_SEED).names
+    assert after == [n or michelin.BELL for n in sample(tuned, n=10, temperature=0.5, seed=michelin.SHOW_SEED).names]
+    scores = re.findall(r'<span class="tag">score ([+−][\d.]+)</span>', html)
+    want = [f"{s:+.2f}".replace("-", "−") for s in taster.score(before)] + \
+           [f"{s:+.2f}".replace("-", "−") for s in taster.score([n for n in sample(tuned, n=10, temperature=0.5, seed=1).names])]
+    assert scores == want
+    mb = taster.score(sample(base, n=100, temperature=0.5, seed=michelin.MEASURE_SEED).names).mean()
+    ma = taster.score(sample(tuned, n=100, temperature=0.5, seed=michelin.MEASURE_SEED).names).mean()
+    assert ma > mb
+    assert f"from <strong>{mb:+.2f}</strong> to <strong>{ma:+.2f}</strong>".replace("-", "−") in html
+
+
+@pytest.mark.parametrize("judge, first, measure", [
+    ("vowel", "likes ending in a vowel", lambda n: float(n[-1:] in "aeiouy")),
+    ("short", "dislikes long names", len),
+])
+def test_a_built_in_judge_states_its_taste_and_the_apprentice_moves_toward_it(client, judge, first, measure):
+    r = client.get(f"/en/widget/michelin?judge={judge}&rounds=20&jseed=1")
+    html = part(r.text, "judges")
+    assert "What the taster learned: " + first in html
+    res = michelin.run_rlhf(judge, "", 1, 20)
+    assert res["mean_after"] > res["mean_before"] + 0.5
+    if judge == "vowel":
+        assert res["judge_after"] > res["judge_before"] + 0.2
+    else:
+        assert res["judge_after"] < res["judge_before"] - 0.5
+    before = sample(checkpoint.default_params(), n=100, temperature=0.5, seed=michelin.MEASURE_SEED).names
+    assert res["judge_before"] == pytest.approx(np.mean([measure(n) for n in before]))
+    assert "The judge&#39;s own yardstick" in html
+
+
+def test_too_many_rounds_and_the_taster_is_gamed_and_the_page_says_so(client):
+    r = client.get("/en/widget/michelin?judge=short&rounds=60&jseed=1")
+    html = part(r.text, "judges")
+    res = michelin.run_rlhf("short", "", 1, 60)
+    assert res["empty_after"] > 10
+    assert f"But {res['empty_after']} of the 100 dishes are empty plates" in html
