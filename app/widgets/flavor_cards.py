@@ -25,7 +25,7 @@ N_NEAREST = 4       # closest cards named in the sentence
 BELL_WORDS = ("bell", "bos", BELL, BELL[0])
 
 # map geometry, in SVG user units
-MAP_W, MAP_H, MAP_PAD = 320, 240, 18
+MAP_W, MAP_PAD = 280, 16     # the height follows the cards' spread, at the same scale
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,11 @@ def course_name(i, lang):
     if i == BOS:
         return "服务铃 🛎️" if lang == "zh" else "the bell 🛎️"
     return VOCAB[i]
+
+
+def card_sub(i, n_embd, lang):
+    """Under a card's name: its course number and how many numbers the card holds."""
+    return f"（{i} 号菜），{n_embd} 个数" if lang == "zh" else f"(course no. {i}), {n_embd} numbers"
 
 
 def quote(i, lang):
@@ -93,11 +98,13 @@ def fmt_sim(x):
 
 
 def card_map_svg(coords, chosen, vs):
-    """Points of the map in SVG units: same scale on both axes, up is positive."""
+    """Points of the map in SVG units: same scale on both axes, up is positive.
+    Returns (points, height)."""
     xs, ys = coords[:, 0], coords[:, 1]
-    scale = min((MAP_W - 2 * MAP_PAD) / max(np.ptp(xs), 1e-9), (MAP_H - 2 * MAP_PAD) / max(np.ptp(ys), 1e-9))
-    cx0 = MAP_W / 2 - scale * (xs.max() + xs.min()) / 2
-    cy0 = MAP_H / 2 + scale * (ys.max() + ys.min()) / 2
+    scale = (MAP_W - 2 * MAP_PAD) / max(np.ptp(xs), 1e-9)
+    height = round(scale * np.ptp(ys) + 2 * MAP_PAD)
+    cx0 = MAP_PAD - scale * xs.min()
+    cy0 = MAP_PAD + scale * ys.max()
     points = []
     for i in range(VOCAB_SIZE):
         role = "chosen" if i == chosen else ("vs" if i == vs else "other")
@@ -112,7 +119,7 @@ def card_map_svg(coords, chosen, vs):
         })
     # draw the highlighted points last, so they sit on top
     points.sort(key=lambda p: {"other": 0, "vs": 1, "chosen": 2}[p["role"]])
-    return points
+    return points, height
 
 
 class FlavorCards(Widget):
@@ -125,6 +132,7 @@ class FlavorCards(Widget):
         n_embd = wte.shape[1]
         scale = float(np.abs(wte).max())                     # the strongest colour on every card
         sim = cosine(wte)                                    # (V,V)
+        points, map_h = card_map_svg(coords, c, vs)
         order = [int(j) for j in np.argsort(-sim[c], kind="stable") if j != c]
         nearest = order[:N_NEAREST]
         farthest = order[-1]
@@ -135,10 +143,12 @@ class FlavorCards(Widget):
         else:
             near_text = (f"To Xiao Ming, the cards most like {quote(c, lang)} are {near_words}; "
                          f"the least alike is {quote(farthest, lang)}.")
-        cards = [{"id": c, "name": course_name(c, lang), "cells": strip(wte[c], scale), "role": "chosen"}]
+        cards = [{"id": c, "name": course_name(c, lang), "sub": card_sub(c, n_embd, lang),
+                  "cells": strip(wte[c], scale), "role": "chosen"}]
         compare = None
         if vs is not None:
-            cards.append({"id": vs, "name": course_name(vs, lang), "cells": strip(wte[vs], scale), "role": "vs"})
+            cards.append({"id": vs, "name": course_name(vs, lang), "sub": card_sub(vs, n_embd, lang),
+                          "cells": strip(wte[vs], scale), "role": "vs"})
             s = float(sim[c, vs])
             rank = order.index(vs) + 1 if vs != c else 0
             more = rank - 1          # cards more like c than vs is
@@ -206,9 +216,9 @@ class FlavorCards(Widget):
             "compare": compare,
             "near_text": near_text,
             "nearest": [token_label(j) for j in nearest],
-            "points": card_map_svg(coords, c, vs),
+            "points": points,
             "map_w": MAP_W,
-            "map_h": MAP_H,
+            "map_h": map_h,
             "table": table,
             "choices": [{"value": "bell" if i == BOS else VOCAB[i], "label": token_label(i), "id": i}
                         for i in range(VOCAB_SIZE)],

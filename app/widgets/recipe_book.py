@@ -188,7 +188,8 @@ def length_chart(b, lang):
         rows.append({"n": n, "count": f"{count:,}", "pct": pct(count, total)})
         cols.append({
             "x": x + 3, "w": LEN_COL - 6, "y": round(BAR_TOP + BAR_H - h, 1), "h": h,
-            "cx": x + LEN_COL / 2, "label": str(n), "pct": pct(count, total),
+            "cx": x + LEN_COL / 2, "label": str(n),
+            "pct": pct(count, total) if count >= total / 1000 else "",   # too thin to label: see the table
             "pct_y": round(BAR_TOP + BAR_H - h - 3, 1), "count": count,
         })
     mode_n, mode_count = max(b.lengths.items(), key=lambda kv: kv[1])
