@@ -13,10 +13,10 @@ import functools
 FIGURES = ("kitchen", "line", "trace", "techniques", "growth", "scale")
 LANGS = ("zh", "en")
 
-# growth.svg: the plot box in the drawing's own units (viewBox 0 0 360 500)
-PLOT_LEFT, PLOT_RIGHT = 52.0, 344.0
-PLOT_TOP, PLOT_BOTTOM = 40.0, 196.0
-SMOOTH_WINDOW = 50          # the curve is a centred running mean over this many menus
+# growth.svg: the plot box in the drawing's own units (viewBox 0 0 360 560)
+PLOT_LEFT, PLOT_RIGHT = 50.0, 340.0
+PLOT_TOP, PLOT_BOTTOM = 44.0, 196.0
+SMOOTH_WINDOW = 50          # the curve is the running mean of the last this-many menus
 CURVE_EVERY = 5             # one curve point every this many menus (plus the last)
 SNAPSHOT_STEPS = (1, 100, 500, 1000)
 SNAPSHOT_N = 4
@@ -32,10 +32,10 @@ def _thousands(n):
 def _kitchen_facts():
     """The kitchen's size, from the engine: knobs, past menus, courses."""
     from engine import data, tokenizer
-    from engine.model import n_params  # noqa: WPS433 (the engine owns the count)
+    from engine.model import N_PARAMS
 
     return {
-        "n_params": _thousands(n_params()),
+        "n_params": _thousands(N_PARAMS),
         "n_names": _thousands(len(data.load_names())),
         "vocab_size": _thousands(tokenizer.VOCAB_SIZE),
     }
@@ -49,16 +49,11 @@ def _nice_ticks(lo, hi, step):
 
 
 def smooth(losses, window=SMOOTH_WINDOW):
-    """Centred running mean; near the ends the window shrinks to what exists."""
-    half = window // 2
+    """Running mean of the last ``window`` menus; the first ones average what exists so far."""
     prefix = [0.0]
     for x in losses:
         prefix.append(prefix[-1] + x)
-    out = []
-    for i in range(len(losses)):
-        a, b = max(0, i - half), min(len(losses), i + half)
-        out.append((prefix[b] - prefix[a]) / (b - a))
-    return out
+    return [(prefix[i + 1] - prefix[max(0, i + 1 - window)]) / min(window, i + 1) for i in range(len(losses))]
 
 
 def curve_steps(n_steps, every=CURVE_EVERY):
@@ -95,7 +90,6 @@ def _growth_data():
     points = " ".join(f"{x_of(s):.1f},{y_of(smoothed[s - 1]):.1f}" for s in steps)
 
     y_ticks = [{"y": f"{y_of(v):.1f}", "label": f"{v:.1f}"} for v in _nice_ticks(y_min, y_max, 0.5)]
-    x_ticks = [{"x": f"{x_of(s):.1f}", "label": _thousands(s)} for s in (1, 250, 500, 750, 1000) if s <= n]
 
     snaps = []
     for rec in snapshots(steps=SNAPSHOT_STEPS, n=SNAPSHOT_N, temperature=SNAPSHOT_TEMPERATURE, seed=SNAPSHOT_SEED):
@@ -107,17 +101,21 @@ def _growth_data():
             "x": f"{x_of(step):.1f}",
             "y": f"{y_of(losses[step - 1]):.1f}",
             "y_smooth": f"{y_of(smoothed[step - 1]):.1f}",
-            "names": list(rec.names),
+            "names": [name or "·" for name in rec.names],  # an empty dish still takes a line
         })
     return {
         "points": points,
         "n_points": len(steps),
         "y_ticks": y_ticks,
-        "x_ticks": x_ticks,
         "snapshots": snaps,
         "n_steps": _thousands(n),
         "window": SMOOTH_WINDOW,
-        "plot": {"left": PLOT_LEFT, "right": PLOT_RIGHT, "top": PLOT_TOP, "bottom": PLOT_BOTTOM},
+        "plot": {  # the axes, their labels' anchors and the frame, already placed
+            "left": f"{PLOT_LEFT:g}", "right": f"{PLOT_RIGHT:g}", "bottom": f"{PLOT_BOTTOM:g}",
+            "frame": f"M{PLOT_LEFT:g} {PLOT_TOP - 6:g}V{PLOT_BOTTOM:g}H{PLOT_RIGHT + 6:g}",
+            "tick_x": f"{PLOT_LEFT - 8:g}", "step_y": f"{PLOT_BOTTOM + 20:g}",
+            "title_x": f"{(PLOT_LEFT + PLOT_RIGHT) / 2:g}", "title_y": f"{PLOT_BOTTOM + 40:g}",
+        },
     }
 
 
