@@ -271,9 +271,10 @@ def step_view(step, lang):
     zh = lang == "zh"
     level, row, made_from, max_row = _levels(graph)
     max_level = max(level.values())
-    W, H, BW, BH = 360, 210, 88, 58
+    W, H, BW, BH = 360, 236, 88, 58
+    TOP = 42  # room above the boxes for the edge that skips a station
     xs = {nid: 12 + BW / 2 + level[nid] * (W - 24 - BW) / max_level for nid in level}
-    ys = {nid: 14 + BH / 2 + row[nid] * (H - 28 - BH) / max_row for nid in row}
+    ys = {nid: TOP + BH / 2 + row[nid] * (H - TOP - 10 - BH) / max_row for nid in row}
     nodes = []
     for n in graph["nodes"]:
         nid = n["id"]
@@ -305,10 +306,10 @@ def step_view(step, lang):
             x2, y2 = xs[t] - BW / 4, ys[t] - BH / 2
             cx, cy = (x1 + x2) / 2, min(y1, y2) - 34
             path = f"M{x1:.1f},{y1:.1f} Q{cx:.1f},{cy:.1f} {x2:.1f},{y2:.1f}"
-            lx, ly = cx, (y1 + cy) / 2 + 2
+            lx, ly = cx, (y1 + 2 * cy + y2) / 4 - 6  # just above the curve's peak
         else:
             path = f"M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}"
-            lx, ly = (x1 + x2) / 2, (y1 + y2) / 2 - 5
+            lx, ly = (x1 + x2) / 2, (y1 + y2) / 2 - 7
         edges.append({
             "d": path,
             "active": i in frame["edges"],
