@@ -8,6 +8,7 @@ much each hand's surviving idea adds to the dish.
 """
 
 import numpy as np
+from markupsafe import Markup
 
 from engine import checkpoint, inspect as inspection
 
@@ -25,6 +26,10 @@ def prep_room(name):
 def fmt(x):
     """A signed idea or contribution, two decimals, with a true minus sign."""
     return f"{x:+.2f}".replace("-", "−")
+
+
+# The grid and the table of 64 hands are built here as markup (numbers and fixed
+# words only), because 64 × 11 template expressions cost more than the engine call.
 
 
 class PrepRoom(inside.CoursePicker):
@@ -59,6 +64,18 @@ class PrepRoom(inside.CoursePicker):
                 "pre": float(pre[i]),
                 "out": float(out[i]),
             })
+        grid = Markup("".join(
+            f'<rect class="hand pass" x="{k["x0"]}" y="{k["y0"]}" width="{k["s"]}" height="{k["s"]}" rx="0.08"/>'
+            if k["passed"] else
+            f'<g class="hand poured"><rect x="{k["bx"]}" y="{k["by"]}" width="0.6" height="0.6" rx="0.08"/><path d="{k["mark"]}"/></g>'
+            for k in workers
+        ))
+        verdicts = ("放行", "倒掉") if zh else ("let through", "poured away")
+        rows = Markup("".join(
+            f'<tr class="{"pass" if k["passed"] else "poured"}"><th scope="row">{k["n"]}</th><td>{k["idea"]}</td>'
+            f'<td>{verdicts[0] if k["passed"] else verdicts[1]}</td><td>{k["kept"]}</td><td>{k["adds"]}</td></tr>'
+            for k in workers
+        ))
         order = [int(i) for i in np.argsort(-out, kind="stable") if passed[i]][:TOP]
         top = [{
             "n": i + 1,
@@ -91,6 +108,8 @@ class PrepRoom(inside.CoursePicker):
             "pos": pos,
             "courses": inside.courses(ins.tokens, pos),
             "workers": workers,
+            "grid": grid,
+            "rows": rows,
             "n_pass": n_pass,
             "n_poured": M - n_pass,
             "n_workers": M,

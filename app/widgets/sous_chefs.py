@@ -6,6 +6,8 @@ model; its ``attn[0]`` holds, for each of the four sous-chefs, a T×T grid
 whose row t gives the weights over the courses 0..t (the future is zero).
 """
 
+from markupsafe import Markup, escape
+
 from engine import checkpoint, inspect as inspection
 
 from app.widgets import inside
@@ -19,14 +21,24 @@ def attention(name):
 
 
 def heat_cells(grid):
-    """SVG rects for the lower triangle: (x, y, opacity, title) per cell."""
-    cells = []
+    """The drawn squares of one grid, as SVG markup: the lower triangle only, darker for more.
+
+    Built here rather than in the partial because a 16-course name has 136
+    squares per sous-chef; each square is numbers only."""
     T = grid.shape[0]
-    for t in range(T):
-        for s in range(t + 1):
-            w = float(grid[t, s])
-            cells.append({"x": s + 1, "y": t + 1, "o": round(0.06 + 0.94 * w, 3), "w": w})
-    return cells
+    rects = [
+        f'<rect class="cell" x="{s + 1}" y="{t + 1}" width="1" height="1" fill-opacity="{0.06 + 0.94 * float(grid[t, s]):.3f}"/>'
+        for t in range(T) for s in range(t + 1)
+    ]
+    return Markup("".join(rects))
+
+
+def table_cells(grid, t):
+    """One row of a sous-chef's table as <td> markup: the shares, a dash for the future."""
+    T = grid.shape[0]
+    return Markup("".join(
+        f"<td>{escape(inside.pct(grid[t, s]))}</td>" if s <= t else "<td>—</td>" for s in range(T)
+    ))
 
 
 class SousChefs(inside.CoursePicker):
@@ -69,7 +81,7 @@ class SousChefs(inside.CoursePicker):
                 elif row[top] < STRONG:
                     sentence += " His gaze is spread out."
             table = [
-                {"label": labels[t], "pos": t, "cells": [inside.pct(grid[t, s]) if s <= t else "" for s in range(T)]}
+                {"label": labels[t], "pos": t, "cells": table_cells(grid, t)}
                 for t in range(T)
             ]
             heads.append({
