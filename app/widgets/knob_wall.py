@@ -13,6 +13,8 @@ after a turn. The page shows the overview of the nine stations and one
 station's grid, never 4,192 elements at once.
 """
 
+import functools
+
 import numpy as np
 from markupsafe import Markup, escape
 
@@ -56,6 +58,26 @@ def _fmt(v):
 
 
 KEY = "@KNOB@"  # stands for the widget's namespaced knob key; the partial fills it in
+_STRENGTH = [_fmt(k / 100) for k in range(-100, 101)]  # code 0..200 -> "-1" .. "1"
+
+
+@functools.lru_cache(maxsize=None)
+def _layout(station):
+    """The fixed parts of a station's grid: per row its label, per knob the text
+    around its colour strength (the knob's number and its short name)."""
+    p = knobs.params()
+    hs = p.config.head_size
+    off, rows, cols = p.offsets[knobs.matrix(station)]
+    out = []
+    for r in range(rows):
+        rl = escape(_row_label(station, r, hs))
+        cells = tuple(
+            (off + r * cols + c, f"<button name={KEY} value={off + r * cols + c} style=--v:",
+             f">{rl} {escape(_col_label(station, c, hs))}</button>")
+            for c in range(cols)
+        )
+        out.append((f'<span class="kw-rl" aria-hidden="true">{rl}</span>', cells))
+    return tuple(out)
 
 
 def wall(name, lang):
@@ -103,17 +125,14 @@ def station_grid(p, grad, view, station, knob, lang):
     if view == "influence":
         top = {off + int(i) for i in np.argsort(-np.abs(block), kind="stable")[:5] if block[int(i)] != 0}
     # one string for the whole grid: a station has up to 1,024 knobs, and a template
-    # loop over them costs more than the page may (see the module docstring)
-    strength = np.clip(block / scale, -1.0, 1.0)
+    # loop over them costs more than a fragment may; the fixed parts are made once
+    codes = np.rint(np.clip(block / scale, -1.0, 1.0) * 100).astype(np.intp) + 100
     parts = []
-    for r in range(rows):
-        rl = escape(_row_label(station, r, hs))
-        parts.append(f'<span class="kw-rl" aria-hidden="true">{rl}</span>')
-        for c in range(cols):
-            i = off + r * cols + c
+    for label_html, cells in _layout(station):
+        parts.append(label_html)
+        for i, head, tail in cells:
             cls = " class=sel aria-pressed=true" if i == knob else (" class=top" if i in top else "")
-            parts.append(f"<button name={KEY} value={i} style=--v:{_fmt(strength[r * cols + c])}{cls}>"
-                         f"{rl} {_col_label(station, c, hs)}</button>")
+            parts.append(head + _STRENGTH[codes[i - off]] + cls + tail)
         parts.append("\n")
     grid = Markup("".join(parts))
     order = np.argsort(-np.abs(block), kind="stable")[:N_TOP]
