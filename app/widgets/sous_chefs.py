@@ -98,7 +98,7 @@ class SousChefs(inside.CoursePicker):
             steps.append({"x": t + 2, "y": t + 1, "w": T - t - 1})
         chosen = inside.course(tokens[pos], lang)
         if zh:
-            focus = f"选中的是 {pos} 号位的 {chosen}：它回头能看见 {pos + 1} 道菜（包括它自己）。"
+            focus = f"选中的是 {pos} 号位的{chosen}：它回头能看见 {pos + 1} 道菜（包括它自己）。"
         else:
             focus = f"Chosen: {chosen}, order tag {pos}. Looking back, it can see {pos + 1} course{'s' if pos else ''}, itself included."
         return {

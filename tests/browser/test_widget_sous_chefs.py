@@ -1,0 +1,74 @@
+"""sous-chefs in a real browser: picking a course with the arrow keys, typing a name, and without JavaScript."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+from playwright.sync_api import expect
+
+from engine import checkpoint, inspect as inspection
+
+
+def ready(page):
+    page.wait_for_function("() => window.htmx !== undefined")
+    page.wait_for_load_state("networkidle")
+
+
+def query(page):
+    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+def chosen_row(page):
+    """Per sous-chef, the shares of the chosen course as drawn (data-w of each bar)."""
+    heads = page.locator("#w-sous-chefs figure.head")
+    return [
+        [float(x) for x in heads.nth(h).locator("li.look").evaluate_all("els => els.map(e => e.dataset.w)")]
+        for h in range(heads.count())
+    ]
+
+
+def test_arrow_keys_pick_a_course_and_typing_a_name_redraws_the_grids(kpage, server):
+    kpage.goto(server + "/en/chapter/3")
+    ready(kpage)
+    att = inspection.inspect(checkpoint.default_params(), "emma").attn[0]
+    summary = kpage.locator("#sous-chefs-out .inside-summary")
+    expect(summary).to_have_text("Chosen: ‘m’, order tag 3. Looking back, it can see 4 courses, itself included.")
+    assert np.allclose(chosen_row(kpage), att[:, 3, :4], atol=1e-12)
+    sel = kpage.locator("#w-sous-chefs svg.heat rect.sel").first
+    assert sel.get_attribute("y") == "4"
+
+    # the keyboard: the chosen course's radio takes the focus, the arrow moves the choice
+    kpage.locator("#sous-chefs-pos-3").focus()
+    kpage.keyboard.press("ArrowLeft")
+    expect(summary).to_contain_text("order tag 2.")
+    expect(kpage.locator("#sous-chefs-pos-2")).to_be_focused()
+    assert kpage.locator("#w-sous-chefs svg.heat rect.sel").first.get_attribute("y") == "3"
+    assert np.allclose(chosen_row(kpage), att[:, 2, :3], atol=1e-12)
+    for h in range(4):
+        expect(kpage.locator("#w-sous-chefs figure.head").nth(h).locator(".row-total")).to_have_text("Together: 100.0%")
+    assert query(kpage)["sous-chefs.pos"] == "2"
+
+    # a longer name: more courses to pick from, bigger grids, the engine's weights
+    kpage.locator("#sous-chefs-name").fill("olivia")
+    expect(kpage.locator("#sous-chefs-courses input[type=radio]")).to_have_count(7)
+    expect(kpage.locator("#w-sous-chefs svg.heat").first).to_have_attribute("viewBox", "0 0 8 8")
+    expect(kpage.locator("#w-sous-chefs svg.heat").first.locator("rect.cell")).to_have_count(28)
+    att2 = inspection.inspect(checkpoint.default_params(), "olivia").attn[0]
+    expect(summary).to_contain_text("Chosen: ‘l’, order tag 2.")
+    assert np.allclose(chosen_row(kpage), att2[:, 2, :3], atol=1e-12)
+    assert query(kpage)["sous-chefs.name"] == "olivia"
+    kpage.locator("label[for=sous-chefs-pos-6]").click()
+    expect(summary).to_contain_text("‘a’, order tag 6.")
+    assert np.allclose(chosen_row(kpage), att2[:, 6, :7], atol=1e-12)
+    assert kpage.watch.problems == [], kpage.watch.problems
+
+
+def test_without_javascript_the_form_reloads_the_chapter(nojs_page, server):
+    nojs_page.goto(server + "/zh/chapter/3")
+    nojs_page.locator("#sous-chefs-name").fill("ava")
+    nojs_page.locator("label[for=sous-chefs-pos-1]").click()
+    nojs_page.locator("#w-sous-chefs button[type=submit]").click()
+    nojs_page.wait_for_url("**/zh/chapter/3?**")
+    q = query(nojs_page)
+    assert q["sous-chefs.name"] == "ava" and q["sous-chefs.pos"] == "1"
+    expect(nojs_page.locator("#sous-chefs-out .inside-summary")).to_have_text("选中的是 1 号位的“a”：它回头能看见 2 道菜（包括它自己）。")
+    assert nojs_page.watch.problems == [], nojs_page.watch.problems
