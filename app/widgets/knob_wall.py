@@ -13,7 +13,10 @@ after a turn. The page shows the overview of the nine stations and one
 station's grid, never 4,192 elements at once.
 """
 
+import base64
 import functools
+import struct
+import zlib
 
 import numpy as np
 from markupsafe import Markup, escape
@@ -80,6 +83,64 @@ def _layout(station):
     return tuple(out)
 
 
+# ---------------------------------------------------------------- the whole wall as small pictures
+
+LEVELS = 12                         # colour steps on each side of 0
+POS_RGB, NEG_RGB = (0xC0, 0x51, 0x1F), (0x2A, 0x6F, 0x9E)
+THUMB_PX = 3                        # drawn size of one knob in the overview, in CSS pixels
+THUMB_MAX = 96                      # ... unless that makes the picture longer than this
+
+
+def _palette():
+    """Palette PNG: index 0 = 0 (see-through, the page shows), 1..L = below 0, L+1..2L = above 0;
+    the further from 0, the less see-through, so the picture works on light and dark paper."""
+    rgb, alpha = [(0, 0, 0)], [0]
+    for colour in (NEG_RGB, POS_RGB):
+        for k in range(1, LEVELS + 1):
+            rgb.append(colour)
+            alpha.append(round(255 * (0.12 + 0.88 * k / LEVELS)))
+    return b"".join(bytes(c) for c in rgb), bytes(alpha)
+
+
+_PLTE, _TRNS = _palette()
+
+
+def _chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def png_of(strength):
+    """A (rows, cols) array of strengths in [-1, 1] as a one-pixel-per-knob palette PNG data URI."""
+    rows, cols = strength.shape
+    mag = np.ceil(np.abs(strength) * LEVELS - 1e-9).clip(0, LEVELS).astype(np.uint8)   # 0..L
+    idx = np.where(strength > 0, LEVELS + mag, mag).astype(np.uint8)
+    idx[mag == 0] = 0
+    raw = b"".join(b"\x00" + idx[r].tobytes() for r in range(rows))
+    png = (b"\x89PNG\r\n\x1a\n"
+           + _chunk(b"IHDR", struct.pack(">IIBBBBB", cols, rows, 8, 3, 0, 0, 0))
+           + _chunk(b"PLTE", _PLTE) + _chunk(b"tRNS", _TRNS)
+           + _chunk(b"IDAT", zlib.compress(raw, 9)) + _chunk(b"IEND", b""))
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def thumbnails(p, values):
+    """One small picture per station of the whole wall, all on the same colour scale."""
+    scale = _scale(values)
+    out = {}
+    for key in knobs.ORDER:
+        off, rows, cols = p.offsets[knobs.matrix(key)]
+        block = np.clip(values[off:off + rows * cols] / scale, -1.0, 1.0).reshape(rows, cols)
+        out[key] = png_of(block)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def setting_thumbnails():
+    """The settings never change (the shared model is read-only), so draw them once."""
+    p = knobs.params()
+    return thumbnails(p, p.flat)
+
+
 def wall(name, lang):
     """Everything about the wall for one tasted name: the one engine call and its summaries."""
     p = knobs.params()
@@ -89,6 +150,7 @@ def wall(name, lang):
 
 def stations_overview(p, grad, view, station, lang):
     total_infl = float(np.abs(grad).sum()) or 1.0
+    pictures = setting_thumbnails() if view == "setting" else thumbnails(p, grad)
     out = []
     for key in knobs.ORDER:
         off, rows, cols = p.offsets[knobs.matrix(key)]
@@ -107,6 +169,9 @@ def stations_overview(p, grad, view, station, lang):
             "share": round(100 * infl / total_infl, 1),
             "share_text": f"{100 * infl / total_infl:.1f}%",
             "mean_raw": float(np.abs(vals).mean()),
+            "picture": pictures[key],
+            "picture_w": round(cols * min(THUMB_PX, THUMB_MAX / max(rows, cols))),
+            "picture_h": round(rows * min(THUMB_PX, THUMB_MAX / max(rows, cols))),
             "selected": key == station,
         })
     top_mean = max(s["mean_raw"] for s in out)

@@ -252,3 +252,52 @@ def test_put_it_back_clears_the_turn(wall_client):
     html = wall_client.get("/en/widget/knob-wall?name=emma&knob=200&set=").text
     assert 'data-after=' not in html and "Move the slider above" in html
     assert math.isfinite(float(re.search(r'data-setting="([^"]+)"', html).group(1)))
+
+
+def decode_png(uri):
+    """(rows, cols, palette indices) of one of the wall's palette PNGs."""
+    import base64
+    import struct
+    import zlib
+
+    data = base64.b64decode(uri.split(",", 1)[1])
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks = 8, {}
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind = data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + length]
+        assert struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])[0] == zlib.crc32(kind + body)
+        chunks[kind] = chunks.get(kind, b"") + body
+        pos += 12 + length
+    cols, rows, depth, colour_type = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    assert (depth, colour_type) == (8, 3)
+    raw = zlib.decompress(chunks[b"IDAT"])
+    lines = [raw[r * (cols + 1):(r + 1) * (cols + 1)] for r in range(rows)]
+    assert all(line[0] == 0 for line in lines)
+    return rows, cols, np.array([list(line[1:]) for line in lines])
+
+
+def test_the_whole_wall_in_nine_small_pictures(wall_client):
+    p = checkpoint.default_params()
+    _, grad = ins.gradient(p, "olivia")
+    for view, values in (("setting", p.flat), ("influence", grad)):
+        html = wall_client.get(f"/en/widget/knob-wall?name=olivia&view={view}").text
+        pictures = re.findall(r'<img class="kw-thumb" src="(data:image/png;base64,[^"]+)"', html)
+        assert len(pictures) == 9
+        total = 0
+        for key, uri in zip(knobs.ORDER, pictures):
+            off, rows, cols = p.offsets[knobs.matrix(key)]
+            r, c, idx = decode_png(uri)
+            assert (r, c) == (rows, cols)
+            total += r * c
+            block = values[off:off + rows * cols].reshape(rows, cols)
+            # see-through exactly where the knob is (rounded to) 0; the sign picks the colour
+            assert np.array_equal(idx == 0, np.abs(block) / knob_wall._scale(values) * knob_wall.LEVELS <= 1e-9)
+            assert np.array_equal(idx > knob_wall.LEVELS, (block > 0) & (idx != 0))
+        assert total == 4192
+    # letters outside the name: their flavour cards are see-through when tasting
+    html = wall_client.get("/en/widget/knob-wall?name=olivia&view=influence").text
+    _, _, cards = decode_png(re.findall(r'<img class="kw-thumb" src="([^"]+)"', html)[0])
+    for letter in range(26):
+        assert (cards[letter] == 0).all() == (tokenizer.VOCAB[letter] not in "olivia")
