@@ -259,3 +259,18 @@ def next_course(
         labels=[tokenizer.token_label(i) for i in range(tokenizer.VOCAB_SIZE)],
         probs=probs.tolist(),
     )
+
+
+class TrainStatus(BaseModel):
+    active: int
+    limit: int
+    pace: int
+    steps_computed: int
+
+
+@router.get("/train/status", response_model=TrainStatus, summary="Live practice streams in this worker")
+def train_status():
+    """How many practice streams this worker runs now, its bound, its pace (steps per second),
+    and how many training steps its streams have computed since it started."""
+    s = streams.STATS
+    return TrainStatus(active=s.active, limit=s.limit, pace=s.pace, steps_computed=s.steps)

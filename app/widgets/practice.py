@@ -41,8 +41,8 @@ DISH_SEED = 1         # always the same table, so only the knobs differ
 OPTIMIZERS = ("adam", "sgd")
 
 # chart geometry, shared with static/js/widgets/practice.js through data attributes
-W, H = 640, 280
-X0, X1, Y0, Y1 = 46, 628, 14, 244     # plot area: left, right, top, bottom
+W, H = 560, 300
+X0, X1, Y0, Y1 = 42, 536, 14, 266     # plot area: left, right, top, bottom
 LO, HI = 1.5, 4.0                      # score range drawn (clipped beyond)
 Y_TICKS = (1.5, 2.0, 2.5, 3.0, 3.5, 4.0)
 MAX_POINTS = 200
@@ -258,6 +258,7 @@ class Practice(Widget):
 
     def _sentence(self, lang, who, run, steps, last):
         n = len(run.losses)
+        who = who[:1].upper() + who[1:]
         if run.broke_at is not None:
             if lang == "zh":
                 return (f"{who}：手劲太重，旋钮一下子飞出了刻度，第 {run.broke_at:,} 套时分数已经不是一个数了，"

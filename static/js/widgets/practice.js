@@ -151,7 +151,7 @@
       var t = document.createElementNS(SVGNS, "text");
       t.setAttribute("class", "tick");
       t.setAttribute("x", (geom.x0 + (v - 1) / Math.max(1, run.steps - 1) * (geom.x1 - geom.x0)).toFixed(1));
-      t.setAttribute("y", geom.y1 + 18);
+      t.setAttribute("y", geom.y1 + 22);
       t.setAttribute("text-anchor", "middle");
       t.textContent = fmtInt(v);
       ticks.appendChild(t);
