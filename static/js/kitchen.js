@@ -2,7 +2,9 @@
  * Everything works without this file; with it:
  *  - a dial's number box appears and follows the dial (and the other way round),
  *  - "next table" buttons bump a seed,
- *  - each thread post gets a working copy button.
+ *  - each thread post gets a working copy button,
+ *  - the language switch carries the widget state the address bar holds now
+ *    (htmx keeps the address up to date as dials move).
  */
 (function () {
   "use strict";
@@ -76,6 +78,20 @@
     selection.removeAllRanges();
     selection.addRange(range);
   }
+
+  function syncLanguageSwitch() {
+    document.querySelectorAll("a.lang-switch").forEach(function (a) {
+      var url = new URL(a.getAttribute("href"), location.href);
+      url.search = location.search;
+      a.setAttribute("href", url.pathname + url.search);
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("a.lang-switch")) syncLanguageSwitch();
+  }, true);
+  document.addEventListener("htmx:replacedInHistory", syncLanguageSwitch);
+  document.addEventListener("htmx:pushedIntoHistory", syncLanguageSwitch);
 
   function enhance(root) {
     enhanceDials(root);
