@@ -230,16 +230,16 @@ def letter_chart(b, by, lang):
         summary = (f"{where}最常见的是 {first}：{nf:,} 次，占 {pct(nf, total)}。"
                    f"最少见的是 {last}：{nl:,} 次。")
         unit = {"all": "道菜", "first": "套菜", "last": "套菜"}[by]
-        total_text = f"一共 {total:,} {unit}。"
+        summary += f"一共 {total:,} {unit}。"
     else:
         where = {"all": "Of all courses", "first": "As the opening course", "last": "As the closing course"}[by]
         summary = (f"{where}, the most common is {first}: {nf:,} times, {pct(nf, total)}. "
                    f"The rarest is {last}: {nl:,} times.")
         unit = {"all": "courses", "first": "menus", "last": "menus"}[by]
-        total_text = f"{total:,} {unit} in all."
+        summary += f" {total:,} {unit} in all."
     width = LET_COL * len(cols)
     return {
-        "cols": cols, "rows": rows, "summary": summary, "total_text": total_text,
+        "cols": cols, "rows": rows, "summary": summary,
         "width": width, "height": BAR_TOP + BAR_H + LABEL_H, "base_y": BAR_TOP + BAR_H,
         "label_y": BAR_TOP + BAR_H + LABEL_H - 3, "top": first,
     }

@@ -11,13 +11,39 @@ import pathlib
 import re
 from urllib.parse import parse_qsl, urlsplit
 
+import shutil
+
 import pytest
+from fastapi.testclient import TestClient
 
 from engine import data
 
 from app.widgets import recipe_book
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
+
+CHAPTER_1 = {
+    "zh": "---\ntitle: 食材\nsummary: 名字就是菜单。\n---\n\n## 菜单册\n\n共 {{n_names}} 套。\n\n"
+          "::: widget recipe-book\n\n::: summary\n一句话：名字就是菜单。\n:::\n",
+    "en": "---\ntitle: Ingredients\nsummary: Names are menus.\n---\n\n## The book\n\n{{n_names}} menus.\n\n"
+          "::: widget recipe-book\n\n::: summary\nIn one sentence: names are menus.\n:::\n",
+}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    """The fixture story with a chapter 1 that holds the book (this module's own copy)."""
+    from app import site
+    from app.main import create_app
+
+    content = tmp_path_factory.mktemp("story") / "content"
+    shutil.copytree(FIXTURES / "content", content)
+    for lang, text in CHAPTER_1.items():
+        (content / lang / "chapter-1.md").write_text(text, encoding="utf-8")
+    built = site.build(content, FIXTURES / "templates", lambda name, lang: {})
+    with TestClient(create_app(built)) as c:
+        yield c
 
 
 def out_of(text, ns="recipe-book"):
