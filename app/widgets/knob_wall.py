@@ -27,6 +27,7 @@ from engine.tokenizer import BELL, BOS, VOCAB, token_label
 
 from app.widgets import knobs
 from app.widgets.base import Letters, Widget
+from app.widgets.choices import Choice
 
 N_VOTES = 4      # next-course options shown before and after a turn
 N_TOP = 8        # knobs listed in the text version of a station
@@ -331,10 +332,10 @@ KNOB_WALL = KnobWall(
     chapter=5,
     params=(
         Letters("name", "emma", "名字", "name", allow_empty=False),
-        knobs.Choice("view", "setting", "显示方式", "view", choices=("setting", "influence")),
-        knobs.Choice("station", "wte", "工位", "station", choices=knobs.ORDER),
-        knobs.Optional("knob", None, "旋钮编号", "knob number", lo=0, hi=N_PARAMS - 1, integer=True),
-        knobs.Optional("set", None, "旋钮的新位置", "new setting", lo=-ins.MAX_KNOB_VALUE, hi=ins.MAX_KNOB_VALUE),
+        Choice("view", "setting", "显示方式", "view", options=("setting", "influence")),
+        Choice("station", "wte", "工位", "station", options=knobs.ORDER),
+        knobs.MaybeNumber("knob", None, "旋钮编号", "knob number", lo=0, hi=N_PARAMS - 1, integer=True),
+        knobs.MaybeNumber("set", None, "旋钮的新位置", "new setting", lo=-ins.MAX_KNOB_VALUE, hi=ins.MAX_KNOB_VALUE),
     ),
     assets=("css/widgets/knob-wall.css", "js/widgets/knob-wall.js"),
 )

@@ -2,8 +2,8 @@
 
 The nine stations of the wall in the order a course meets them on the line,
 their names in both languages, a Chinese label for any knob (the English one
-is ``engine.inspect.knob_label``), a ``Choice`` query parameter, and number
-formatting with a few significant digits.
+is ``engine.inspect.knob_label``), a query parameter for "a number or
+nothing", and number formatting with a few significant digits.
 """
 
 import math
@@ -135,25 +135,7 @@ def num(x):
 
 
 @dataclass(frozen=True)
-class Choice(Param):
-    """One of a few fixed words, e.g. a station or a view."""
-
-    choices: tuple = ()
-
-    def parse(self, raw):
-        text = str(raw).strip()
-        if text not in self.choices:
-            allowed = ", ".join(self.choices)
-            raise InputError(
-                f"{self.label_zh}只能是这几种之一：{allowed}。",
-                f"The {self.label_en} must be one of: {allowed}.",
-                self.key,
-            )
-        return text
-
-
-@dataclass(frozen=True)
-class Optional(Param):
+class MaybeNumber(Param):
     """A number from lo to hi, or empty for "none"."""
 
     lo: float = 0

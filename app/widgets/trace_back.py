@@ -20,6 +20,7 @@ from engine.tokenizer import BOS, token_label
 
 from app.widgets import knobs
 from app.widgets.base import InputError, Letters, Number, Widget
+from app.widgets.choices import Choice
 
 NUDGE = 0.001  # how far the real-kitchen check turns the knob
 
@@ -471,7 +472,7 @@ TRACE_BACK = TraceBack(
     params=(
         Number("step", 0, "步数", "step", lo=0, hi=N_STEPS - 1, integer=True),
         Letters("name", "emma", "名字", "name", allow_empty=False),
-        knobs.Choice("station", "wte", "工位", "station", choices=knobs.ORDER),
+        Choice("station", "wte", "工位", "station", options=knobs.ORDER),
         Number("row", 13, "行", "row", lo=1, hi=64, integer=True),
         Number("col", 1, "列", "column", lo=1, hi=64, integer=True),
     ),

@@ -134,7 +134,7 @@ def test_htmx_request_replaces_the_address(ch5):
         ("name=em1", "名字只能用字母 a–z", "may use only the letters a–z"),
         ("name=", "名字不能是空的", "The name is empty"),
         ("name=" + "a" * 16, "最多 15 个", "at most 15"),
-        ("station=oven", "工位只能是这几种之一", "The station must be one of"),
+        ("station=oven", "工位只能是 wte / wpe / attn_wq", "The station must be one of wte / wpe"),
         ("station=wte&row=28", "风味档案卡只有 27 行、16 列。", "The flavour cards have 27 rows and 16 columns."),
         ("station=mlp_fc2&col=65", "1 到 64", "from 1 to 64"),
         ("row=0", "行要是 1 到 64", "The row must be a whole number from 1 to 64"),
