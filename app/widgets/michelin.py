@@ -38,7 +38,7 @@ from app.widgets.choices import Choice, NameList, Pattern
 SEED_MAX = 2**31 - 1
 SFT_STEPS_MAX = 500
 SFT_LR = tune.SFT_LR
-ROUNDS_MAX = 100
+ROUNDS_MAX = 60
 PAIRS_YOU = 8          # pairs the reader judges
 PAIRS_JUDGE = 40       # pairs a built-in judge judges
 SHOW_N = 10            # dishes shown before and after

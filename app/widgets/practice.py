@@ -186,6 +186,7 @@ WORDS = {
         "sgd": "没有记忆的普通师傅", "sgd_small": "SGD",
         "menu": "第 {n} 套",
         "running": "正在练：第 {n} 套，共 {total} 套。",
+        "served": "第 {n} 套之后做的菜上来了。",
         "stopped": "停下了：练到第 {n} 套。服务器上的练习也一起停了。",
         "finished": "练完了。",
         "broke": "第 {n} 套：手劲太重，分数已经不是一个数了，练习停下。",
@@ -196,6 +197,7 @@ WORDS = {
         "sgd": "the plain cook with no memory", "sgd_small": "SGD",
         "menu": "menu {n}",
         "running": "Practising: menu {n} of {total}.",
+        "served": "His dishes after menu {n} are in.",
         "stopped": "Stopped at menu {n}. The practice on the server stopped too.",
         "finished": "Practice finished.",
         "broke": "Menu {n}: the hand was so heavy the score is no longer a number; practice stops.",
@@ -213,21 +215,20 @@ class Practice(Widget):
         lr_text = self.params[0].format(lr)
         if state["go"]:
             runs = [get_run(seed, lr, o, steps) for o in opts]
+            smooths = [running_mean(run.losses) for run in runs]
             xs = point_steps(steps)
-            for o, run in zip(opts, runs):
-                smooth = running_mean(run.losses)
+            for o, run, smooth in zip(opts, runs, smooths):
                 pts = " ".join(f"{x_of(s, steps):.1f},{y_of(smooth[s - 1]):.1f}" for s in xs if s <= len(smooth))
                 last = fmt(smooth[-1]) if smooth else None
                 lines.append({"opt": o, "label": words[o], "small": words[f"{o}_small"], "points": pts})
                 summary.append(self._sentence(lang, words[o], run, steps, last))
             for m in milestones(steps):
                 row = {"menu": words["menu"].format(n=f"{m:,}"), "cells": []}
-                for o, run in zip(opts, runs):
-                    dishes = next((d.names for d in run.dishes if d.step == m), None)
+                for o, run, smooth in zip(opts, runs, smooths):
+                    dishes = next((d.names for d in run.dishes if d.step == m), ())
                     if m <= len(run.losses):
-                        smooth = running_mean(run.losses[:m])[-1]
                         row["cells"].append({"opt": o, "label": words[o], "loss": fmt(run.losses[m - 1]),
-                                             "smooth": fmt(smooth), "dishes": [n or "🛎️" for n in (dishes or ())]})
+                                             "smooth": fmt(smooth[m - 1]), "dishes": [n or "🛎️" for n in dishes]})
                     else:
                         row["cells"].append({"opt": o, "label": words[o], "loss": "—", "smooth": "—", "dishes": []})
                 table.append(row)

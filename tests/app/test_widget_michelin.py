@@ -115,8 +115,8 @@ def test_fragment_in_both_languages_and_htmx_address(client):
     ("judge=critic", "评委只能是", "The judge must be one of"),
     ("picks=abc", "你的选择只能是 a 或 b", "The picks may only be a or b"),
     ("picks=aaaaaaaaa", "最多 8 个", "at most 8"),
-    ("rounds=101", "5 到 100", "from 5 to 100"),
-    ("rounds=nan", "5 到 100", "from 5 to 100"),
+    ("rounds=61", "5 到 60", "from 5 to 60"),
+    ("rounds=nan", "5 到 60", "from 5 to 60"),
     ("jseed=-1", "哪几对菜", "pairs (seed)"),
     ("names=<script>alert(1)</script>", "只能用字母 a–z", "letters a–z only"),
 ])

@@ -104,6 +104,7 @@
     run.stopped = true;
     run.ctrls.forEach(function (c) { c.abort(); });
     setButtons(root, false);
+    progress(root, "");
     if (why) say(root, why);
   }
 
@@ -219,7 +220,7 @@
         slot.appendChild(document.createTextNode(" "));
       });
       slot.parentNode.hidden = false;
-      say(root, fill(words.running, { n: fmtInt(data.step), total: fmtInt(run.steps) }));
+      say(root, fill(words.served, { n: fmtInt(data.step) }));
     } else if (event === "broke") {
       say(root, (run.opts.length > 1 ? words[opt] + (root.dataset.lang === "zh" ? "：" : ": ") : "") +
         fill(words.broke, { n: fmtInt(data.step) }));
@@ -278,6 +279,7 @@
     prepare(root, run);
     setButtons(root, true);
     say(root, fill(words.running, { n: 0, total: fmtInt(steps) }));
+    progress(root, "");
     var streams = run.opts.map(function (opt) {
       var ctrl = new AbortController();
       run.ctrls.push(ctrl);
