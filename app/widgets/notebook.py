@@ -122,7 +122,12 @@ class Notebook(inside.Widget):
                 end = f"The notebook is full at {P} pages: the longest menu the kitchen can plan."
             else:
                 end = f"After reading, the pass votes; the die picked ‘{chosen['label']}’ ({chosen['pct']} of the vote)."
+        if zh:
+            caption = f"本子有 {P} 页。这一道，每位副厨在每一页上花了多少注意力："
+        else:
+            caption = f"The notebook has {P} page{'s' if P != 1 else ''}. How much attention each sous-chef gave each page for this course:"
         return {
+            "caption": caption,
             "menu": menu,
             "so_far": [token_label(x) for x in tokens],
             "pages": pages,
