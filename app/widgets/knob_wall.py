@@ -67,21 +67,19 @@ _STRENGTH = [_fmt(k / 100) for k in range(-100, 101)]  # code 0..200 -> "-1" .. 
 
 @functools.lru_cache(maxsize=None)
 def _layout(station):
-    """The fixed parts of a station's grid: per row its label, per knob the text
-    around its colour strength (the knob's number and its short name)."""
+    """The fixed parts of a station's grid: each row's label, and for each knob the
+    text around its colour strength (its number and its short name), row by row."""
     p = knobs.params()
     hs = p.config.head_size
     off, rows, cols = p.offsets[knobs.matrix(station)]
-    out = []
+    labels, cells = [], []
     for r in range(rows):
         rl = escape(_row_label(station, r, hs))
-        cells = tuple(
-            (off + r * cols + c, f"<button name={KEY} value={off + r * cols + c} style=--v:",
-             f">{rl} {escape(_col_label(station, c, hs))}</button>")
-            for c in range(cols)
-        )
-        out.append((f'<span class="kw-rl" aria-hidden="true">{rl}</span>', cells))
-    return tuple(out)
+        labels.append(f'<span class="kw-rl" aria-hidden="true">{rl}</span>')
+        for c in range(cols):
+            cells.append((f"<button name={KEY} value={off + r * cols + c} style=--v:",
+                          f">{rl} {escape(_col_label(station, c, hs))}</button>"))
+    return tuple(labels), tuple(cells)
 
 
 # ---------------------------------------------------------------- the whole wall as small pictures
@@ -192,13 +190,19 @@ def station_grid(p, grad, view, station, knob, lang):
         top = {off + int(i) for i in np.argsort(-np.abs(block), kind="stable")[:5] if block[int(i)] != 0}
     # one string for the whole grid: a station has up to 1,024 knobs, and a template
     # loop over them costs more than a fragment may; the fixed parts are made once
-    codes = np.rint(np.clip(block / scale, -1.0, 1.0) * 100).astype(np.intp) + 100
+    codes = (np.rint(np.clip(block / scale, -1.0, 1.0) * 100).astype(np.intp) + 100).tolist()
+    labels, fixed = _layout(station)
+    html = [head + _STRENGTH[code] + tail for (head, tail), code in zip(fixed, codes)]
+    marks = {i: " class=top" for i in top}
+    if knob is not None and off <= knob < off + rows * cols:
+        marks[knob] = " class=sel aria-pressed=true"
+    for i, mark in marks.items():
+        head, tail = fixed[i - off]
+        html[i - off] = head + _STRENGTH[codes[i - off]] + mark + tail
     parts = []
-    for label_html, cells in _layout(station):
-        parts.append(label_html)
-        for i, head, tail in cells:
-            cls = " class=sel aria-pressed=true" if i == knob else (" class=top" if i in top else "")
-            parts.append(head + _STRENGTH[codes[i - off]] + cls + tail)
+    for r in range(rows):
+        parts.append(labels[r])
+        parts.extend(html[r * cols:(r + 1) * cols])
         parts.append("\n")
     grid = Markup("".join(parts))
     order = np.argsort(-np.abs(block), kind="stable")[:N_TOP]
