@@ -154,3 +154,13 @@ def test_bad_state_is_a_422(client, query, zh, en):
         assert 'class="widget-error" role="alert"' in r.text and message in r.text
         page = client.get(f"/{lang}/chapter/3?next-dish.{query}")
         assert page.status_code == 422 and message in page.text
+
+
+def test_the_chapter_text_about_emm_holds(client):
+    """Chapter 3 says: after "e m m", i and a are neck and neck, e close behind, q hardly a chance."""
+    probs = inspection.next_vote(checkpoint.default_params(), "emm", 1.0)
+    order = [token_label(int(i)) for i in np.argsort(-probs)]
+    assert order[:3] == ["i", "a", "e"]
+    assert probs[8] - probs[0] < 0.05 and probs[16] < 0.005
+    r = client.get("/en/widget/next-dish?prefix=emm&t=1")
+    assert [token_label(t) for t, _, _ in votes(r.text)][:3] == ["i", "a", "e"]
