@@ -97,25 +97,31 @@ def fmt_sim(x):
     return f"{x:+.2f}".replace("-", "−")
 
 
+DOT = {"chosen": (7, 9), "vs": (5.5, 6), "other": (3, 6)}   # role -> (radius, label offset)
+
+
 def card_map_svg(coords, chosen, vs):
     """Points of the map in SVG units: same scale on both axes, up is positive.
     Returns (points, height)."""
-    xs, ys = coords[:, 0], coords[:, 1]
-    scale = (MAP_W - 2 * MAP_PAD) / max(np.ptp(xs), 1e-9)
-    height = round(scale * np.ptp(ys) + 2 * MAP_PAD)
-    cx0 = MAP_PAD - scale * xs.min()
-    cy0 = MAP_PAD + scale * ys.max()
+    xs, ys = coords[:, 0].tolist(), coords[:, 1].tolist()
+    scale = (MAP_W - 2 * MAP_PAD) / max(max(xs) - min(xs), 1e-9)
+    height = round(scale * (max(ys) - min(ys)) + 2 * MAP_PAD)
+    cx0 = MAP_PAD - scale * min(xs)
+    cy0 = MAP_PAD + scale * max(ys)
     points = []
-    for i in range(VOCAB_SIZE):
+    for i, (x, y) in enumerate(zip(xs, ys)):
         role = "chosen" if i == chosen else ("vs" if i == vs else "other")
+        r, dx = DOT[role]
         points.append({
             "id": i,
             "label": token_label(i),
-            "x": repr(float(xs[i])),
-            "y": repr(float(ys[i])),
-            "cx": round(cx0 + scale * xs[i], 2),
-            "cy": round(cy0 - scale * ys[i], 2),
+            "x": repr(x),
+            "y": repr(y),
+            "cx": round(cx0 + scale * x, 2),
+            "cy": round(cy0 - scale * y, 2),
             "role": role,
+            "r": r,
+            "dx": dx,
         })
     # draw the highlighted points last, so they sit on top
     points.sort(key=lambda p: {"other": 0, "vs": 1, "chosen": 2}[p["role"]])
