@@ -311,6 +311,10 @@ def _direction(g, lang):
 
 
 class KnobWall(Widget):
+    def query(self, state):
+        """The state as query values; no knob chosen or no new setting leaves its key out."""
+        return {key: value for key, value in super().query(state).items() if value != ""}
+
     def compute(self, state, lang):
         p, loss, grad = wall(state["name"], lang)
         view, station, knob = state["view"], state["station"], state["knob"]

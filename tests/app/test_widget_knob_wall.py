@@ -249,7 +249,13 @@ def test_turning_a_knob_matches_the_engine_on_a_copy_and_leaves_the_shared_model
 
 
 def test_put_it_back_clears_the_turn(wall_client):
-    html = wall_client.get("/en/widget/knob-wall?name=emma&knob=200&set=").text
+    r = wall_client.get(
+        "/en/widget/knob-wall?knob-wall.name=emma&knob-wall.knob=200&knob-wall.set=",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/5?knob-wall.set=0.5"},
+    )
+    # an empty setting is left out of the address
+    assert r.headers["HX-Replace-Url"] == "/en/chapter/5?knob-wall.name=emma&knob-wall.view=setting&knob-wall.station=wte&knob-wall.knob=200"
+    html = r.text
     assert 'data-after=' not in html and "Move the slider above" in html
     assert math.isfinite(float(re.search(r'data-setting="([^"]+)"', html).group(1)))
 
