@@ -284,10 +284,15 @@ def _taste_words(weights, lang):
 
 class Michelin(Widget):
     def compute(self, state, lang):
+        """Display-ready context; the same state in the same language is built once."""
+        return _cached_context(self, tuple(sorted(state.items())), lang)
+
+    def _compute(self, state, lang):
         zh = lang == "zh"
         ours = our_figures()
         # a new recipe book
-        sft = run_sft(state["book"], state["letter"], state["names"], state["sft_steps"])
+        sft = run_sft(state["book"], state["letter"] if state["book"] == "start" else "",
+                      state["names"] if state["book"] == "list" else (), state["sft_steps"])
         if state["book"] == "a":
             book_words = "以 a 结尾的名字" if zh else "names ending in a"
         elif state["book"] == "start":
@@ -360,6 +365,11 @@ class Michelin(Widget):
             "show_n": SHOW_N,
             "bell": BELL,
         }
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_context(widget, items, lang):
+    return widget._compute(dict(items), lang)
 
 
 MICHELIN = Michelin(

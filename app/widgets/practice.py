@@ -17,6 +17,7 @@ the page says so.
 """
 
 import dataclasses
+import functools
 import json
 import math
 import threading
@@ -208,6 +209,10 @@ WORDS = {
 
 class Practice(Widget):
     def compute(self, state, lang):
+        """Display-ready context; the same state in the same language is built once."""
+        return _cached_context(self, tuple(sorted(state.items())), lang)
+
+    def _compute(self, state, lang):
         steps, lr, seed = state["steps"], state["lr"], state["seed"]
         opts = OPTIMIZERS if state["opt"] == "both" else (state["opt"],)
         words = WORDS[lang]
@@ -270,6 +275,11 @@ class Practice(Widget):
         if lang == "zh":
             return f"{who}：第 1 套 {first} 分，练完 {n:,} 套后，最近 {min(SMOOTH, n)} 套平均 {last} 分。"
         return f"{who}: {first} on menu 1; after {n:,} menus, {last} on average over the last {min(SMOOTH, n)}."
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_context(widget, items, lang):
+    return widget._compute(dict(items), lang)
 
 
 PRACTICE = Practice(
