@@ -252,7 +252,7 @@ def _narrate(frame, graph, lang):
                          else f", plus {knobs.num(p['before'])} from its other path: {knobs.num(p['total'])} in all")
             else:
                 total = ""
-            bits.append(f"{nm(p['source'])} {mult}{total}" if zh else f"{nm(p['source'])} {mult}{total}")
+            bits.append(f"{nm(p['source'])} {mult}{total}")
         if zh:
             return f"{nm(n['id'])}是{OP_ZH[n['op']]}出来的。口诀：{rule}接力乘过去：" + "；".join(bits) + "。"
         return f"{_cap(nm(n['id']))} was a {OP_EN[n['op']]}. The rule: {rule} Pass the baton: " + "; ".join(bits) + "."
