@@ -172,10 +172,10 @@ def test_segments_split_prose_and_widgets_in_order(tmp_path):
         {"zh/chapter-7.md": HEAD + "\n## 一\n\n前\n\n::: widget notebook\n\n中\n\n::: widget temperature n=3\n\n::: widget temperature\n\n## 二\n\n后\n"},
     )
     page = lib.get("zh", "chapter-7")
-    kinds = ["w:" + s.ns if not isinstance(s, str) else ("comment" if s.startswith("<!-- widget") else "html") for s in page.segments]
-    assert kinds == ["html", "comment", "html", "w:temperature", "w:temperature-2", "html"]
-    assert [(i.ns, line) for i, line in page.widgets] == [("temperature", 14), ("temperature-2", 16)]
-    assert page.widgets[0][0].args == {"n": "3"}
+    kinds = ["w:" + s.ns if not isinstance(s, str) else "html" for s in page.segments]
+    assert kinds == ["html", "w:notebook", "html", "w:temperature", "w:temperature-2", "html"]
+    assert [(i.ns, line) for i, line in page.widgets] == [("notebook", 10), ("temperature", 14), ("temperature-2", 16)]
+    assert page.widgets[1][0].args == {"n": "3"}
     assert lib.order[("zh", "chapter-7")] == ["notebook", "temperature", "temperature"]
     assert page.sections == 2
     assert '<h2 id="section-2">二</h2>' in "".join(s for s in page.segments if isinstance(s, str))
