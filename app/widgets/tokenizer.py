@@ -207,7 +207,7 @@ class Tokenizer(Widget):
             summary = "输入一个名字，看它怎么被拆成一道道菜。" if zh else "Type a name to see it cut into courses."
         elif not tokens:
             status = "none"
-            summary = ("这里面没有一个字母是这间厨房的菜，小明什么也上不了。" if zh
+            summary = ("这里面没有一个字符是这间厨房的菜，小明什么也上不了。" if zh
                        else "None of these characters is a course in this kitchen: Xiao Ming has nothing to serve.")
         else:
             status = "ok"
