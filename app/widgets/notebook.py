@@ -98,10 +98,13 @@ class Notebook(inside.Widget):
             else:
                 lingers.append(f"Sous-chef {h + 1} lingered longest on page {top} ({who}): {share}.")
         if zh:
-            step_line = (f"这一步：新做的只有 {newest} 号位的{newest_name}，本子上新添第 {newest} 页；"
-                         f"前面 {newest} 页是早先写好的，直接翻看，一道也没有回锅。")
-            cost = (f"一道一道上到现在，厨房一共只做了 {P} 次；"
-                    f"要是没有本子，每一步都把前面重做一遍，就得做 {without} 次。")
+            if newest == 0:
+                step_line = "开场铃响：本子上写下第一页（第 0 页）。前面还没有别的页，每位副厨只能看这一页。"
+            else:
+                step_line = (f"这一步：新做的只有 {newest} 号位的{newest_name}，本子上新添第 {newest} 页；"
+                             f"前面 {newest} 页是早先写好的，直接翻看，一道也没有回锅。")
+            cost = (f"一道一道上到现在，厨房一共只做了 {P} 道菜，每道一次；"
+                    f"要是没有本子，每一步都得把前面的菜重做一遍，一共要做 {without} 道。")
             if done == "bell":
                 end = f"🛎️ 骰子选中了铃：这套菜单“{menu}”做完了。" if menu else "🛎️ 骰子一上来就选中了铃：空菜单。"
                 end += ("师傅的作品集里有这个名字。" if known else "作品集里没有这个名字：这是小明新编的菜。") if menu else ""
@@ -110,10 +113,17 @@ class Notebook(inside.Widget):
             else:
                 end = f"读完本子，出菜口投票；骰子选中了“{chosen['label']}”（它得了 {chosen['pct']} 的票）。"
         else:
-            step_line = (f"This step: the only new cooking is {newest_name} (order tag {newest}), plus one fresh page, page {newest}. "
-                         f"The {newest} page{'s' if newest != 1 else ''} before it were written earlier and are only read: nothing goes back on the stove.")
-            cost = (f"Course by course, the kitchen has cooked {P} times so far. "
-                    f"Without the notebook, redoing every earlier course at each step, it would have cooked {without} times.")
+            if newest == 0:
+                step_line = ("The bell opens the menu: the notebook gets its first page, page 0. "
+                             "There is nothing earlier to read yet, so each sous-chef can only look at this page.")
+            elif newest == 1:
+                step_line = (f"This step: the only new cooking is {newest_name} (order tag 1), plus one fresh page, page 1. "
+                             "The page before it was written earlier and is only read: nothing goes back on the stove.")
+            else:
+                step_line = (f"This step: the only new cooking is {newest_name} (order tag {newest}), plus one fresh page, page {newest}. "
+                             f"The {newest} pages before it were written earlier and are only read: nothing goes back on the stove.")
+            cost = (f"Course by course, the kitchen has cooked {P} course{'s' if P != 1 else ''} so far, each once. "
+                    f"Without the notebook, every step would cook all the earlier courses again: {without} in all.")
             if done == "bell":
                 end = (f"🛎️ The die picked the bell: the menu “{menu}” is done. " if menu
                        else "🛎️ The die picked the bell straight away: an empty menu. ")

@@ -81,7 +81,8 @@ def test_pages_are_the_positions_and_the_reading_is_the_engines(client, menu):
     assert np.allclose(shares, ins.attn[0][:, -1, :], atol=1e-12)
     text = html_mod.unescape(out_of(r.text))
     P = len(tokens)
-    assert f"the kitchen has cooked {P} times so far" in text and f"it would have cooked {P * (P + 1) // 2} times" in text
+    assert f"the kitchen has cooked {P} course{'s' if P != 1 else ''} so far, each once." in text
+    assert f"every step would cook all the earlier courses again: {P * (P + 1) // 2} in all." in text
     for h in range(4):
         top = int(att[h].argmax())
         assert f"Sous-chef {h + 1} lingered longest on page {top} " in text
