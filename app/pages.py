@@ -4,6 +4,7 @@ import re
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from app import settings
 
@@ -26,7 +27,7 @@ def query_pairs(request):
 
 
 def html_response(rendered, headers=None):
-    return HTMLResponse(rendered.html, status_code=rendered.status, headers=headers)
+    return HTMLResponse(rendered.body, status_code=rendered.status, headers=headers)
 
 
 def not_found(request):
@@ -68,32 +69,39 @@ def healthz():
     return {"status": "ok"}
 
 
-def _serve(request, lang, slug):
+async def _serve(request, lang, slug):
+    """A page. Without a query it is already rendered and comes straight from
+    memory; with one, its widgets compute in the thread pool, off the event loop."""
     if lang not in settings.LANGS:
         return not_found(request)
-    rendered = request.app.state.site.page(lang, slug, query_pairs(request))
+    site = request.app.state.site
+    pairs = query_pairs(request)
+    if pairs:
+        rendered = await run_in_threadpool(site.page, lang, slug, pairs)
+    else:
+        rendered = site.page(lang, slug)
     if rendered is None:
         return not_found(request)
     return html_response(rendered)
 
 
 @router.get("/{lang}/")
-def cover(lang: str, request: Request):
-    return _serve(request, lang, "index")
+async def cover(lang: str, request: Request):
+    return await _serve(request, lang, "index")
 
 
 @router.get("/{lang}/chapter/{n}")
-def chapter(lang: str, n: str, request: Request):
+async def chapter(lang: str, n: str, request: Request):
     if not re.fullmatch(r"[1-8]", n):
         return not_found(request)
-    return _serve(request, lang, f"chapter-{n}")
+    return await _serve(request, lang, f"chapter-{n}")
 
 
 @router.get("/{lang}/ending")
-def ending(lang: str, request: Request):
-    return _serve(request, lang, "ending")
+async def ending(lang: str, request: Request):
+    return await _serve(request, lang, "ending")
 
 
 @router.get("/{lang}/thread")
-def thread(lang: str, request: Request):
-    return _serve(request, lang, "thread")
+async def thread(lang: str, request: Request):
+    return await _serve(request, lang, "thread")

@@ -6,6 +6,7 @@ for without a query is served straight from memory. A page with a query is
 assembled from the same rendered prose and the widgets in the asked state.
 """
 
+import functools
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -17,6 +18,11 @@ from app.widgets import view
 class Rendered:
     html: str
     status: int = 200
+
+    @functools.cached_property
+    def body(self):
+        """The page as UTF-8 bytes, encoded once."""
+        return self.html.encode("utf-8")
 
 
 @dataclass
