@@ -72,3 +72,17 @@ def test_without_javascript_the_form_reloads_the_chapter(nojs_page, server):
     assert q["sous-chefs.name"] == "ava" and q["sous-chefs.pos"] == "1"
     expect(nojs_page.locator("#sous-chefs-out .inside-summary")).to_have_text("选中的是 1 号位的“a”：它回头能看见 2 道菜（包括它自己）。")
     assert nojs_page.watch.problems == [], nojs_page.watch.problems
+
+
+def test_a_bad_name_shows_a_message_and_a_good_one_brings_the_grids_back(kpage, server):
+    kpage.goto(server + "/zh/chapter/3")
+    ready(kpage)
+    kpage.locator("#sous-chefs-name").fill("em1")
+    expect(kpage.locator("#sous-chefs-out .widget-error")).to_have_text("名字只能用字母 a–z，最多 15 个。")
+    expect(kpage.locator("#w-sous-chefs svg.heat")).to_have_count(0)
+    kpage.locator("#sous-chefs-name").fill("emily")
+    expect(kpage.locator("#w-sous-chefs svg.heat")).to_have_count(4)
+    expect(kpage.locator("#sous-chefs-courses input[type=radio]")).to_have_count(6)
+    expect(kpage.locator("#sous-chefs-name")).to_be_focused()  # typing was never interrupted
+    problems = [p for p in kpage.watch.problems if not (p.startswith("HTTP 422") or "422" in p and p.startswith("console:"))]
+    assert problems == [], kpage.watch.problems
