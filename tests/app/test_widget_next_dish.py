@@ -14,7 +14,7 @@ import pytest
 from engine import checkpoint, inspect as inspection
 from engine.tokenizer import BOS, token_label
 
-import inside_site
+from tests.app import inside_site
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 

@@ -16,7 +16,7 @@ import pytest
 from engine import checkpoint, data, inspect as inspection, model, sample as sampling
 from engine.tokenizer import encode_prefix, token_label
 
-import inside_site
+from tests.app import inside_site
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 

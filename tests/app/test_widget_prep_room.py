@@ -12,7 +12,7 @@ import pytest
 
 from engine import checkpoint, inspect as inspection
 
-import inside_site
+from tests.app import inside_site
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
