@@ -227,7 +227,10 @@ class Practice(Widget):
                 last = fmt(smooth[-1]) if smooth else None
                 lines.append({"opt": o, "label": words[o], "small": words[f"{o}_small"], "points": pts})
                 summary.append(self._sentence(lang, words[o], run, steps, last))
+            reached = max(len(run.losses) for run in runs)
             for m in milestones(steps):
+                if m > reached:
+                    continue  # the run broke before this menu
                 row = {"menu": words["menu"].format(n=f"{m:,}"), "cells": []}
                 for o, run, smooth in zip(opts, runs, smooths):
                     dishes = next((d.names for d in run.dishes if d.step == m), ())

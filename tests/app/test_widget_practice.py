@@ -172,6 +172,9 @@ def test_too_heavy_a_hand_breaks_the_run_and_it_says_so(client, unpaced):
     r = client.get("/zh/widget/practice?go=1&steps=400&lr=1&seed=42&opt=adam")
     assert r.status_code == 200
     assert f"第 {broke[0]['step']:,} 套时分数已经不是一个数了" in r.text
+    # only the menus it reached are listed
+    menus = [int(m.replace(",", "")) for m in re.findall(r'<span class="menu">第 ([\d,]+) 套</span>', r.text)]
+    assert menus and max(menus) <= len(steps)
 
 
 @pytest.mark.parametrize("query", [
