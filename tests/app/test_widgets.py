@@ -38,7 +38,7 @@ def test_invented_names_are_marked_in_words(client):
     known = data.known_names()
     for kind, name, tag in rows:
         assert (kind == "invented") == (name not in known)
-        assert tag == ("新编" if kind == "invented" else "菜单里有")
+        assert tag == ("新编" if kind == "invented" else "作品集里有")
     assert any(k == "invented" for k, _, _ in rows) and any(k == "known" for k, _, _ in rows)
     r = client.get("/en/chapter/7?temperature.n=50&temperature.t=1")
     assert {tag for _, _, tag in names_in(r.text)} == {"invented", "in the book"}
