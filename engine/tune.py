@@ -15,7 +15,8 @@ assistant. This module does the same two steps, for real, on our apprentice:
   temperature 1 from his own knobs), the taster scores them, and every knob is
   turned so that names scoring above the batch's average become more likely and
   those below less likely (REINFORCE with the batch mean as baseline, the old
-  master Adam doing the turning). Returns a tuned copy.
+  master Adam doing the turning), held on a leash to the cook he was. Returns
+  a tuned copy.
 
 numpy and the standard library only; everything is seeded, so the same call
 gives the same knobs.
@@ -46,15 +47,18 @@ RL_LEASH = 1.0         # how strongly he is held to the cook he was (KL leash)
 
 # ------------------------------------------------------------------ a new recipe book
 
-def sft(params, names, steps=SFT_STEPS, lr=SFT_LR, optimizer="adam"):
+def sft(params, names, steps=SFT_STEPS, lr=SFT_LR, optimizer="adam", record=None):
     """A copy of ``params`` practised ``steps`` more menus on ``names`` (cycled in order).
 
     The same loop as the original practice (``engine.train.train``): only the
-    book changes. Returns (tuned copy, list of the step losses).
+    book changes. Returns the tuned copy; each step's loss is appended to
+    ``record`` if a list is given.
     """
     tuned = params.copy()
-    losses = [rec.loss for rec in train(tuned, checked_names(names), steps=steps, lr=lr, optimizer=optimizer)]
-    return tuned, losses
+    for rec in train(tuned, checked_names(names), steps=steps, lr=lr, optimizer=optimizer):
+        if record is not None:
+            record.append(rec.loss)
+    return tuned
 
 
 # ------------------------------------------------------------------ the taster
@@ -206,7 +210,7 @@ def log_prob(params, seq):
 
 
 def rlhf(params, reward, steps=RL_STEPS, lr=RL_LR, batch=RL_BATCH, temperature=RL_TEMPERATURE,
-         leash=RL_LEASH, seed=0):
+         leash=RL_LEASH, seed=0, record=None):
     """A copy of ``params`` tuned toward ``reward`` (names -> scores) by REINFORCE.
 
     Each round: cook ``batch`` names from the current knobs and score them. A
@@ -219,7 +223,8 @@ def rlhf(params, reward, steps=RL_STEPS, lr=RL_LR, batch=RL_BATCH, temperature=R
     loss, so its gradient comes straight from ``loss_and_grad``. Adam turns the
     knobs with the same linearly decaying hand as practice.
 
-    Returns (tuned copy, list of each round's mean taster score).
+    Returns the tuned copy; each round's mean reward is appended to ``record``
+    if a list is given.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 1000:
         raise ValueError("steps must be a whole number from 1 to 1000")
@@ -235,11 +240,11 @@ def rlhf(params, reward, steps=RL_STEPS, lr=RL_LR, batch=RL_BATCH, temperature=R
     opt = optim.make("adam", tuned.flat.size, lr)
     g = Params(np.zeros_like(tuned.flat), cfg)        # one name's gradient, reused
     grads = np.zeros((batch, tuned.flat.size))        # (B,P) each name's gradient of its mean loss
-    means = []
     for i in range(steps):
         cooked = sample(tuned, n=batch, temperature=temperature, seed=seed * 100_003 + i, known=frozenset())
         scores = np.asarray(reward(cooked.names), dtype=np.float64)     # (B,)
-        means.append(float(scores.mean()))
+        if record is not None:
+            record.append(float(scores.mean()))
         lengths = np.zeros(batch)                                        # (B,) votes per menu
         drift = np.zeros(batch)                                          # (B,) log p_tuned - log p_start
         for j, (toks, k) in enumerate(zip(cooked.tokens, cooked.lengths)):
@@ -257,7 +262,7 @@ def rlhf(params, reward, steps=RL_STEPS, lr=RL_LR, batch=RL_BATCH, temperature=R
         adv = (shaped - shaped.mean()) / spread                          # (B,)
         total = (adv * lengths / batch) @ grads                          # (P,) descend on -A log p
         opt.update(tuned.flat, total, i, steps)
-    return tuned, means
+    return tuned
 
 
 def names_share(names, rule):

@@ -178,7 +178,7 @@ def run_sft(kind, letter, names, steps):
     """The new recipe book, live: before and after dishes, and rule matches out of MEASURE_N."""
     base = checkpoint.default_params()
     book, rule = book_of(kind, letter, names)
-    tuned, losses = tune.sft(base, book, steps=steps, lr=SFT_LR)
+    tuned = tune.sft(base, book, steps=steps, lr=SFT_LR)
     before, after = measure(base), measure(tuned)
     return {
         "book_size": len(book),
@@ -187,8 +187,6 @@ def run_sft(kind, letter, names, steps):
         "match_before": sum(map(rule, before)),
         "match_after": sum(map(rule, after)),
         "rule": rule,
-        "first_loss": losses[0],
-        "last_loss": float(np.mean(losses[-min(20, len(losses)):])),
     }
 
 
@@ -223,7 +221,7 @@ def run_rlhf(judge, picks, jseed, rounds):
     else:
         judged = tune.judged_pairs(tune.JUDGES[judge], pairs_for(jseed, PAIRS_JUDGE))
     taster = tune.RewardModel.fit(judged, reference_names())
-    tuned, _ = tune.rlhf(base, taster, steps=rounds, seed=jseed)
+    tuned = tune.rlhf(base, taster, steps=rounds, seed=jseed)
     before, after = measure(base), measure(tuned)
     out = {
         "judged": tuple(judged),

@@ -168,7 +168,7 @@ def test_sft_moves_the_dishes_toward_the_book_and_the_numbers_are_the_engines(cl
     state = michelin.MICHELIN.parse(dict(kv.split("=") for kv in (query + "&sft_steps=150").split("&")))
     book, _ = michelin.book_of(state["book"], state["letter"], state["names"])
     base = checkpoint.default_params()
-    tuned, _ = tune.sft(base, book, steps=150, lr=michelin.SFT_LR)
+    tuned = tune.sft(base, book, steps=150, lr=michelin.SFT_LR)
     assert before == sample(base, n=michelin.SHOW_N, temperature=0.5, seed=michelin.SHOW_SEED).names
     assert after == sample(tuned, n=michelin.SHOW_N, temperature=0.5, seed=michelin.SHOW_SEED).names
     m_before = sum(map(rule, sample(base, n=100, temperature=0.5, seed=michelin.MEASURE_SEED).names))
@@ -213,7 +213,7 @@ def test_after_eight_picks_the_taster_learns_them_and_rlhf_raises_its_score(clie
     assert dict(zip([f.key for f in tune.FEATURES], taster.weights))["length"] < 0
     assert "dislikes long names" in html
     base = checkpoint.default_params()
-    tuned, _ = tune.rlhf(base, taster, steps=15, seed=5)
+    tuned = tune.rlhf(base, taster, steps=15, seed=5)
     before, after = results(html)
     assert before == sample(base, n=10, temperature=0.5, seed=michelin.SHOW_SEED).names
     assert after == [n or michelin.BELL for n in sample(tuned, n=10, temperature=0.5, seed=michelin.SHOW_SEED).names]

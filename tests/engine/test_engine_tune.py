@@ -21,7 +21,8 @@ def test_sft_moves_samples_toward_the_new_book_and_leaves_the_original_alone(bas
     book = [n for n in data.load_names() if n.endswith("a")]
     random.Random(0).shuffle(book)
     before_flat = base.flat.copy()
-    tuned, losses = tune.sft(base, book, steps=150, lr=0.003)
+    losses = []
+    tuned = tune.sft(base, book, steps=150, lr=0.003, record=losses)
     assert np.array_equal(base.flat, before_flat)
     assert len(losses) == 150
     before = sample(base, n=100, temperature=0.5, seed=1).names
@@ -34,7 +35,8 @@ def test_sft_moves_samples_toward_the_new_book_and_leaves_the_original_alone(bas
 
 def test_sft_is_the_same_practice_loop_on_another_book(base):
     book = ["zara", "zoe", "zane"]
-    tuned, losses = tune.sft(base, book, steps=30, lr=0.003)
+    losses = []
+    tuned = tune.sft(base, book, steps=30, lr=0.003, record=losses)
     copy = base.copy()
     ref = [r.loss for r in train(copy, book, steps=30, lr=0.003, optimizer="adam")]
     assert losses == ref
@@ -95,7 +97,8 @@ def test_rlhf_raises_the_mean_reward_and_the_judges_own_measure(base):
     rm = tune.RewardModel.fit(tune.judged_pairs(judge, zip(pool[::2], pool[1::2])),
                               sample(base, n=200, temperature=1.0, seed=7).names)
     before_flat = base.flat.copy()
-    tuned, means = tune.rlhf(base, rm, steps=15, seed=1)
+    means = []
+    tuned = tune.rlhf(base, rm, steps=15, seed=1, record=means)
     assert np.array_equal(base.flat, before_flat)
     assert len(means) == 15
     b = sample(base, n=200, temperature=1.0, seed=99).names
@@ -103,12 +106,13 @@ def test_rlhf_raises_the_mean_reward_and_the_judges_own_measure(base):
     assert rm(a).mean() > rm(b).mean() + 0.5
     assert np.mean([judge.measure(x) for x in a]) > np.mean([judge.measure(x) for x in b]) + 0.2
     # seeded: the same call gives the same knobs
-    again, _ = tune.rlhf(base, rm, steps=15, seed=1)
+    again = tune.rlhf(base, rm, steps=15, seed=1)
     assert np.array_equal(again.flat, tuned.flat)
 
 
 def test_rlhf_with_a_constant_reward_leaves_the_knobs_where_they_were(base):
-    tuned, means = tune.rlhf(base, lambda names: np.ones(len(names)), steps=3, leash=0.0)
+    means = []
+    tuned = tune.rlhf(base, lambda names: np.ones(len(names)), steps=3, leash=0.0, record=means)
     assert np.array_equal(tuned.flat, base.flat)
     assert means == [1.0, 1.0, 1.0]
 
