@@ -33,6 +33,21 @@ def heat_cells(grid):
     return Markup("".join(rects))
 
 
+def frame(labels, pos):
+    """What every grid shares, as SVG markup: the course labels along the top and the
+    left, the staircase of courses not served yet, and the outline of the chosen row."""
+    T = len(labels)
+    parts = []
+    for i, lab in enumerate(labels):
+        lab = escape(lab)
+        parts.append(f'<text class="heat-label" x="{i + 1.5}" y="0.72">{lab}</text>'
+                     f'<text class="heat-label" x="0.5" y="{i + 1.72:.2f}">{lab}</text>')
+    for t in range(T - 1):
+        parts.append(f'<rect class="future" x="{t + 2}" y="{t + 1}" width="{T - t - 1}" height="1"/>')
+    sel = f'<rect class="sel" x="1" y="{pos + 1}" width="{T}" height="1"/>'
+    return Markup("".join(parts)), Markup(sel)
+
+
 def table_cells(grid, t):
     """One row of a sous-chef's table as <td> markup: the shares, a dash for the future."""
     T = grid.shape[0]
@@ -93,9 +108,7 @@ class SousChefs(inside.CoursePicker):
                 "sentence": sentence,
                 "table": table,
             })
-        steps = []  # the staircase over the future: one rect per row, to the right of the diagonal
-        for t in range(T - 1):
-            steps.append({"x": t + 2, "y": t + 1, "w": T - t - 1})
+        grid_frame, grid_sel = frame(labels, pos)
         chosen = inside.course(tokens[pos], lang)
         if zh:
             focus = f"选中的是 {pos} 号位的{chosen}：它回头能看见 {pos + 1} 道菜（包括它自己）。"
@@ -107,11 +120,11 @@ class SousChefs(inside.CoursePicker):
             "size": T + 1,
             "pos": pos,
             "courses": inside.courses(tokens, pos),
-            "labels": [{"pos": i, "mid": i + 1.5, "base": round(i + 1.72, 2), "label": lab} for i, lab in enumerate(labels)],
+            "labels": [{"pos": i, "label": lab} for i, lab in enumerate(labels)],
             "heads": heads,
-            "steps": steps,
+            "frame": grid_frame,
+            "sel": grid_sel,
             "focus": focus,
-            "sel_y": pos + 1,
         }
 
 
