@@ -75,14 +75,23 @@ def server(tmp_path_factory):
 
 
 class Watch:
-    """Console errors, page errors and failed requests seen by one page."""
+    """Console errors, page errors and failed requests seen by one page.
+
+    A request the page itself cancelled (net::ERR_ABORTED: a navigation cut a
+    download short, or htmx replaced a dial request by a newer one) is not a
+    failure."""
 
     def __init__(self, page):
         self.problems = []
         page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
+        page.on("requestfailed", self._failed)
         page.on("response", lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status}: {r.url}"))
+
+    def _failed(self, request):
+        if request.failure and "ERR_ABORTED" in request.failure:
+            return
+        self.problems.append(f"failed: {request.url} {request.failure}")
 
 
 def route_cdn(context):
