@@ -78,7 +78,7 @@ def page_throughput(port, path, seconds, connections):
     ).stdout
     rps = float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)
-    p50 = re.search(r"50%\s+(\S+)", out).group(1)
+    p50 = re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1)
     return rps, int(non2xx.group(1)) if non2xx else 0, p50
 
 
