@@ -309,13 +309,12 @@ def load_page(path, lang, slug, md, facts=None, templates_dir=settings.TEMPLATES
             seen[name] = seen.get(name, 0) + 1
             ns = name if seen[name] == 1 else f"{name}-{seen[name]}"
             widget = widgets.get(name)
-            if widget is not None:
-                try:
-                    widget.check_args(args)
-                except InputError as exc:
-                    raise ContentError(f"{where}:{line}: {exc}") from None
+            try:
+                widget.check_args(args)
+            except InputError as exc:
+                raise ContentError(f"{where}:{line}: {exc}") from None
             env["slots"].append(token)
-            instances.append((Instance(widget, ns, args) if widget else Instance(None, ns, args), line, name))
+            instances.append((Instance(widget, ns, args), line, name))
         elif token.type == "container_figure_open":
             parts = _parse_args(token.info.strip(), where, line)
             name = parts[1] if len(parts) > 1 else ""
@@ -369,8 +368,8 @@ def load_page(path, lang, slug, md, facts=None, templates_dir=settings.TEMPLATES
                 segments.append(piece)
         else:
             inst, _, name = instances[int(piece)]
-            segments.append(inst if inst.widget else f"<!-- widget {name}: not built yet -->\n")
-    built = [(inst, line) for inst, line, _ in instances if inst.widget]
+            segments.append(inst)
+    built = [(inst, line) for inst, line, _ in instances]
     title = meta["title"]
     return Page(
         lang=lang,

@@ -1,4 +1,4 @@
-"""The widget registry: DESIGN.md's thirteen names, and the widgets built so far.
+"""The widget registry: DESIGN.md's thirteen widgets.
 
 Adding a widget takes four pieces, each small:
 
@@ -35,40 +35,27 @@ NAMES = {
     "michelin": 8,
 }
 
-# the widgets that exist so far; the others render as an HTML comment
-BUILT = {w.name: w for w in (TEMPERATURE,)}
-
-# the widgets of chapter 5: tracing back and the wall of knobs
-from app.widgets.knob_wall import KNOB_WALL  # noqa: E402
-from app.widgets.trace_back import TRACE_BACK  # noqa: E402
-
-BUILT.update({w.name: w for w in (TRACE_BACK, KNOB_WALL)})
-
-# the widgets of chapters 1 and 2: the book of menus, courses and flavour cards
 from app.widgets.recipe_book import RECIPE_BOOK  # noqa: E402
 from app.widgets.tokenizer import TOKENIZER  # noqa: E402
 from app.widgets.flavor_cards import FLAVOR_CARDS  # noqa: E402
-
-BUILT.update({w.name: w for w in (RECIPE_BOOK, TOKENIZER, FLAVOR_CARDS)})
-
-# the widgets that look inside the kitchen line (chapters 3, 4 and 7)
-from app.widgets.next_dish import NEXT_DISH  # noqa: E402
-from app.widgets.notebook import NOTEBOOK  # noqa: E402
-from app.widgets.prep_room import PREP_ROOM  # noqa: E402
-from app.widgets.scorecard import SCORECARD  # noqa: E402
 from app.widgets.sous_chefs import SOUS_CHEFS  # noqa: E402
-
-BUILT.update({w.name: w for w in (SOUS_CHEFS, PREP_ROOM, NEXT_DISH, SCORECARD, NOTEBOOK)})
-
-# the learning widgets of chapters 6 and 8: live practice, and the three-star kitchen
-from app.widgets.michelin import MICHELIN  # noqa: E402
+from app.widgets.prep_room import PREP_ROOM  # noqa: E402
+from app.widgets.next_dish import NEXT_DISH  # noqa: E402
+from app.widgets.scorecard import SCORECARD  # noqa: E402
+from app.widgets.trace_back import TRACE_BACK  # noqa: E402
+from app.widgets.knob_wall import KNOB_WALL  # noqa: E402
 from app.widgets.practice import PRACTICE  # noqa: E402
+from app.widgets.notebook import NOTEBOOK  # noqa: E402
+from app.widgets.michelin import MICHELIN  # noqa: E402
 
-BUILT.update({w.name: w for w in (PRACTICE, MICHELIN)})
+# every widget, in reading order
+BUILT = {w.name: w for w in (RECIPE_BOOK, TOKENIZER, FLAVOR_CARDS, SOUS_CHEFS, PREP_ROOM, NEXT_DISH, SCORECARD,
+                             TRACE_BACK, KNOB_WALL, PRACTICE, TEMPERATURE, NOTEBOOK, MICHELIN)}
 
-assert set(BUILT) <= set(NAMES)
+assert set(BUILT) == set(NAMES), "every widget DESIGN.md names is built, and no other"
+assert all(BUILT[n].chapter == c for n, c in NAMES.items()), "each widget knows its home chapter"
 
 
 def get(name):
-    """The built widget called ``name``, or None."""
+    """The widget called ``name``, or None."""
     return BUILT.get(name)

@@ -189,17 +189,6 @@ def test_figure_renders_inline_with_alt_and_caption(client, fixture_site):
     assert re.search(r"<figcaption>\s*<p>小明的厨房。</p>\s*</figcaption>", r.text)
 
 
-def test_unbuilt_widget_renders_as_a_comment(tmp_path, monkeypatch):
-    from app import content, widgets
-
-    monkeypatch.setattr(widgets, "BUILT", {k: v for k, v in widgets.BUILT.items() if k != "michelin"})
-    (tmp_path / "en").mkdir()
-    (tmp_path / "en" / "chapter-8.md").write_text("---\ntitle: T\nsummary: S\n---\n\n::: widget michelin\n")
-    page = content.load(tmp_path).get("en", "chapter-8")
-    assert page.segments == ["<!-- widget michelin: not built yet -->\n"]
-    assert page.widgets == []
-
-
 def test_query_echo_is_escaped(client):
     evil = '"><script>alert(1)</script>'
     r = client.get("/zh/chapter/7", params={"x": evil, "temperature.n": evil})
