@@ -7,7 +7,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import model
 
-from app import api, fragments, pages, settings
+from app import api, embed, fragments, pages, settings
+from app.caching import Caching
+from app.headers import SecurityHeaders
 from app import site as site_mod
 
 
@@ -32,6 +34,12 @@ def create_app(site=None):
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(fragments.router)
+    app.include_router(embed.router)
+    app.add_middleware(embed.BaseURL)
+
+    # outermost last: security headers on everything, including cached answers and 304s
+    app.add_middleware(Caching)
+    app.add_middleware(SecurityHeaders, docs_paths=(app.docs_url, app.redoc_url))
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException):
