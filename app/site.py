@@ -10,7 +10,7 @@ import functools
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from app import content, facts as facts_mod, i18n, settings, templating
+from app import content, embed, facts as facts_mod, i18n, settings, templating
 from app.widgets import view
 
 
@@ -162,6 +162,7 @@ class Site:
             alternates=alternates,
             scripts=self.scripts(page),
             widget_assets=self.widget_assets(page),
+            oembed=embed.oembed_href(page.path + suffix) if (page is not None and page.chapter and page.widgets) else None,
             model_line=t["model_line"].format(
                 n_params=facts_mod.fmt_int(self.facts.n_params), n_names=facts_mod.fmt_int(self.facts.n_names)
             ),

@@ -55,7 +55,7 @@ def page_query(pairs):
     return urlencode(pairs)
 
 
-def render(inst, lang, query_pairs, action, state=None, error=None):
+def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url=None, embed_control=True):
     """HTML of the partial for ``inst`` in ``lang``.
 
     ``query_pairs`` is the page's whole query as (key, value) pairs. If neither
@@ -63,6 +63,10 @@ def render(inst, lang, query_pairs, action, state=None, error=None):
     invalid query is shown as the message, in the page's language, with the
     form still there to correct it. Returns (html, state); state is None when
     the query was invalid.
+
+    ``fragment_url`` replaces the fragment route htmx asks (the embed page asks
+    itself). With ``embed_control`` the widget is followed by its "Embed" control
+    (app/embed.py), whose snippet htmx refreshes out of band.
     """
     widget = inst.widget
     query = dict(query_pairs)
@@ -79,9 +83,10 @@ def render(inst, lang, query_pairs, action, state=None, error=None):
     else:
         shown = widget.query(state)
         data = widget.compute(state, lang)
-    fragment_url = f"/{lang}/widget/{widget.name}"
-    if inst.ns != widget.name:
-        fragment_url += "?" + urlencode({"ns": inst.ns})
+    if fragment_url is None:
+        fragment_url = f"/{lang}/widget/{widget.name}"
+        if inst.ns != widget.name:
+            fragment_url += "?" + urlencode({"ns": inst.ns})
     w = {
         "name": widget.name,
         "ns": inst.ns,
@@ -97,6 +102,10 @@ def render(inst, lang, query_pairs, action, state=None, error=None):
         "data": data,
     }
     html = templating.render(widget.template, w=w, t=i18n.UI[lang], lang=lang)
+    if embed_control:
+        from app import embed
+
+        html += embed.control(inst, lang, state if error is None else fallback, html, live=error is None)
     return html, (state if error is None else None)
 
 

@@ -1,0 +1,401 @@
+"""Any widget inside someone else's page: the embed page, the snippet, oEmbed.
+
+``/embed/{lang}/{name}?key=…`` is a small whole page holding one widget in the
+state its (bare) query keys give, with a link back to its chapter. It reports
+its height to the page that frames it with ``postMessage`` (static/js/embed.js);
+a host page that includes static/js/embed-host.js resizes such iframes itself.
+``?theme=light|dark`` fixes the colours; otherwise they follow the reader's
+system. The embed page sets no cookies and needs nothing from its parent.
+
+Every widget on a chapter gets an "Embed" control (``control``): the
+``<iframe>`` snippet for its current state, refreshed out of band whenever
+htmx swaps the widget. ``/oembed?url=…&format=json`` answers for chapter and
+embed URLs, as the oEmbed 1.0 spec asks (404 for an address it does not know,
+501 for any format other than json).
+
+Absolute addresses. Chapter pages in their starting state are rendered once
+at start-up, before any request says which host the reader used, so pages
+carry the marker ``BASE`` where the site's address goes and ``BaseURL``, a
+small middleware, writes the address into each HTML answer:
+``KITCHEN_PUBLIC_URL`` if set (e.g. ``https://kitchen.example.org``), else the
+request's own scheme and host.
+"""
+
+import os
+import re
+from types import SimpleNamespace
+from urllib.parse import quote, urlencode, urlsplit, parse_qsl
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.requests import Request as StarletteRequest
+
+from app import i18n, settings, templating, widgets
+from app.pages import not_found, query_pairs
+from app.widgets import view
+from app.widgets.base import InputError
+
+router = APIRouter(include_in_schema=False)
+
+BASE = "kitchen-base-url-7f3a"       # stands for the site's address, e.g. https://host
+BASE_Q = "kitchen-base-urlq-7f3a"    # the same, inside a URL-encoded query value
+THEMES = ("light", "dark")
+HOST_RE = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
+PUBLIC_RE = re.compile(r"^https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
+
+# a starting height (CSS pixels) for each widget's iframe, measured at 640 px wide
+HEIGHTS = {
+    "recipe-book": 620,
+    "tokenizer": 560,
+    "flavor-cards": 720,
+    "sous-chefs": 900,
+    "prep-room": 820,
+    "next-dish": 720,
+    "scorecard": 640,
+    "trace-back": 900,
+    "knob-wall": 1000,
+    "practice": 760,
+    "temperature": 620,
+    "notebook": 860,
+    "michelin": 760,
+}
+DEFAULT_WIDTH = 720      # oEmbed width when the consumer sets no maxwidth
+_titles = {}             # (lang, name) -> the widget's title, read from its partial once
+
+
+# --- the site's address --------------------------------------------------------
+
+class SettingsError(RuntimeError):
+    pass
+
+
+def public_url():
+    """KITCHEN_PUBLIC_URL without a trailing slash, or None when unset."""
+    value = os.environ.get("KITCHEN_PUBLIC_URL", "").strip().rstrip("/")
+    if not value:
+        return None
+    if not PUBLIC_RE.match(value):
+        raise SettingsError(f"KITCHEN_PUBLIC_URL must look like https://host[:port], not {value!r}")
+    return value
+
+
+def base_url(scope):
+    """The site's address for one request: KITCHEN_PUBLIC_URL, else scheme://host."""
+    public = public_url()
+    if public:
+        return public
+    request = StarletteRequest(scope)
+    host = request.headers.get("host", "")
+    if not HOST_RE.match(host):
+        server = scope.get("server") or ("localhost", None)
+        host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
+        if not HOST_RE.match(host):
+            host = "localhost"
+    scheme = "https" if request.url.scheme == "https" else "http"
+    return f"{scheme}://{host}"
+
+
+class BaseURL:
+    """Writes the site's address over the ``BASE`` markers of HTML answers."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") == "HEAD":
+            await self.app(scope, receive, send)
+            return
+        held = {}
+        chunks = []
+
+        async def wrapped(message):
+            if message["type"] == "http.response.start":
+                ctype = b""
+                for key, value in message.get("headers", []):
+                    if key.lower() == b"content-type":
+                        ctype = value
+                if ctype.startswith(b"text/html"):
+                    held["start"] = message
+                    return
+                await send(message)
+                return
+            if message["type"] == "http.response.body" and "start" in held:
+                chunks.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                body = b"".join(chunks)
+                if BASE.encode() in body or BASE_Q.encode() in body:
+                    base = base_url(scope)
+                    body = body.replace(BASE_Q.encode(), quote(base, safe="").encode())
+                    body = body.replace(BASE.encode(), base.encode())
+                start = held.pop("start")
+                headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+                headers.append((b"content-length", str(len(body)).encode()))
+                await send({**start, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+# --- addresses and the snippet ------------------------------------------------
+
+def embed_path(lang, widget, state, theme=None):
+    """/embed/{lang}/{name}?bare state keys[&theme=…]."""
+    pairs = list(widget.query(state).items())
+    if theme in THEMES:
+        pairs.append(("theme", theme))
+    return f"/embed/{lang}/{widget.name}?{urlencode(pairs)}"
+
+
+def oembed_href(path_and_query):
+    """The oEmbed discovery address for a page of this site (with markers)."""
+    return f"{BASE}/oembed?url={BASE_Q}{quote(path_and_query, safe='')}&format=json"
+
+
+TITLE_RE = re.compile(r'class="widget-title"[^>]*>\s*([^<]+)')
+
+
+def title_from(html, widget, lang):
+    """The widget's title as its partial shows it."""
+    m = TITLE_RE.search(html)
+    title = m.group(1).strip() if m else widget.name
+    return title
+
+
+def widget_title(site, lang, widget):
+    """The widget's title in ``lang`` (the same in every state), rendered once."""
+    key = (lang, widget.name)
+    if key not in _titles:
+        home, _ = home_instance(site, lang, widget.name)
+        inst = view.Instance(widget, widget.name, dict(home.args) if home else {})
+        html, _ = view.render(inst, lang, [], action="/", embed_control=False)
+        _titles[key] = title_from(html, widget, lang)
+    return _titles[key]
+
+
+def iframe(src, title, height, width="100%"):
+    """The iframe element (src absolute, with markers)."""
+    w = width if isinstance(width, str) else str(int(width))
+    style = "width:100%;border:0" if w == "100%" else "max-width:100%;border:0"
+    return (
+        f'<iframe src="{_attr(src)}" title="{_attr(title)}" width="{w}" height="{int(height)}" '
+        f'style="{style}" loading="lazy" data-kitchen-embed></iframe>'
+    )
+
+
+def host_script():
+    return f'<script src="{BASE}/static/js/embed-host.js" async></script>'
+
+
+def snippet(lang, widget, state, title):
+    src = BASE + embed_path(lang, widget, state)
+    return iframe(src, title, HEIGHTS.get(widget.name, 700)) + "\n" + host_script()
+
+
+def _attr(text):
+    return (
+        str(text).replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    )
+
+
+def control(inst, lang, state, partial_html, live):
+    """The "Embed" control after a widget on a chapter: its snippet for ``state``.
+
+    ``live`` marks the snippet to be swapped out of band by htmx (a good state);
+    after a bad input the old snippet stays."""
+    widget = inst.widget
+    title = title_from(partial_html, widget, lang)
+    t = i18n.UI[lang]
+    return templating.render(
+        "embed_control.html",
+        ns=inst.ns,
+        t=t,
+        lang=lang,
+        live=live,
+        code=snippet(lang, widget, state, f"{title} · {t['site_name']}"),
+        preview=embed_path(lang, widget, state),
+    )
+
+
+# --- the embed page ---------------------------------------------------------------
+
+def home_instance(site, lang, name):
+    """The widget's first instance on its home page (for its starting state), and the page."""
+    page = site.library.home_of(lang, name)
+    if page is not None:
+        inst = page.instance(name)
+        if inst is not None:
+            return inst, page
+    return None, None
+
+
+@router.get("/embed/{lang}/{name}")
+def embed_page(lang: str, name: str, request: Request):
+    widget = widgets.get(name)
+    if lang not in settings.LANGS or widget is None:
+        return not_found(request)
+    site = request.app.state.site
+    home, page = home_instance(site, lang, name)
+    inst = view.Instance(widget, name, dict(home.args) if home else {})
+    pairs = query_pairs(request)
+    theme = request.query_params.get("theme")
+    theme = theme if theme in THEMES else None
+    path = f"/embed/{lang}/{name}"
+    html, state = view.render(inst, lang, pairs, action=path, fragment_url=path, embed_control=False)
+    t = i18n.UI[lang]
+    back = back_link(page, lang, inst, state, t)
+    status = 200 if state is not None else 422
+
+    if request.headers.get("HX-Request") == "true":
+        headers = {"Vary": "HX-Request"}
+        if state is not None:
+            cur_theme = theme
+            if cur_theme is None:
+                _, cur = view.current_pairs(request.headers.get("HX-Current-URL"))
+                cur_theme = dict(cur or []).get("theme")
+            headers["HX-Replace-Url"] = embed_path(lang, widget, state, cur_theme)
+        body = html + templating.render("embed_back.html", back=back, oob=True)
+        return HTMLResponse(body, status_code=status, headers=headers)
+
+    title = title_from(html, widget, lang)
+    shown = state if state is not None else widget.parse({}, inst.args)
+    holder = SimpleNamespace(widgets=[(inst, 0)])
+    page_html = templating.render(
+        "embed.html",
+        lang=lang,
+        t=t,
+        name=name,
+        theme=theme,
+        title=title,
+        full_title=f"{title} · {t['site_name']}",
+        description=page.summary if page else t["site_tagline"],
+        alternates=[],
+        og_type="website",
+        locale="zh_CN" if lang == "zh" else "en_US",
+        other_locale="en_US" if lang == "zh" else "zh_CN",
+        scripts=site.scripts(holder),
+        widget_assets=site.widget_assets(holder),
+        widget=html,
+        back=back,
+        oembed=oembed_href(embed_path(lang, widget, shown, theme)),
+    )
+    return HTMLResponse(page_html, status_code=status, headers={"Vary": "HX-Request"})
+
+
+def back_link(page, lang, inst, state, t):
+    """The link from an embed back to the widget in its chapter, in the same state."""
+    if page is None:
+        return {"href": f"/{lang}/", "label": t["site_name"], "site": t["site_name"]}
+    query = view.state_query(inst, state, []) if state is not None else ""
+    href = page.path + (f"?{query}" if query else "") + f"#w-{inst.ns}"
+    label = t["chapter_n"].format(n=page.chapter) if page.chapter else t["cover"]
+    return {"href": href, "label": f"{label} · {page.title}", "site": t["site_name"]}
+
+
+# --- oEmbed -------------------------------------------------------------------------
+
+def _positive(raw):
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None
+
+
+def _same_site(parts, scope):
+    base = urlsplit(base_url(scope))
+    if parts.scheme not in ("http", "https") or parts.netloc.lower() != base.netloc.lower():
+        return False
+    return public_url() is None or parts.scheme == base.scheme
+
+
+CHAPTER_RE = re.compile(r"^/(zh|en)/chapter/([1-8])/?$")
+EMBED_RE = re.compile(r"^/embed/(zh|en)/([a-z][a-z-]*)/?$")
+
+
+def resolve(site, url, scope):
+    """(lang, widget, state, theme) for a chapter or embed URL of this site, or None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if not _same_site(parts, scope):
+        return None
+    pairs = parse_qsl(parts.query, keep_blank_values=True)[: view.MAX_KEYS]
+    query = dict(pairs)
+    m = EMBED_RE.match(parts.path)
+    if m:
+        lang, name = m.groups()
+        widget = widgets.get(name)
+        if widget is None:
+            return None
+        home, _ = home_instance(site, lang, name)
+        inst = view.Instance(widget, name, dict(home.args) if home else {})
+        theme = query.get("theme") if query.get("theme") in THEMES else None
+    else:
+        m = CHAPTER_RE.match(parts.path)
+        if not m:
+            return None
+        lang, n = m.groups()
+        page = site.library.get(lang, f"chapter-{n}")
+        if page is None or not page.widgets:
+            return None
+        instances = [i for i, _ in page.widgets]
+        inst = instances[0]
+        wanted = parts.fragment[2:] if parts.fragment.startswith("w-") else None
+        for cand in instances:
+            if cand.ns == wanted:
+                inst = cand
+                break
+        else:
+            for cand in instances:
+                if any(k.startswith(f"{cand.ns}.") for k in query):
+                    inst = cand
+                    break
+        widget = inst.widget
+        theme = None
+    try:
+        state = widget.parse(view.own_values(widget, inst.ns, query), inst.args)
+    except InputError:
+        return None
+    return lang, widget, state, theme
+
+
+@router.get("/oembed")
+def oembed(request: Request):
+    fmt = request.query_params.get("format", "json")
+    url = request.query_params.get("url", "")
+    site = request.app.state.site
+    found = resolve(site, url[:2000], request.scope) if url else None
+    if found is None:
+        return JSONResponse({"detail": "No embeddable widget at this URL."}, status_code=404)
+    if fmt != "json":
+        return JSONResponse({"detail": "Only format=json is supported."}, status_code=501)
+    lang, widget, state, theme = found
+    t = i18n.UI[lang]
+    title = widget_title(site, lang, widget)
+    width, height = DEFAULT_WIDTH, HEIGHTS.get(widget.name, 700)
+    maxwidth = _positive(request.query_params.get("maxwidth"))
+    maxheight = _positive(request.query_params.get("maxheight"))
+    if maxwidth:
+        width = min(width, max(maxwidth, 1))
+    if maxheight:
+        height = min(height, max(maxheight, 1))
+    base = base_url(request.scope)
+    src = base + embed_path(lang, widget, state, theme)
+    code = iframe(src, f"{title} · {t['site_name']}", height, width) + host_script().replace(BASE, base)
+    return JSONResponse(
+        {
+            "version": "1.0",
+            "type": "rich",
+            "html": code,
+            "width": width,
+            "height": height,
+            "title": title,
+            "provider_name": t["site_name"],
+            "provider_url": f"{base}/{lang}/",
+            "cache_age": 3600,
+        }
+    )
