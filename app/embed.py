@@ -43,21 +43,22 @@ THEMES = ("light", "dark")
 HOST_RE = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 PUBLIC_RE = re.compile(r"^https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 
-# a starting height (CSS pixels) for each widget's iframe, measured at 640 px wide
+# a starting height (CSS pixels) for each widget's iframe: its embed page measured at 640 px
+# wide in its starting state (the taller language); the host script then fits it exactly
 HEIGHTS = {
-    "recipe-book": 620,
-    "tokenizer": 560,
-    "flavor-cards": 720,
-    "sous-chefs": 900,
-    "prep-room": 820,
-    "next-dish": 720,
-    "scorecard": 640,
-    "trace-back": 900,
-    "knob-wall": 1000,
-    "practice": 760,
-    "temperature": 620,
-    "notebook": 860,
-    "michelin": 760,
+    "recipe-book": 1340,
+    "tokenizer": 440,
+    "flavor-cards": 1160,
+    "sous-chefs": 1600,
+    "prep-room": 700,
+    "next-dish": 960,
+    "scorecard": 900,
+    "trace-back": 1860,
+    "knob-wall": 1950,
+    "practice": 1090,
+    "temperature": 520,
+    "notebook": 920,
+    "michelin": 2440,
 }
 DEFAULT_WIDTH = 720      # oEmbed width when the consumer sets no maxwidth
 _titles = {}             # (lang, name) -> the widget's title, read from its partial once
