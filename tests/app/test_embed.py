@@ -282,7 +282,8 @@ def check_oembed(r, lang):
 def test_oembed_for_a_chapter_url(rc):
     data, src = check_oembed(rc.get("/oembed", params={"url": f"{HOST}/en/chapter/7?temperature.t=1.3", "format": "json"}), "en")
     assert src == f"{HOST}/embed/en/temperature?t=1.3&n=10&seed=1"
-    assert data["title"] == "The adventurousness dial: let Xiao Ming serve"
+    shown = re.search(r'<p class="widget-title" id="temperature-title">([^<]+)<', rc.get("/en/chapter/7").text)
+    assert data["title"] == html_mod.unescape(shown.group(1)).strip()
     # with no state: the chapter's first widget in its starting state
     _, src = check_oembed(rc.get("/oembed", params={"url": f"{HOST}/zh/chapter/3"}), "zh")
     assert src.startswith(f"{HOST}/embed/zh/sous-chefs?")
@@ -341,3 +342,18 @@ def test_host_script_is_served(rc):
     r = rc.get("/static/js/embed-host.js")
     assert r.status_code == 200 and "javascript" in r.headers["content-type"]
     assert "kitchen:height" in r.text and "event.origin" in r.text and "contentWindow" in r.text
+
+
+def test_the_readme_example_works(rc):
+    readme = (settings.ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Embed it", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```html\n(.*?)```", section, re.S).group(1)
+    src = html_mod.unescape(re.search(r'<iframe src="([^"]+)"', code).group(1))
+    script = re.search(r'<script src="([^"]+)" async></script>', code).group(1)
+    for url in (src, script):
+        parts = urlsplit(url)
+        r = rc.get(parts.path + (f"?{parts.query}" if parts.query else ""))
+        assert r.status_code == 200, url
+    assert 'id="w-temperature"' in rc.get(urlsplit(src).path + "?" + urlsplit(src).query).text
+    for name in widgets.NAMES:
+        assert f"`{name}`" in section

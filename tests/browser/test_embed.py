@@ -122,7 +122,7 @@ def test_two_widgets_work_inside_another_origin(kpage, server, host):
     kpage.goto(url)
     dial = kpage.frame_locator("iframe >> nth=0")
     board = kpage.frame_locator("iframe >> nth=1")
-    expect(dial.locator("#w-temperature .widget-title")).to_have_text("The adventurousness knob: let Xiao Ming serve")
+    expect(dial.locator("#w-temperature .widget-title")).to_contain_text(re.compile("adventurousness", re.I))
     expect(board.locator("#w-tokenizer")).to_be_visible()
 
     # the host script fitted each iframe to what its widget reported, from the kitchen's origin
