@@ -69,6 +69,7 @@ def sample(
     seed: int = Query(1, ge=0, le=temperature_widget.SEED_MAX, description="the same seed gives the same names"),
     prefix: str = Query("", max_length=64, description="letters a-z every name starts with (at most 15)"),
 ):
+    temperature = round(temperature, 6)  # as the widgets read it: no subnormal dial settings
     try:
         prefix = tokenizer.check_name(prefix, allow_empty=True)
     except ValueError as exc:
@@ -247,6 +248,7 @@ def next_course(
         description="0 = all on the favourite; 1 = the vote as it is; higher = flatter",
     ),
 ):
+    temperature = round(temperature, 6)  # as the widgets read it: no subnormal dial settings
     try:
         prefix = tokenizer.check_name(prefix, allow_empty=True)
         probs = next_dish_widget.vote(prefix, temperature)

@@ -208,3 +208,16 @@ def test_an_echoed_value_comes_back_escaped(client):
         assert r.status_code in (200, 422)
         assert "<img src=x" not in r.text
         assert 'role="alert"' in r.text or "&lt;img src=x" in r.text, name
+
+
+@pytest.mark.parametrize("t", ["5e-324", "1e-300", "4.9e-7", "0.0000004"])
+def test_a_tiny_temperature_is_read_as_the_widgets_read_it(client, t):
+    """Found by fuzzing: a subnormal temperature overflowed the division into NaN votes."""
+    r = client.get("/api/next", params={"temperature": t, "prefix": "em"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["temperature"] == 0
+    assert all(p is not None for p in body["probs"]) and abs(sum(body["probs"]) - 1) < 1e-6
+    r = client.get("/api/sample", params={"temperature": t, "n": 3})
+    assert r.status_code == 200 and r.json()["temperature"] == 0
+    assert all(r.json()["names"])
