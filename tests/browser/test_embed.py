@@ -207,3 +207,19 @@ def test_the_embed_control_follows_the_widget(kpage, server):
     expect(control).to_have_attribute("open", "")
     expect(control.locator("button[data-copy-code]")).to_be_visible()
     assert kpage.watch.problems == []
+
+
+def test_an_embed_works_without_javascript(nojs_page, server):
+    nojs_page.goto(server + "/embed/en/temperature?theme=dark")
+    names = nojs_page.locator("#temperature-out li.name")
+    expect(names).to_have_count(10)
+    nojs_page.locator("#temperature-n").fill("3")
+    nojs_page.locator("#w-temperature button[type=submit]").click()
+    expect(names).to_have_count(3)
+    parts = urlsplit(nojs_page.url)
+    assert parts.path == "/embed/en/temperature"
+    assert parse_qs(parts.query)["temperature.n"] == ["3"] and parse_qs(parts.query)["theme"] == ["dark"]
+    assert "theme-dark" in nojs_page.locator("body").get_attribute("class")
+    back = nojs_page.locator("#embed-back a")
+    assert "temperature.n=3" in back.get_attribute("href")
+    assert nojs_page.watch.problems == []
