@@ -7,11 +7,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from app import settings
+from app.widgets.view import MAX_CARRY
 
 router = APIRouter(include_in_schema=False)
 
 MAX_PAIRS = 40
-MAX_LEN = 64
+MAX_LEN = 64  # longest key
 
 
 def query_pairs(request):
@@ -22,7 +23,7 @@ def query_pairs(request):
             break
         if len(key) > MAX_LEN:
             continue
-        pairs.append((key, value[:MAX_LEN]))
+        pairs.append((key, value[:MAX_CARRY]))  # each parameter cuts its own value further
     return pairs
 
 

@@ -35,6 +35,7 @@ class Param:
     default: Any                  # used when the query and the content give none
     label_zh: str                 # how the message names it, in Chinese
     label_en: str                 # how the message names it, in English
+    max_raw: int = MAX_RAW        # longest raw value read from the query for this key
 
     def parse(self, raw):
         raise NotImplementedError

@@ -56,6 +56,7 @@ class NameList(Param):
 
     max_names: int = 50
     min_names: int = 1
+    max_raw: int = 50 * 17  # room for 50 names of 15 letters and their separators
 
     def _error(self):
         return InputError(
@@ -68,7 +69,7 @@ class NameList(Param):
 
     def parse(self, raw):
         text = str(raw)
-        if len(text) > MAX_RAW:
+        if len(text) > self.max_raw:
             raise self._error()
         names = [n for n in SEP_RE.split(text.strip().lower()) if n]
         if not self.min_names <= len(names) <= self.max_names:

@@ -17,6 +17,7 @@ from app.widgets.base import MAX_RAW, InputError
 
 NS_RE = re.compile(r"^[a-z][a-z-]*(-[2-9])?$")
 MAX_KEYS = 40  # query keys carried along from the page; more are dropped
+MAX_CARRY = 1024  # longest value carried along for another widget (no parameter reads more)
 
 
 @dataclass
@@ -36,7 +37,7 @@ def own_values(widget, ns, query):
         if raw is None:
             raw = query.get(p.key)
         if raw is not None:
-            values[p.key] = raw[: MAX_RAW + 1]
+            values[p.key] = raw[: p.max_raw + 1]
     return values
 
 
@@ -47,7 +48,7 @@ def carried(query, ns, widget):
     for key, value in query:
         if key in own or len(key) > MAX_RAW or len(out) >= MAX_KEYS:
             continue
-        out.append((key, value[:MAX_RAW]))
+        out.append((key, value[:MAX_CARRY]))
     return out
 
 

@@ -180,6 +180,20 @@ def test_sft_moves_the_dishes_toward_the_book_and_the_numbers_are_the_engines(cl
     assert html.count('<span class="tag">like the book</span>') == sum(map(rule, before + after))
 
 
+def test_a_typed_book_may_hold_fifty_names(client):
+    names = [n for n in __import__("engine.data", fromlist=["x"]).load_names() if len(n) == 15][:2]
+    names += [n for n in __import__("engine.data", fromlist=["x"]).load_names() if len(n) == 14][:6]
+    names += [n for n in __import__("engine.data", fromlist=["x"]).load_names() if 4 <= len(n) <= 12][:42]
+    assert len(names) == 50
+    query = "book=list&names=" + ",".join(names)
+    assert len(query) > 64 * 4, "well past the ordinary per-value limit"
+    r = client.get(f"/en/widget/michelin?{query}&sft_steps=50")
+    assert r.status_code == 200
+    assert "a book of 50 " in part(r.text, "sft")
+    r = client.get(f"/en/widget/michelin?{query},anna&sft_steps=50")
+    assert r.status_code == 422 and "1 to 50 names" in r.text
+
+
 # --- the judges -------------------------------------------------------------------------
 
 def test_the_reader_judges_pairs_one_at_a_time(client):
