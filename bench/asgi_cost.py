@@ -1,0 +1,83 @@
+"""CPU cost of one dial request inside the process, through the whole ASGI app
+(middleware, routing, the thread-pool hop, sampling, the partial), without any
+network or HTTP parsing. Run by hand:
+
+    .venv/bin/python bench/asgi_cost.py [--requests 2000]
+
+It also measures the same requests with the security-header and caching
+middleware removed, to show what they cost.
+"""
+
+import argparse
+import asyncio
+import os
+import pathlib
+import random
+import statistics
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SHARED_NAMES = ROOT.parent / "shared" / "data" / "names.txt"
+if not os.environ.get("KITCHEN_NAMES") and SHARED_NAMES.exists():
+    os.environ["KITCHEN_NAMES"] = str(SHARED_NAMES)
+
+
+async def call(app, path, query):
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+             "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+             "query_string": query.encode(),
+             "headers": [(b"host", b"127.0.0.1"), (b"hx-request", b"true"),
+                         (b"hx-current-url", b"http://127.0.0.1/en/chapter/7")],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    status = None
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
+
+
+async def measure(app, n):
+    """Wall time per request, and the process's CPU time per request (all threads):
+    the CPU figure does not grow when other work shares the cores."""
+    rng = random.Random(1)
+    times = []
+    for i in range(n + 100):
+        if i == 100:
+            cpu0 = time.process_time()
+        q = f"t={rng.randrange(0, 201) / 100:g}&n=10&seed={rng.randrange(1, 1000)}"
+        t0 = time.perf_counter()
+        assert await call(app, "/en/widget/temperature", q) == 200
+        if i >= 100:
+            times.append(time.perf_counter() - t0)
+    return times, (time.process_time() - cpu0) / n
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--requests", type=int, default=2000)
+    args = p.parse_args()
+    from app.main import create_app
+
+    with_mw = create_app()
+    bare = create_app(with_mw.state.site)
+    bare.user_middleware = [m for m in bare.user_middleware if m.cls.__module__ not in ("app.headers", "app.caching")]
+    for label, app in (("whole app", with_mw), ("without headers+caching middleware", bare),
+                       ("whole app again", with_mw)):
+        times, cpu = asyncio.run(measure(app, args.requests))
+        ms = sorted(t * 1000 for t in times)
+        print(f"{label}: wall median {statistics.median(ms):.2f} ms, p99 {ms[int(0.99 * len(ms))]:.2f} ms; "
+              f"CPU {cpu * 1000:.2f} ms per request -> at most {1 / cpu:.0f} requests/s per core before HTTP")
+    print("load average:", " ".join(open("/proc/loadavg").read().split()[:3]))
+
+
+if __name__ == "__main__":
+    main()

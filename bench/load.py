@@ -1,0 +1,347 @@
+"""Load tests, run by hand on loopback (not part of the test suite).
+
+    .venv/bin/python bench/load.py readers   [--workers 2] [--readers 64] [--rate 5] [--seconds 60] [--streams 4]
+    .venv/bin/python bench/load.py saturate  [--seconds 20] [--connections 64]      # needs wrk
+    .venv/bin/python bench/load.py pages     [--seconds 20] [--connections 64]      # needs wrk
+    .venv/bin/python bench/load.py weight
+
+readers   Open loop: every reader keeps one keep-alive connection and moves
+          the temperature dial `rate` times a second on a fixed schedule (a
+          fragment request at a new random temperature, as htmx sends it),
+          while `streams` live practice runs stream at the same time (each
+          restarted when it ends). Latency is measured from the moment a
+          request was *due*, so a slow answer that delays the next request is
+          counted against the server (no coordinated omission). Memory: the
+          summed RSS of the server's processes after a 5 s warm-up and at the end.
+saturate  Closed loop: wrk against the dial fragment (a new random temperature
+          per request) on ONE worker, `connections` connections.
+pages     Closed loop: wrk against a chapter page on ONE worker.
+weight    Every page in both languages: HTML + its CSS + its JS, without htmx.
+
+Each command starts its own server on a free 127.0.0.1 port, in its own
+process group, and stops it by that group's id. The load average is printed
+next to every figure, because other work on the machine moves the numbers.
+"""
+
+import argparse
+import asyncio
+import os
+import pathlib
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SHARED_NAMES = ROOT.parent / "shared" / "data" / "names.txt"
+DIAL = "/en/widget/temperature"
+CHAPTER = "/en/chapter/7"
+
+
+def loadavg():
+    return open("/proc/loadavg").read().split()[:3]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env():
+    env = dict(os.environ)
+    if not env.get("KITCHEN_NAMES") and SHARED_NAMES.exists():
+        env["KITCHEN_NAMES"] = str(SHARED_NAMES)
+    return env
+
+
+class Server:
+    """`kitchen serve --workers N` in its own process group."""
+
+    def __init__(self, workers):
+        self.port = free_port()
+        kitchen = pathlib.Path(sys.executable).parent / "kitchen"
+        self.proc = subprocess.Popen(
+            [str(kitchen), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--workers", str(workers), "--log-level", "warning"],
+            cwd=ROOT, env=server_env(), start_new_session=True,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 90
+        while True:
+            if self.proc.poll() is not None:
+                sys.exit(f"the server stopped (exit {self.proc.returncode})")
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    sys.exit("the server did not start within 90 s")
+                time.sleep(0.3)
+        # every worker has loaded the model once it answers; give the others a moment
+        time.sleep(2 if workers > 1 else 0)
+
+    def pids(self):
+        out = subprocess.run(["ps", "-o", "pid=", "-g", str(self.proc.pid)], capture_output=True, text=True).stdout
+        return [int(x) for x in out.split()]
+
+    def rss_kb(self):
+        total = 0
+        for pid in self.pids():
+            try:
+                for line in open(f"/proc/{pid}/status"):
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            except OSError:
+                pass
+        return total
+
+    def stop(self):
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=20)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+# --- readers: a tiny HTTP/1.1 keep-alive client, so the load tool costs little CPU -----
+
+
+async def read_response(reader):
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    m = re.search(rb"\r\ncontent-length: *(\d+)", head, re.I)
+    body = await reader.readexactly(int(m.group(1))) if m else b""
+    return status, body
+
+
+async def reader_task(port, schedule_start, rate, seconds, results, rng, current_url):
+    r, w = await asyncio.open_connection("127.0.0.1", port)
+    period = 1.0 / rate
+    t0 = schedule_start + rng.random() * period  # readers out of step with each other
+    k = 0
+    try:
+        while True:
+            due = t0 + k * period
+            if due - schedule_start > seconds:
+                break
+            k += 1
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            t = f"{rng.randrange(0, 201) / 100:g}"
+            req = (f"GET {DIAL}?t={t}&n=10&seed={rng.randrange(1, 1000)} HTTP/1.1\r\n"
+                   f"Host: 127.0.0.1:{port}\r\nHX-Request: true\r\nHX-Current-URL: {current_url}\r\n\r\n")
+            w.write(req.encode())
+            try:
+                status, body = await read_response(r)
+            except (asyncio.IncompleteReadError, ConnectionError) as exc:
+                results["errors"].append(f"connection: {exc!r}")
+                w.close()
+                r, w = await asyncio.open_connection("127.0.0.1", port)
+                continue
+            latency = time.perf_counter() - due
+            results["latency"].append(latency)
+            if status != 200 or b"name-text" not in body:
+                results["errors"].append(f"HTTP {status}")
+    finally:
+        w.close()
+
+
+async def stream_task(port, stop_at, results, seed):
+    """A practice run streamed to the end, then another, until stop_at."""
+    while time.perf_counter() < stop_at:
+        r, w = await asyncio.open_connection("127.0.0.1", port)
+        w.write((f"GET /api/train?steps=2000&seed={seed}&lr=0.01 HTTP/1.1\r\nHost: x\r\n"
+                 "Connection: close\r\n\r\n").encode())
+        head = await r.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        if status != 200:
+            results["stream_errors"].append(f"HTTP {status}")
+            w.close()
+            await asyncio.sleep(1)
+            continue
+        events = 0
+        while time.perf_counter() < stop_at:
+            try:
+                chunk = await asyncio.wait_for(r.read(65536), timeout=max(0.1, stop_at - time.perf_counter()))
+            except asyncio.TimeoutError:
+                break
+            if not chunk:
+                break
+            events += chunk.count(b"event: step")
+        results["stream_steps"] += events
+        results["streams_done"] += 1
+        w.close()
+        seed += 100
+
+
+async def run_readers(port, readers, rate, seconds, streams, server):
+    results = {"latency": [], "errors": [], "stream_errors": [], "stream_steps": 0, "streams_done": 0}
+    rng = random.Random(1)
+    current = f"http://127.0.0.1:{port}{CHAPTER}"
+    start = time.perf_counter() + 0.5
+    stop_at = start + seconds
+    tasks = [asyncio.create_task(stream_task(port, stop_at, results, 42 + i)) for i in range(streams)]
+    tasks += [asyncio.create_task(reader_task(port, start, rate, seconds, results, random.Random(rng.random()), current))
+              for _ in range(readers)]
+    await asyncio.sleep(5.5)
+    rss_start = server.rss_kb()
+    load_start = loadavg()
+    samples = []
+    while time.perf_counter() < stop_at:
+        await asyncio.sleep(5)
+        samples.append(server.rss_kb())
+    await asyncio.gather(*tasks)
+    return results, rss_start, samples, load_start
+
+
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def cmd_readers(args):
+    server = Server(args.workers)
+    try:
+        results, rss_start, samples, load_start = asyncio.run(
+            run_readers(server.port, args.readers, args.rate, args.seconds, args.streams, server))
+    finally:
+        load_end = loadavg()
+        server.stop()
+    lat = [x * 1000 for x in results["latency"]]
+    rss_end = samples[-1] if samples else rss_start
+    print(f"readers={args.readers} rate={args.rate}/s each seconds={args.seconds} streams={args.streams} "
+          f"workers={args.workers}")
+    print(f"dial requests: {len(lat)} ({len(lat) / args.seconds:.0f}/s), errors: {len(results['errors'])}"
+          f"{' ' + str(results['errors'][:5]) if results['errors'] else ''}")
+    print(f"dial latency ms: p50 {statistics.median(lat):.1f}  p90 {pct(lat, 0.90):.1f}  "
+          f"p99 {pct(lat, 0.99):.1f}  max {max(lat):.1f}")
+    print(f"training streams: {results['streams_done']} runs, {results['stream_steps']} steps streamed, "
+          f"errors: {len(results['stream_errors'])}")
+    print(f"RSS of the server's processes: {rss_start / 1024:.1f} MB after warm-up -> {rss_end / 1024:.1f} MB "
+          f"at the end ({(rss_end - rss_start) / rss_start * 100:+.1f}%); samples MB: "
+          f"{[round(s / 1024, 1) for s in samples]}")
+    print(f"load average: {' '.join(load_start)} at the start of measuring, {' '.join(load_end)} at the end")
+
+
+# --- wrk --------------------------------------------------------------------------------
+
+WRK_DIAL = """
+math.randomseed(7)
+request = function()
+  local t = math.random(0, 200) / 100
+  return wrk.format("GET", "%s?t=" .. t .. "&n=10&seed=" .. math.random(1, 1000))
+end
+"""
+
+
+def wrk(url, seconds, connections, script=None):
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        f = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+        f.write(script)
+        f.close()
+        cmd += ["-s", f.name]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True).stdout
+    return out
+
+
+def summarize(out):
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
+    p50 = re.search(r"50%\s+(\S+)", out).group(1)
+    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errs = re.search(r"Socket errors: (.*)", out)
+    return (f"{float(rps):,.0f} requests/s, latency p50 {p50} p99 {p99}, non-2xx {bad.group(1) if bad else 0}"
+            f"{', socket errors ' + errs.group(1) if errs else ''}")
+
+
+def cmd_wrk(args, path, script):
+    server = Server(1)
+    try:
+        url = server.base + path
+        urllib.request.urlopen(url).read()
+        before = loadavg()
+        out = wrk(url, args.seconds, args.connections, script % path if script else None)
+        after = loadavg()
+    finally:
+        server.stop()
+    print(f"{path} on one worker, wrk -t2 -c{args.connections} -d{args.seconds}s: {summarize(out)}")
+    print(f"load average: {' '.join(before)} before, {' '.join(after)} after")
+    if args.verbose:
+        print(out)
+
+
+# --- page weight --------------------------------------------------------------------------
+
+
+def cmd_weight(args):
+    os.environ.update({k: v for k, v in server_env().items() if k == "KITCHEN_NAMES"})
+    sys.path.insert(0, str(ROOT))
+    from fastapi.testclient import TestClient
+
+    from app import content, settings
+    from app.main import create_app
+
+    client = TestClient(create_app())
+    worst = 0
+    for lang in settings.LANGS:
+        for slug in content.PAGES:
+            path = content.page_path(lang, slug)
+            r = client.get(path)
+            if r.status_code != 200:
+                continue
+            html = r.text
+            total = len(r.content)
+            parts = [len(r.content)]
+            for ref in re.findall(r'<(?:link rel="stylesheet" href|script src)="(/static/[^"]+)"', html):
+                size = len(client.get(ref).content)
+                total += size
+                parts.append(size)
+            worst = max(worst, total)
+            print(f"{path:<20} {total / 1024:6.1f} KB  (HTML {parts[0] / 1024:.1f} KB + {len(parts) - 1} files)")
+    print(f"heaviest page: {worst / 1024:.1f} KB (target <= 150 KB, htmx from its CDN not counted)")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("readers")
+    r.add_argument("--workers", type=int, default=2)
+    r.add_argument("--readers", type=int, default=64)
+    r.add_argument("--rate", type=float, default=5)
+    r.add_argument("--seconds", type=float, default=60)
+    r.add_argument("--streams", type=int, default=4)
+    for name in ("saturate", "pages"):
+        s = sub.add_parser(name)
+        s.add_argument("--seconds", type=int, default=20)
+        s.add_argument("--connections", type=int, default=64)
+        s.add_argument("--verbose", action="store_true")
+    sub.add_parser("weight")
+    args = p.parse_args()
+    if args.cmd == "readers":
+        cmd_readers(args)
+    elif args.cmd == "saturate":
+        cmd_wrk(args, DIAL, WRK_DIAL)
+    elif args.cmd == "pages":
+        cmd_wrk(args, CHAPTER, None)
+    else:
+        cmd_weight(args)
+
+
+if __name__ == "__main__":
+    main()
