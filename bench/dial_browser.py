@@ -10,7 +10,8 @@ waiting for the names to change. For every move it records, inside the page
 (performance.now()):
 
 - key -> names: from the key press to the moment the new names are in the page;
-  this includes the dial's debounce (hx-trigger "input changed delay:150ms");
+  this includes the dial's debounce (the hx-trigger delay in
+  templates/widgets/_temperature.html);
 - request -> names: from htmx sending the request to the new names being in
   the page (network, server, swap).
 
@@ -87,7 +88,7 @@ def main():
     finally:
         server.stop()
     print(f"{args.moves} dial moves, {args.workers} workers")
-    print(f"key -> new names (includes the 150 ms debounce): median {statistics.median(key_ms):.0f} ms, "
+    print(f"key -> new names (includes the dial's debounce): median {statistics.median(key_ms):.0f} ms, "
           f"max {max(key_ms):.0f} ms")
     print(f"request -> new names: median {statistics.median(req_ms):.0f} ms, max {max(req_ms):.0f} ms")
     print("load average:", " ".join(loadavg()))
