@@ -4,7 +4,8 @@
  *  - "next table" buttons bump a seed,
  *  - each thread post gets a working copy button,
  *  - the language switch carries the widget state the address bar holds now
- *    (htmx keeps the address up to date as dials move).
+ *    (htmx keeps the address up to date as dials move),
+ *  - focus stays on the control the reader was using when its answer arrives.
  */
 (function () {
   "use strict";
@@ -92,6 +93,24 @@
   }, true);
   document.addEventListener("htmx:replacedInHistory", syncLanguageSwitch);
   document.addEventListener("htmx:pushedIntoHistory", syncLanguageSwitch);
+
+  /* The keyboard keeps its place. htmx puts focus back on the element with the
+   * same id when a swap replaces the focused control; this also covers the case
+   * where focus fell to the page while the answer was on its way, so a reader
+   * pressing Enter on "pick" or an arrow on a dial never has to find their
+   * place again. */
+  var focusedId = null;
+  document.addEventListener("htmx:beforeRequest", function () {
+    var active = document.activeElement;
+    focusedId = active && active !== document.body && active.id ? active.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!focusedId) return;
+    var active = document.activeElement;
+    if (active && active !== document.body) return;
+    var again = document.getElementById(focusedId);
+    if (again && typeof again.focus === "function") again.focus({ preventScroll: true });
+  });
 
   function enhance(root) {
     enhanceDials(root);
