@@ -51,3 +51,18 @@ def test_judging_eight_pairs_with_the_keyboard_tunes_the_apprentice(kpage, serve
     assert cols.nth(1).locator(".name").count() == 10
     expect(cols.nth(1).locator(".tag").first).to_contain_text("得分")
     assert kpage.watch.problems == [], kpage.watch.problems
+
+
+def test_focus_comes_back_to_the_pick_even_if_it_fell_to_the_page_meanwhile(kpage, server):
+    kpage.goto(server + "/en/chapter/8?michelin.jseed=5")
+    ready(kpage)
+    kpage.locator("#michelin-pick-a").focus()
+    # focus falls to the page while the answer is on its way
+    kpage.evaluate(
+        "document.addEventListener('htmx:beforeSend',"
+        " () => setTimeout(() => document.activeElement.blur(), 0), {once: true})"
+    )
+    kpage.keyboard.press("Enter")
+    expect(kpage.locator("#michelin-judges .michelin-pair")).to_contain_text("Pair 2 of 8")
+    expect(kpage.locator("#michelin-pick-a")).to_be_focused()
+    assert kpage.watch.problems == [], kpage.watch.problems
