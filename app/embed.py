@@ -232,6 +232,11 @@ def home_instance(site, lang, name):
     return None, None
 
 
+# an htmx request gets the fragment, and its new address keeps the theme of the
+# page it came from (HX-Current-URL)
+VARY = "HX-Request, HX-Current-URL"
+
+
 @router.get("/embed/{lang}/{name}")
 def embed_page(lang: str, name: str, request: Request):
     widget = widgets.get(name)
@@ -250,7 +255,7 @@ def embed_page(lang: str, name: str, request: Request):
     status = 200 if state is not None else 422
 
     if request.headers.get("HX-Request") == "true":
-        headers = {"Vary": "HX-Request"}
+        headers = {"Vary": VARY}
         if state is not None:
             cur_theme = theme
             if cur_theme is None:
@@ -282,7 +287,7 @@ def embed_page(lang: str, name: str, request: Request):
         back=back,
         oembed=oembed_href(embed_path(lang, widget, shown, theme)),
     )
-    return HTMLResponse(page_html, status_code=status, headers={"Vary": "HX-Request"})
+    return HTMLResponse(page_html, status_code=status, headers={"Vary": VARY})
 
 
 def back_link(page, lang, inst, state, t):

@@ -1,5 +1,7 @@
 """Wiring only: the site, the routers, static files and error pages."""
 
+import contextlib
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -8,14 +10,26 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from engine import model
 
 from app import api, embed, fragments, pages, settings
+from app.answers import Answers
 from app.caching import Caching
 from app.headers import SecurityHeaders
+from app.trainer import TRAINER
 from app import site as site_mod
 
 
-def create_app(site=None):
+def create_app(site=None, answer_bytes=None):
+    """The site's ASGI app. ``answer_bytes`` bounds the store of repeated answers
+    (None: ``KITCHEN_ANSWER_CACHE_MB``; 0: no store)."""
     site = site or site_mod.build()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        TRAINER.start()     # the worker's training helper process (app/trainer.py)
+        yield
+        TRAINER.shutdown()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="The Apprentice's Kitchen",
         description=f"A live microGPT ({model.N_PARAMS:,} parameters) behind a bilingual kitchen story.",
         version="0.1.0",
@@ -36,6 +50,8 @@ def create_app(site=None):
     app.include_router(fragments.router)
     app.include_router(embed.router)
     app.add_middleware(embed.BaseURL)
+    # repeats come from the worker's store of answers, before the model or a template runs
+    app.add_middleware(Answers, max_bytes=answer_bytes)
 
     # outermost last: security headers on everything, including cached answers and 304s
     app.add_middleware(Caching)

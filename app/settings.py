@@ -60,6 +60,20 @@ class SettingsError(RuntimeError):
     """A setting has a value the site cannot use."""
 
 
+def env_int(name, default, lo, hi):
+    """A whole-number setting from the environment, checked to lie in [lo, hi]."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if not lo <= value <= hi:
+        raise SettingsError(f"{name} must be from {lo} to {hi}, not {value}")
+    return value
+
+
 def htmx_mode():
     """'cdn' or 'local', from KITCHEN_HTMX."""
     value = os.environ.get("KITCHEN_HTMX", "cdn").strip().lower() or "cdn"

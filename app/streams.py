@@ -1,10 +1,11 @@
 """Live practice runs as Server-Sent Events: bounded per worker, stopped when the reader leaves.
 
 ``/api/train`` (app/api.py) streams one run of ``app.widgets.practice.run_events``.
-The numpy work happens in the thread pool, a small batch of steps at a time,
-never in the event loop. Between batches the stream checks whether the reader
+The numpy work happens in the worker's training helper process
+(app/trainer.py), a small batch of steps at a time, never in the event loop
+or the worker's threads. Between batches the stream checks whether the reader
 is still there; when the reader disconnects or presses stop, the run ends
-within one batch (a few milliseconds of work).
+within one batch (a few milliseconds of work) and the helper forgets it.
 
 Streams are paced: ``KITCHEN_TRAIN_PACE`` steps per second (default 500, so
 1,000 steps reach the page in about 2 s and the curve visibly grows; 0 sends
@@ -19,31 +20,17 @@ can see that a stopped stream really stopped.
 import asyncio
 import json
 import math
-import os
 import threading
 import time
 
-import numpy as np
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, StreamingResponse
 
+from app.settings import env_int
+from app.trainer import TRAINER, TrainerGone
 from app.widgets import practice
 
 BATCH = 20            # steps computed (and sent) together
 RETRY_AFTER = 5       # seconds, for a reader turned away
-
-
-def _env_int(name, default, lo, hi):
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
-    if not lo <= value <= hi:
-        raise ValueError(f"{name} must be from {lo} to {hi}, not {value}")
-    return value
 
 
 class Stats:
@@ -65,9 +52,14 @@ class Stats:
 
 
 STATS = Stats(
-    limit=_env_int("KITCHEN_TRAIN_STREAMS", 4, 1, 1000),
-    pace=_env_int("KITCHEN_TRAIN_PACE", 500, 0, 1_000_000),
+    limit=env_int("KITCHEN_TRAIN_STREAMS", 4, 1, 1000),
+    pace=env_int("KITCHEN_TRAIN_PACE", 500, 0, 1_000_000),
 )
+
+LOST = {
+    "zh": "这次练习中途断了，请再试一次。",
+    "en": "This practice run was cut short. Please try again.",
+}
 
 BUSY = {
     "zh": "厨房里同时练习的小明太多了，请过几秒再试。",
@@ -125,24 +117,6 @@ def encode(item):
     })
 
 
-def _next_batch(events, n):
-    """Up to ``n`` training steps (and any dishes between them), in the thread pool."""
-    out, steps, done = [], 0, False
-    with np.errstate(all="ignore"):
-        while steps < n:
-            item = next(events, None)
-            if item is None:
-                done = True
-                break
-            out.append(item)
-            if isinstance(item, practice.Broke):
-                done = True
-                break
-            if not isinstance(item, practice.Dishes):
-                steps += 1
-    return out, steps, done
-
-
 class TrainStream(StreamingResponse):
     """A streaming response that gives back its slot however it ends."""
 
@@ -160,36 +134,43 @@ class TrainStream(StreamingResponse):
                 self.slot.release()
 
 
-async def _run(request, key, slot, stats):
+async def _run(request, key, slot, stats, trainer=TRAINER):
     seed, lr, optimizer, steps = key
-    events = practice.run_events(seed, lr, optimizer, steps)
     items = []
     start = time.monotonic()
     sent = 0
+    run_id = None
     try:
         yield "retry: 600000\n" + sse("start", {
             "steps": steps, "lr": lr, "seed": seed, "optimizer": optimizer,
             "milestones": list(practice.milestones(steps)), "smooth": practice.SMOOTH,
         })
-        while True:
-            if await request.is_disconnected():
-                return
-            batch, n, done = await run_in_threadpool(_next_batch, events, BATCH)
-            stats.computed(n)
-            items.extend(batch)
-            sent += n
-            yield "".join(encode(item) for item in batch)
-            if done:
-                break
-            if stats.pace:
-                wait = start + sent / stats.pace - time.monotonic()
-                if wait > 0:
-                    await asyncio.sleep(wait)
+        try:
+            run_id = await trainer.open(key)
+            while True:
+                if await request.is_disconnected():
+                    return
+                batch, n, done = await trainer.next(run_id, BATCH)
+                stats.computed(n)
+                items.extend(batch)
+                sent += n
+                yield "".join(encode(item) for item in batch)
+                if done:
+                    break
+                if stats.pace:
+                    wait = start + sent / stats.pace - time.monotonic()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+        except TrainerGone:
+            run_id = None
+            yield sse("error", {"message": LOST})
+            return
         run = practice.collect(key, items)
         practice.RUNS.put(key, run)
         yield sse("done", {"steps": len(run.losses), "broke_at": run.broke_at})
     finally:
-        events.close()
+        if run_id is not None:
+            trainer.close(run_id)
         slot.release()
 
 

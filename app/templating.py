@@ -17,6 +17,7 @@ def env(templates_dir=settings.TEMPLATES_DIR):
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates are read once; a change needs a restart, like the content
     )
     environment.globals["asset"] = asset
     return environment

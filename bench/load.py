@@ -1,18 +1,26 @@
 """Load tests, run by hand on loopback (not part of the test suite).
 
-    .venv/bin/python bench/load.py readers   [--workers 2] [--readers 64] [--rate 5] [--seconds 60] [--streams 4]
+    .venv/bin/python bench/load.py readers   [--workers 2] [--readers 64] [--rate 5] [--seconds 60] [--streams 4] [--moves walk|random]
     .venv/bin/python bench/load.py saturate  [--seconds 20] [--connections 64]      # needs wrk
     .venv/bin/python bench/load.py pages     [--seconds 20] [--connections 64]      # needs wrk
     .venv/bin/python bench/load.py weight
 
 readers   Open loop: every reader keeps one keep-alive connection and moves
-          the temperature dial `rate` times a second on a fixed schedule (a
-          fragment request at a new random temperature, as htmx sends it),
-          while `streams` live practice runs stream at the same time (each
-          restarted when it ends). Latency is measured from the moment a
-          request was *due*, so a slow answer that delays the next request is
-          counted against the server (no coordinated omission). Memory: the
-          summed RSS of the server's processes after a 5 s warm-up and at the end.
+          the temperature dial `rate` times a second on a fixed schedule,
+          sending the fragment request htmx sends, while `streams` live
+          practice runs stream at the same time (each restarted when it
+          ends). `--moves walk` (the default) moves like a reader: each
+          reader opens chapter 7 in its default state, then nudges the dial
+          one notch (0.1) left or right, and one move in ten presses "next
+          table" (the seed goes up by one); like the browser, it sends the
+          address the last answer gave (HX-Replace-Url) as HX-Current-URL.
+          `--moves random` is the worst case: every request asks for a
+          random temperature (0-2 in hundredths) at a random seed (1-999), a
+          state no one has asked for, so no answer is ever a repeat.
+          Latency is measured from the moment a request was *due*, so a slow
+          answer that delays the next request is counted against the server
+          (no coordinated omission). Memory: the summed RSS of the server's
+          processes after a 5 s warm-up and at the end.
 saturate  Closed loop: wrk against the dial fragment (a new random temperature
           per request) on ONE worker, `connections` connections.
 pages     Closed loop: wrk against a chapter page on ONE worker.
@@ -123,10 +131,52 @@ async def read_response(reader):
     status = int(head.split(b" ", 2)[1])
     m = re.search(rb"\r\ncontent-length: *(\d+)", head, re.I)
     body = await reader.readexactly(int(m.group(1))) if m else b""
-    return status, body
+    replace = re.search(rb"\r\nhx-replace-url: *([^\r]+)", head, re.I)
+    return status, body, replace.group(1).decode() if replace else None
 
 
-async def reader_task(port, schedule_start, rate, seconds, results, rng, current_url):
+class Walk:
+    """A reader at the dial: one notch left or right, now and then the next table."""
+
+    def __init__(self, rng, base):
+        self.rng = rng
+        self.base = base
+        self.tenths, self.seed = 5, 1          # chapter 7's default state: 0.5, table 1
+        self.current = base + CHAPTER
+
+    def next_query(self):
+        if self.rng.random() < 0.1:
+            self.seed += 1
+        else:
+            step = self.rng.choice((-1, 1))
+            if not 0 <= self.tenths + step <= 20:
+                step = -step
+            self.tenths += step
+        return f"temperature.t={self.tenths / 10:g}&temperature.n=10&temperature.seed={self.seed}"
+
+    def answered(self, replace_url):
+        if replace_url:
+            self.current = self.base + replace_url
+
+
+class Random:
+    """The worst case: a state no one has asked for, every time."""
+
+    def __init__(self, rng, base):
+        self.rng = rng
+        self.current = base + CHAPTER
+
+    def next_query(self):
+        return f"t={self.rng.randrange(0, 201) / 100:g}&n=10&seed={self.rng.randrange(1, 1000)}"
+
+    def answered(self, replace_url):
+        pass
+
+
+MOVES = {"walk": Walk, "random": Random}
+
+
+async def reader_task(port, schedule_start, rate, seconds, results, rng, mover):
     r, w = await asyncio.open_connection("127.0.0.1", port)
     period = 1.0 / rate
     t0 = schedule_start + rng.random() * period  # readers out of step with each other
@@ -140,12 +190,13 @@ async def reader_task(port, schedule_start, rate, seconds, results, rng, current
             delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            t = f"{rng.randrange(0, 201) / 100:g}"
-            req = (f"GET {DIAL}?t={t}&n=10&seed={rng.randrange(1, 1000)} HTTP/1.1\r\n"
-                   f"Host: 127.0.0.1:{port}\r\nHX-Request: true\r\nHX-Current-URL: {current_url}\r\n\r\n")
+            query = mover.next_query()
+            results["distinct"].add((query, mover.current))
+            req = (f"GET {DIAL}?{query} HTTP/1.1\r\n"
+                   f"Host: 127.0.0.1:{port}\r\nHX-Request: true\r\nHX-Current-URL: {mover.current}\r\n\r\n")
             w.write(req.encode())
             try:
-                status, body = await read_response(r)
+                status, body, replace_url = await read_response(r)
             except (asyncio.IncompleteReadError, ConnectionError) as exc:
                 results["errors"].append(f"connection: {exc!r}")
                 w.close()
@@ -155,6 +206,8 @@ async def reader_task(port, schedule_start, rate, seconds, results, rng, current
             results["latency"].append(latency)
             if status != 200 or b"name-text" not in body:
                 results["errors"].append(f"HTTP {status}")
+            else:
+                mover.answered(replace_url)
     finally:
         w.close()
 
@@ -187,15 +240,17 @@ async def stream_task(port, stop_at, results, seed):
         seed += 100
 
 
-async def run_readers(port, readers, rate, seconds, streams, server):
-    results = {"latency": [], "errors": [], "stream_errors": [], "stream_steps": 0, "streams_done": 0}
+async def run_readers(port, readers, rate, seconds, streams, server, moves):
+    results = {"latency": [], "errors": [], "stream_errors": [], "stream_steps": 0, "streams_done": 0,
+               "distinct": set()}
     rng = random.Random(1)
-    current = f"http://127.0.0.1:{port}{CHAPTER}"
+    base = f"http://127.0.0.1:{port}"
     start = time.perf_counter() + 0.5
     stop_at = start + seconds
     tasks = [asyncio.create_task(stream_task(port, stop_at, results, 42 + i)) for i in range(streams)]
-    tasks += [asyncio.create_task(reader_task(port, start, rate, seconds, results, random.Random(rng.random()), current))
-              for _ in range(readers)]
+    movers = [MOVES[moves](random.Random(rng.random()), base) for _ in range(readers)]
+    tasks += [asyncio.create_task(reader_task(port, start, rate, seconds, results, random.Random(rng.random()), m))
+              for m in movers]
     await asyncio.sleep(5.5)
     rss_start = server.rss_kb()
     load_start = loadavg()
@@ -216,16 +271,18 @@ def cmd_readers(args):
     server = Server(args.workers)
     try:
         results, rss_start, samples, load_start = asyncio.run(
-            run_readers(server.port, args.readers, args.rate, args.seconds, args.streams, server))
+            run_readers(server.port, args.readers, args.rate, args.seconds, args.streams, server, args.moves))
     finally:
         load_end = loadavg()
         server.stop()
     lat = [x * 1000 for x in results["latency"]]
     rss_end = samples[-1] if samples else rss_start
     print(f"readers={args.readers} rate={args.rate}/s each seconds={args.seconds} streams={args.streams} "
-          f"workers={args.workers}")
+          f"workers={args.workers} moves={args.moves}")
     print(f"dial requests: {len(lat)} ({len(lat) / args.seconds:.0f}/s), errors: {len(results['errors'])}"
           f"{' ' + str(results['errors'][:5]) if results['errors'] else ''}")
+    print(f"distinct requests (query and HX-Current-URL): {len(results['distinct'])} of {len(lat)}; "
+          f"each worker computes each at most once and serves its repeats from memory")
     print(f"dial latency ms: p50 {statistics.median(lat):.1f}  p90 {pct(lat, 0.90):.1f}  "
           f"p99 {pct(lat, 0.99):.1f}  max {max(lat):.1f}")
     print(f"training streams: {results['streams_done']} runs, {results['stream_steps']} steps streamed, "
@@ -326,6 +383,7 @@ def main():
     r.add_argument("--rate", type=float, default=5)
     r.add_argument("--seconds", type=float, default=60)
     r.add_argument("--streams", type=int, default=4)
+    r.add_argument("--moves", choices=sorted(MOVES), default="walk")
     for name in ("saturate", "pages"):
         s = sub.add_parser(name)
         s.add_argument("--seconds", type=int, default=20)

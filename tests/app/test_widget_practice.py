@@ -6,9 +6,11 @@ widget, so they do not depend on how far the real chapters have come.
 
 import json
 import math
+import os
 import pathlib
 import re
 import shutil
+import signal
 import socket
 import threading
 import time
@@ -22,6 +24,7 @@ from engine import checkpoint, sample as sampling
 from engine.train import reference_start, train
 
 from app import streams
+from app.trainer import TRAINER
 from app.widgets import practice
 
 
@@ -353,3 +356,66 @@ def test_past_the_bound_a_reader_gets_503_with_retry_after(live, slow_streams):
     with httpx.Client(timeout=10) as http:
         r = http.get(f"{live}/api/train?steps=5")
         assert r.status_code == 200 and events_of(r.text)[-1][0] == "done"
+
+
+# --- the training helper process ------------------------------------------------------------
+
+def test_training_runs_in_a_helper_process_that_forgets_a_run_the_reader_left(live, slow_streams):
+    stats = slow_streams
+    assert wait_for(lambda: stats.active == 0, 5) is not None
+    helper = TRAINER.helper_pid()
+    assert helper != os.getpid()
+    with httpx.Client(timeout=10) as http:
+        with http.stream("GET", f"{live}/api/train?steps=2000&seed=21") as r:
+            first_step(r.iter_lines())
+            assert len(TRAINER.held()) == 1
+    assert wait_for(lambda: stats.active == 0, 1.0) is not None
+    assert wait_for(lambda: TRAINER.held() == [], 1.0) is not None, "the helper still holds the run"
+    assert TRAINER.helper_pid() == helper  # the same helper serves the next run
+
+
+def test_if_the_helper_dies_the_stream_says_so_and_the_next_run_gets_a_new_helper(live, slow_streams):
+    stats = slow_streams
+    assert wait_for(lambda: stats.active == 0, 5) is not None
+    helper = TRAINER.helper_pid()
+    with httpx.Client(timeout=10) as http:
+        with http.stream("GET", f"{live}/api/train?steps=2000&seed=22") as r:
+            lines = r.iter_lines()
+            first_step(lines)
+            os.kill(helper, signal.SIGKILL)
+            rest = "\n".join(lines)
+    events = events_of(rest)
+    assert events[-1] == ("error", {"message": streams.LOST})
+    assert "done" not in [e for e, _ in events]
+    assert practice.RUNS.get((22, 0.01, "adam", 2000)) is None  # a cut run is never kept as finished
+    assert wait_for(lambda: stats.active == 0, 1.0) is not None
+    with httpx.Client(timeout=10) as http:
+        r = http.get(f"{live}/api/train?steps=5&seed=23")
+        assert r.status_code == 200 and events_of(r.text)[-1][0] == "done"
+    assert TRAINER.helper_pid() != helper
+
+
+def test_the_helper_holds_at_most_max_open_runs_and_drops_the_oldest():
+    from app import trainer
+
+    trainer._runs.clear()
+    try:
+        for run_id in range(trainer.MAX_OPEN + 3):
+            trainer._open(run_id, (1, 0.01, "adam", 10))
+        assert trainer._held() == list(range(3, trainer.MAX_OPEN + 3))
+        assert trainer._next(0, 5) is None  # dropped: the stream is told, not fed an empty run
+        items, steps, done = trainer._next(3, 5)
+        assert steps == 5 and not done
+        items, steps, done = trainer._next(3, 20)
+        assert steps == 5 and done and 3 not in trainer._held()  # a finished run is forgotten
+    finally:
+        for run_id in trainer._held():
+            trainer._close(run_id)
+
+
+def test_a_whole_run_from_the_helper_is_the_engine_run():
+    key = (5, 0.01, "sgd", 120)
+    run = TRAINER.whole(key)
+    losses, dishes = engine_run(*key)
+    assert list(run.losses) == losses
+    assert {d.step: list(d.names) for d in run.dishes} == {k: list(v) for k, v in dishes.items()}

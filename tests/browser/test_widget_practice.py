@@ -112,3 +112,26 @@ def test_practice_without_javascript_draws_the_finished_run(nojs_page, server):
     assert len(line.get_attribute("points").split()) == 120
     expect(nojs_page.locator("#w-practice [data-practice-status]")).to_contain_text("The plain cook with no memory")
     assert nojs_page.watch.problems == [], nojs_page.watch.problems
+
+
+def test_a_run_cut_short_on_the_server_is_reported_in_the_page_language(kpage, server):
+    cut = (
+        "retry: 600000\nevent: start\ndata: "
+        + json.dumps({"steps": 1000, "lr": 0.01, "seed": 42, "optimizer": "adam",
+                      "milestones": [1, 100, 500, 1000], "smooth": practice.SMOOTH})
+        + "\n\nevent: step\ndata: "
+        + json.dumps({"step": 1, "loss": 3.3, "lr": 0.01, "grad_norm": 1.0, "name": "emma"})
+        + "\n\nevent: error\ndata: "
+        + json.dumps({"message": {"zh": "这次练习中途断了，请再试一次。", "en": "This practice run was cut short. Please try again."}})
+        + "\n\n"
+    )
+    kpage.route("**/api/train?*", lambda route: route.fulfill(
+        status=200, body=cut, headers={"content-type": "text/event-stream", "cache-control": "no-store"}))
+    kpage.goto(server + "/zh/chapter/6")
+    ready(kpage)
+    kpage.locator("#w-practice [data-practice-start]").click()
+    status = kpage.locator("#w-practice [data-practice-status]")
+    expect(status).to_contain_text("这次练习中途断了")
+    expect(kpage.locator("#w-practice [data-practice-start]")).to_be_enabled()
+    expect(kpage.locator("#w-practice [data-practice-stop]")).to_be_disabled()
+    assert points(kpage) == 1  # what came before the cut stays on the curve

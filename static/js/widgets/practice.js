@@ -224,6 +224,8 @@
     } else if (event === "broke") {
       say(root, (run.opts.length > 1 ? words[opt] + (root.dataset.lang === "zh" ? "：" : ": ") : "") +
         fill(words.broke, { n: fmtInt(data.step) }));
+    } else if (event === "error") {
+      throw { status: 0, body: data }; // the run was cut short on the server: say so, keep what came
     }
   }
 
@@ -304,7 +306,7 @@
       swapFinished(form, root, ns, state);
     }, function (err) {
       if (run.stopped) return;
-      stop(root, err && err.status ? failure(run, err.status, err.body) : words.failed);
+      stop(root, err && (err.status || err.body) ? failure(run, err.status, err.body) : words.failed);
     });
   }
 

@@ -1,0 +1,199 @@
+"""Each worker keeps the answers it has already computed, and serves repeats from memory.
+
+Every page, fragment, seeded sample and inspection is fully determined by its
+address (and the read-only model), so an answer computed once is the answer
+for ever. Readers who move a dial walk back and forth over the same few
+states: the twenty-one positions of the temperature dial, the same table
+number, the same chapter address. This plain ASGI middleware keeps the last
+answers of one worker in a least-recently-used store bounded in bytes
+(``KITCHEN_ANSWER_CACHE_MB``, default 16; 0 turns it off), so a repeat costs
+a dictionary lookup instead of a model run and a template.
+
+What is kept, and under which key, follows HTTP's own rules:
+
+- only GETs answered 200 that do not say how to cache themselves (the
+  practice stream says ``no-store``) and are not on a live path
+  (``caching.NO_STORE``: the stream, its status, the health check);
+- the key is the address (path and query) plus what the answer may depend on
+  besides it: the scheme and ``Host`` the reader used and
+  ``KITCHEN_PUBLIC_URL`` (oEmbed answers and embed snippets carry the site's
+  address), and the request headers the answer names in its ``Vary`` header
+  (``HX-Request``, ``HX-Current-URL``). An answer with ``Vary: *`` or a
+  ``Set-Cookie`` is never kept.
+
+It sits inside the ETag and security-header middleware, so a kept answer gets
+the same ETag, 304 handling and headers as a fresh one.
+"""
+
+import hashlib
+import os
+from collections import OrderedDict
+
+from app import caching
+from app.settings import env_int
+
+DEFAULT_MB = 16
+MAX_MB = 4096
+MAX_ENTRY = 1 << 20          # an answer larger than 1 MiB is not worth holding
+OVERHEAD = 256               # bytes counted per entry for the key and bookkeeping
+MAX_PATHS = 10_000           # how many distinct paths' Vary lists are remembered
+
+
+def header_values(scope, names):
+    """The values of the request headers ``names`` (lower-case bytes), in that order."""
+    found = {}
+    for key, value in scope.get("headers", []):
+        if key in names:
+            found[key] = found[key] + b"," + value if key in found else value
+    return tuple(found.get(n, b"") for n in names)
+
+
+def vary_names(headers):
+    """The request headers a response varies on, lower-case bytes, or None for ``Vary: *``."""
+    names = []
+    for key, value in headers:
+        if key.lower() == b"vary":
+            for name in value.split(b","):
+                name = name.strip().lower()
+                if name == b"*":
+                    return None
+                if name and name not in names:
+                    names.append(name)
+    return tuple(sorted(names))
+
+
+class Store:
+    """A least-recently-used map from keys to (start message, body), bounded in bytes.
+
+    Keys are kept as 16-byte digests. Equal bodies are held once: readers who
+    reach the same state from different pages (a different ``HX-Current-URL``)
+    get the same fragment, so their entries share it, and it is counted once.
+    """
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.entries = OrderedDict()     # digest -> (start, body, bytes counted for the entry)
+        self.bodies = {}                 # digest of a body -> [body, how many entries hold it]
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def digest(key):
+        return hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
+
+    def get(self, key):
+        d = self.digest(key)
+        entry = self.entries.get(d)
+        if entry is None:
+            self.misses += 1
+            return None
+        self.entries.move_to_end(d)
+        self.hits += 1
+        return entry[0], entry[1]
+
+    def put(self, key, start, body):
+        d = self.digest(key)
+        size = OVERHEAD + sum(len(k) + len(v) for k, v in start["headers"])
+        if len(body) + size > min(self.max_bytes, MAX_ENTRY):
+            return
+        if d in self.entries:
+            self._drop(d)
+        b = hashlib.blake2b(body, digest_size=16).digest()
+        shared = self.bodies.get(b)
+        if shared is None:
+            shared = self.bodies[b] = [body, 0]
+            self.bytes += len(body)      # a body is counted once, however many entries hold it
+        shared[1] += 1
+        self.entries[d] = (start, shared[0], size, b)
+        self.bytes += size
+        while self.bytes > self.max_bytes:
+            self._drop(next(iter(self.entries)))
+
+    def _drop(self, d):
+        _, body, size, b = self.entries.pop(d)
+        self.bytes -= size
+        shared = self.bodies[b]
+        shared[1] -= 1
+        if shared[1] == 0:
+            del self.bodies[b]
+            self.bytes -= len(body)
+
+
+def max_bytes_from_env():
+    return env_int("KITCHEN_ANSWER_CACHE_MB", DEFAULT_MB, 0, MAX_MB) * (1 << 20)
+
+
+class Answers:
+    """Serves a GET from the worker's store of answers when it has this one."""
+
+    def __init__(self, app, max_bytes=None):
+        self.app = app
+        size = max_bytes_from_env() if max_bytes is None else max_bytes
+        self.store = Store(size) if size > 0 else None
+        self.vary = {}            # path -> the header names its answers vary on
+
+    def primary(self, scope):
+        host = header_values(scope, (b"host",))[0]
+        return (scope.get("scheme", "http"), host, os.environ.get("KITCHEN_PUBLIC_URL", ""),
+                scope.get("path", ""), scope.get("query_string", b""))
+
+    async def __call__(self, scope, receive, send):
+        if (
+            self.store is None
+            or scope["type"] != "http"
+            or scope.get("method") != "GET"
+            or scope.get("path", "") in caching.NO_STORE
+        ):
+            return await self.app(scope, receive, send)
+
+        path = scope.get("path", "")
+        primary = self.primary(scope)
+        names = self.vary.get(path)
+        if names is not None:
+            kept = self.store.get(primary + (names, header_values(scope, names)))
+            if kept is not None:
+                start, body = kept
+                await send(start)
+                await send({"type": "http.response.body", "body": body})
+                return
+
+        start = None
+        chunks = []
+        keeping = True
+
+        async def wrapped(message):
+            nonlocal start, keeping
+            if not keeping:
+                return await send(message)
+            if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
+                if message["status"] != 200 or any(
+                    k.lower() in (b"cache-control", b"set-cookie") for k, _ in headers
+                ):
+                    keeping = False
+                    return await send(message)
+                start = message
+                return await send(message)
+            if message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                await send(message)
+                if not message.get("more_body", False) and start is not None:
+                    self.keep(path, primary, scope, start, b"".join(chunks))
+                return None
+            return await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+    def keep(self, path, primary, scope, start, body):
+        names = vary_names(start.get("headers", []))
+        if names is None:
+            return
+        if self.vary.get(path, names) != names:
+            return                # the route changed what it varies on: keep nothing for it
+        if path not in self.vary and len(self.vary) >= MAX_PATHS:
+            return
+        self.vary[path] = names
+        headers = [(k, v) for k, v in start.get("headers", [])]
+        self.store.put(primary + (names, header_values(scope, names)),
+                       {"type": "http.response.start", "status": 200, "headers": headers}, body)

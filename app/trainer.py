@@ -1,0 +1,194 @@
+"""Live training runs in a process of their own, next to each worker.
+
+Training is the heaviest work the site does: a live practice run takes a
+core's worth of numpy for as long as it streams. Done in the worker's threads
+it would hold Python's interpreter lock in turns with the event loop, and
+every other reader's dial would wait for it. So each worker hands training to
+one helper process of its own (started with the worker, with ``spawn``), and
+the operating system shares the cores between the two. Starting it with the
+worker, not at the first run, keeps the first reader from waiting for it and
+keeps the server's memory the same from its first minute to its last.
+
+The helper keeps the open runs by id. The worker asks for the next batch of a
+run, one batch at a time, so a run the reader has left is never computed more
+than one batch ahead; ``close`` forgets it. The helper keeps at most
+``MAX_OPEN`` runs: a worker that died without closing its runs cannot fill it.
+
+If the helper process dies, the runs it held end (their streams say so) and
+the next run starts a fresh helper.
+"""
+
+import asyncio
+import itertools
+import multiprocessing
+import threading
+from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+import numpy as np
+
+MAX_OPEN = 64
+
+
+class TrainerGone(RuntimeError):
+    """The helper process died; the runs it held are lost."""
+
+
+# --- in the helper process --------------------------------------------------------------
+
+_runs = OrderedDict()          # run id -> the generator of practice.run_events
+
+
+def _open(run_id, key):
+    from app.widgets import practice
+
+    _runs[run_id] = practice.run_events(*key)
+    while len(_runs) > MAX_OPEN:
+        _, old = _runs.popitem(last=False)
+        old.close()
+
+
+def _next(run_id, n):
+    """Up to ``n`` training steps of a run (and any dishes between them).
+
+    Returns (items, steps, done), or None for a run this helper does not
+    hold (it was dropped, or this is a new helper)."""
+    from app.widgets import practice
+
+    events = _runs.get(run_id)
+    if events is None:
+        return None
+    out, steps, done = [], 0, False
+    with np.errstate(all="ignore"):
+        while steps < n:
+            item = next(events, None)
+            if item is None:
+                done = True
+                break
+            out.append(item)
+            if isinstance(item, practice.Broke):
+                done = True
+                break
+            if not isinstance(item, practice.Dishes):
+                steps += 1
+    if done:
+        _close(run_id)
+    return out, steps, done
+
+
+def _close(run_id):
+    events = _runs.pop(run_id, None)
+    if events is not None:
+        events.close()
+
+
+def _whole(key):
+    """A whole run at once (the page without JavaScript), as practice.collect makes it."""
+    from app.widgets import practice
+
+    with np.errstate(all="ignore"):
+        return practice.collect(key, practice.run_events(*key))
+
+
+def _pid():
+    import os
+
+    return os.getpid()
+
+
+def _held():
+    return list(_runs)
+
+
+# --- in the worker -----------------------------------------------------------------------
+
+
+class Trainer:
+    """The worker's side: starts the helper on first use and talks to it."""
+
+    def __init__(self):
+        self._pool = None
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+
+    def _executor(self):
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            return self._pool
+
+    def _lost(self, pool):
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _call(self, fn, *args):
+        pool = self._executor()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+        except BrokenProcessPool:
+            self._lost(pool)
+            raise TrainerGone("the training helper stopped") from None
+
+    def _call_sync(self, fn, *args):
+        pool = self._executor()
+        try:
+            return pool.submit(fn, *args).result()
+        except BrokenProcessPool:
+            self._lost(pool)
+            raise TrainerGone("the training helper stopped") from None
+
+    def start(self):
+        """Start the helper now, without waiting for it to be ready."""
+        self._executor().submit(_pid)
+
+    async def open(self, key):
+        """A new run for ``key`` = (seed, lr, optimizer, steps); returns its id."""
+        run_id = next(self._ids)
+        await self._call(_open, run_id, key)
+        return run_id
+
+    async def next(self, run_id, n):
+        """(items, steps, done) for the next ``n`` steps of a run."""
+        got = await self._call(_next, run_id, n)
+        if got is None:
+            raise TrainerGone(f"the training helper no longer holds run {run_id}")
+        return got
+
+    def close(self, run_id):
+        """Forget a run. It does not wait, so it works in a stream that is being cancelled."""
+        with self._lock:
+            pool = self._pool
+        if pool is None:
+            return
+        try:
+            pool.submit(_close, run_id)
+        except (BrokenProcessPool, RuntimeError):
+            pass  # the helper is gone, or the worker is shutting down: nothing is held
+
+    def whole(self, key):
+        """The finished run for ``key``, computed in the helper (blocks the calling thread)."""
+        return self._call_sync(_whole, key)
+
+    async def pid(self):
+        """The helper's process id (starting it if needed)."""
+        return await self._call(_pid)
+
+    def held(self):
+        """The ids of the runs the helper holds now (blocks the calling thread)."""
+        return self._call_sync(_held)
+
+    def helper_pid(self):
+        """The helper's process id, starting it if needed (blocks the calling thread)."""
+        return self._call_sync(_pid)
+
+    def shutdown(self):
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+TRAINER = Trainer()
