@@ -29,6 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 import numpy as np
 
 MAX_OPEN = 64
+NICE = 5                 # how much lower the helper's priority is than the worker's
 
 
 class TrainerGone(RuntimeError):
@@ -38,6 +39,17 @@ class TrainerGone(RuntimeError):
 # --- in the helper process --------------------------------------------------------------
 
 _runs = OrderedDict()          # run id -> the generator of practice.run_events
+
+
+def _init():
+    """The helper yields the cores to the worker: a reader turning a dial is served
+    before the next batch of a practice run, which has time to spare (it is paced)."""
+    import os
+
+    try:
+        os.nice(NICE)
+    except OSError:
+        pass  # not allowed here: the helper runs at the worker's priority
 
 
 def _open(run_id, key):
@@ -115,7 +127,8 @@ class Trainer:
     def _executor(self):
         with self._lock:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_init)
             return self._pool
 
     def _lost(self, pool):
