@@ -24,6 +24,7 @@ from engine import checkpoint, sample as sampling
 from engine.train import reference_start, train
 
 from app import streams
+from app import trainer
 from app.trainer import TRAINER
 from app.widgets import practice
 
@@ -365,6 +366,9 @@ def test_training_runs_in_a_helper_process_that_forgets_a_run_the_reader_left(li
     assert wait_for(lambda: stats.active == 0, 5) is not None
     helper = TRAINER.helper_pid()
     assert helper != os.getpid()
+    # the helper yields the cores to the worker's readers
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, helper) == min(mine + trainer.NICE, 19)
     with httpx.Client(timeout=10) as http:
         with http.stream("GET", f"{live}/api/train?steps=2000&seed=21") as r:
             first_step(r.iter_lines())
@@ -396,8 +400,6 @@ def test_if_the_helper_dies_the_stream_says_so_and_the_next_run_gets_a_new_helpe
 
 
 def test_the_helper_holds_at_most_max_open_runs_and_drops_the_oldest():
-    from app import trainer
-
     trainer._runs.clear()
     try:
         for run_id in range(trainer.MAX_OPEN + 3):
