@@ -13,11 +13,13 @@ What is kept, and under which key, follows HTTP's own rules:
 
 - only GETs answered 200 that do not say how to cache themselves (the
   practice stream says ``no-store``) and are not on a live path
-  (``caching.NO_STORE``: the stream, its status, the health check);
+  (``caching.NO_STORE``: the stream, its status, the health check), nor
+  static files (cheap to serve already, and changed on disk in development);
 - the key is the address (path and query) plus what the answer may depend on
-  besides it: the scheme and ``Host`` the reader used and
-  ``KITCHEN_PUBLIC_URL`` (oEmbed answers and embed snippets carry the site's
-  address), and the request headers the answer names in its ``Vary`` header
+  besides it: the scheme and ``Host`` the reader used, the address the
+  server listens on (used when ``Host`` is missing) and ``KITCHEN_PUBLIC_URL``
+  (oEmbed answers and embed snippets carry the site's address), and the
+  request headers the answer names in its ``Vary`` header
   (``HX-Request``, ``HX-Current-URL``). An answer with ``Vary: *`` or a
   ``Set-Cookie`` is never kept.
 
@@ -35,8 +37,9 @@ from app.settings import env_int
 DEFAULT_MB = 16
 MAX_MB = 4096
 MAX_ENTRY = 1 << 20          # an answer larger than 1 MiB is not worth holding
-OVERHEAD = 256               # bytes counted per entry for the key and bookkeeping
-MAX_PATHS = 10_000           # how many distinct paths' Vary lists are remembered
+OVERHEAD = 700               # bytes counted per entry for its key, tuples and list (measured)
+MAX_PATHS = 4096             # how many paths' Vary lists are remembered (least recently used go)
+STATIC = "/static/"          # files: cheap to serve, and versioned by the browser's cache
 
 
 def header_values(scope, names):
@@ -124,6 +127,39 @@ def max_bytes_from_env():
     return env_int("KITCHEN_ANSWER_CACHE_MB", DEFAULT_MB, 0, MAX_MB) * (1 << 20)
 
 
+class Paths:
+    """Which request headers each path's answers vary on: a small LRU keyed by a
+    digest of the path, so no path, however long, is held, and new paths always
+    find room."""
+
+    def __init__(self, size=MAX_PATHS):
+        self.size = size
+        self.names = OrderedDict()
+
+    @staticmethod
+    def digest(path):
+        return hashlib.blake2b(path.encode("utf-8", "surrogateescape"), digest_size=16).digest()
+
+    def get(self, path):
+        d = self.digest(path)
+        names = self.names.get(d)
+        if names is not None:
+            self.names.move_to_end(d)
+        return names
+
+    def set(self, path, names):
+        """Remember ``names`` for ``path``; False if the path already varies on others."""
+        d = self.digest(path)
+        known = self.names.get(d)
+        if known is not None and known != names:
+            return False
+        self.names[d] = names
+        self.names.move_to_end(d)
+        while len(self.names) > self.size:
+            self.names.popitem(last=False)
+        return True
+
+
 class Answers:
     """Serves a GET from the worker's store of answers when it has this one."""
 
@@ -131,20 +167,28 @@ class Answers:
         self.app = app
         size = max_bytes_from_env() if max_bytes is None else max_bytes
         self.store = Store(size) if size > 0 else None
-        self.vary = {}            # path -> the header names its answers vary on
+        self.limit = min(size, MAX_ENTRY)
+        self.vary = Paths()
 
-    def primary(self, scope):
+    @staticmethod
+    def primary(scope):
+        """What an answer may depend on besides its Vary headers (see the module's notes)."""
         host = header_values(scope, (b"host",))[0]
-        return (scope.get("scheme", "http"), host, os.environ.get("KITCHEN_PUBLIC_URL", ""),
+        return (scope.get("scheme", "http"), host, scope.get("server"), os.environ.get("KITCHEN_PUBLIC_URL", ""),
                 scope.get("path", ""), scope.get("query_string", b""))
 
-    async def __call__(self, scope, receive, send):
-        if (
+    def skips(self, scope):
+        path = scope.get("path", "")
+        return (
             self.store is None
             or scope["type"] != "http"
             or scope.get("method") != "GET"
-            or scope.get("path", "") in caching.NO_STORE
-        ):
+            or path in caching.NO_STORE
+            or path.startswith(STATIC)
+        )
+
+    async def __call__(self, scope, receive, send):
+        if self.skips(scope):
             return await self.app(scope, receive, send)
 
         path = scope.get("path", "")
@@ -154,29 +198,36 @@ class Answers:
             kept = self.store.get(primary + (names, header_values(scope, names)))
             if kept is not None:
                 start, body = kept
-                await send(start)
+                await send({**start, "headers": list(start["headers"])})
                 await send({"type": "http.response.body", "body": body})
                 return
 
         start = None
         chunks = []
+        size = 0
         keeping = True
 
         async def wrapped(message):
-            nonlocal start, keeping
+            nonlocal start, keeping, size
             if not keeping:
                 return await send(message)
             if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
+                headers = list(message.get("headers", []))
                 if message["status"] != 200 or any(
                     k.lower() in (b"cache-control", b"set-cookie") for k, _ in headers
                 ):
                     keeping = False
-                    return await send(message)
-                start = message
+                else:
+                    start = {"type": "http.response.start", "status": 200, "headers": headers}
                 return await send(message)
             if message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
+                body = message.get("body", b"")
+                size += len(body)
+                if size > self.limit:
+                    keeping = False       # too big to keep: stop holding a copy
+                    chunks.clear()
+                    return await send(message)
+                chunks.append(body)
                 await send(message)
                 if not message.get("more_body", False) and start is not None:
                     self.keep(path, primary, scope, start, b"".join(chunks))
@@ -186,14 +237,9 @@ class Answers:
         await self.app(scope, receive, wrapped)
 
     def keep(self, path, primary, scope, start, body):
-        names = vary_names(start.get("headers", []))
+        names = vary_names(start["headers"])
         if names is None:
             return
-        if self.vary.get(path, names) != names:
-            return                # the route changed what it varies on: keep nothing for it
-        if path not in self.vary and len(self.vary) >= MAX_PATHS:
-            return
-        self.vary[path] = names
-        headers = [(k, v) for k, v in start.get("headers", [])]
-        self.store.put(primary + (names, header_values(scope, names)),
-                       {"type": "http.response.start", "status": 200, "headers": headers}, body)
+        if not self.vary.set(path, names):
+            return                # the route changed what it varies on: keep nothing new for it
+        self.store.put(primary + (names, header_values(scope, names)), start, body)

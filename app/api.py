@@ -119,7 +119,8 @@ async def train(
     optimizer: Literal["adam", "sgd"] = Query("adam", description="adam = the old master, sgd = a plain cook"),
 ):
     """With steps=1000, lr=0.01, seed=42 and adam this is the reference run, loss for loss.
-    The numpy work runs in the thread pool a small batch at a time; a reader who leaves stops it."""
+    The numpy work runs in the worker's training helper process, a small batch at a time;
+    a reader who leaves stops it."""
     return streams.train_stream(request, seed, round(lr, 6), optimizer, steps)
 
 

@@ -75,7 +75,7 @@ def docs_policy(body):
         scripts=["'self'", DOCS_CDN] + inline_script_hashes(body),
         styles=["'self'", DOCS_CDN, "'unsafe-inline'"],
         images=["'self'", "data:", DOCS_FAVICON],
-    ) + f"; worker-src 'self' blob:"
+    ) + "; worker-src 'self' blob:"
 
 
 def framing_headers(path):

@@ -25,8 +25,10 @@ def create_app(site=None, answer_bytes=None):
     @contextlib.asynccontextmanager
     async def lifespan(app):
         TRAINER.start()     # the worker's training helper process (app/trainer.py)
-        yield
-        TRAINER.shutdown()
+        try:
+            yield
+        finally:
+            TRAINER.shutdown()
 
     app = FastAPI(
         lifespan=lifespan,

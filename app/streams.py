@@ -26,6 +26,7 @@ import time
 from starlette.responses import JSONResponse, StreamingResponse
 
 from app.settings import env_int
+from app import trainer as trainer_mod
 from app.trainer import TRAINER, TrainerGone
 from app.widgets import practice
 
@@ -55,6 +56,8 @@ STATS = Stats(
     limit=env_int("KITCHEN_TRAIN_STREAMS", 4, 1, 1000),
     pace=env_int("KITCHEN_TRAIN_PACE", 500, 0, 1_000_000),
 )
+# the helper holds every run this worker may stream, and room for whole runs
+TRAINER.max_open = max(trainer_mod.MAX_OPEN, 2 * STATS.limit)
 
 LOST = {
     "zh": "这次练习中途断了，请再试一次。",
@@ -139,14 +142,14 @@ async def _run(request, key, slot, stats, trainer=TRAINER):
     items = []
     start = time.monotonic()
     sent = 0
-    run_id = None
+    run_id = trainer.new_id()  # taken first, so the run is closed however the stream ends
     try:
         yield "retry: 600000\n" + sse("start", {
             "steps": steps, "lr": lr, "seed": seed, "optimizer": optimizer,
             "milestones": list(practice.milestones(steps)), "smooth": practice.SMOOTH,
         })
         try:
-            run_id = await trainer.open(key)
+            await trainer.open(run_id, key)
             while True:
                 if await request.is_disconnected():
                     return
@@ -162,15 +165,13 @@ async def _run(request, key, slot, stats, trainer=TRAINER):
                     if wait > 0:
                         await asyncio.sleep(wait)
         except TrainerGone:
-            run_id = None
             yield sse("error", {"message": LOST})
             return
         run = practice.collect(key, items)
         practice.RUNS.put(key, run)
         yield sse("done", {"steps": len(run.losses), "broke_at": run.broke_at})
     finally:
-        if run_id is not None:
-            trainer.close(run_id)
+        trainer.close(run_id)
         slot.release()
 
 

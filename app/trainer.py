@@ -22,14 +22,18 @@ import asyncio
 import itertools
 import multiprocessing
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
-MAX_OPEN = 64
+MAX_OPEN = 64            # runs the helper holds at least (more if the worker may stream more)
 NICE = 5                 # how much lower the helper's priority is than the worker's
+WATCH_EVERY = 0.5        # seconds between the helper's checks that its worker is still there
+WHOLE_BATCH = 200        # steps per request when a whole run is computed
+WHOLE_AT_ONCE = 2        # whole runs one worker computes at once; more wait their turn
 
 
 class TrainerGone(RuntimeError):
@@ -43,20 +47,33 @@ _runs = OrderedDict()          # run id -> the generator of practice.run_events
 
 def _init():
     """The helper yields the cores to the worker: a reader turning a dial is served
-    before the next batch of a practice run, which has time to spare (it is paced)."""
+    before the next batch of a practice run, which has time to spare (it is paced).
+    It leaves Ctrl+C to the worker, and it ends when the worker is gone, however
+    the worker ended."""
     import os
+    import signal
 
     try:
         os.nice(NICE)
     except OSError:
         pass  # not allowed here: the helper runs at the worker's priority
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(WATCH_EVERY)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="watch-worker", daemon=True).start()
 
 
-def _open(run_id, key):
+def _open(run_id, key, max_open=MAX_OPEN):
     from app.widgets import practice
 
     _runs[run_id] = practice.run_events(*key)
-    while len(_runs) > MAX_OPEN:
+    while len(_runs) > max_open:
         _, old = _runs.popitem(last=False)
         old.close()
 
@@ -95,14 +112,6 @@ def _close(run_id):
         events.close()
 
 
-def _whole(key):
-    """A whole run at once (the page without JavaScript), as practice.collect makes it."""
-    from app.widgets import practice
-
-    with np.errstate(all="ignore"):
-        return practice.collect(key, practice.run_events(*key))
-
-
 def _pid():
     import os
 
@@ -117,12 +126,19 @@ def _held():
 
 
 class Trainer:
-    """The worker's side: starts the helper on first use and talks to it."""
+    """The worker's side: starts the helper and talks to it.
+
+    Every app that starts (its lifespan) calls ``start`` and ``shutdown`` once;
+    the helper stops when the last one has shut down. A helper that died is
+    replaced by the next call."""
 
     def __init__(self):
         self._pool = None
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        self._users = 0
+        self._whole = threading.BoundedSemaphore(WHOLE_AT_ONCE)
+        self.max_open = MAX_OPEN
 
     def _executor(self):
         with self._lock:
@@ -137,31 +153,57 @@ class Trainer:
                 self._pool = None
         pool.shutdown(wait=False, cancel_futures=True)
 
+    def _submit(self, fn, *args):
+        """A future for ``fn(*args)`` in the helper; a helper found dead is replaced once."""
+        for attempt in (1, 2):
+            pool = self._executor()
+            try:
+                return pool, pool.submit(fn, *args)
+            except (BrokenProcessPool, RuntimeError):
+                # it died while idle, or another app shut it down just now
+                self._lost(pool)
+                if attempt == 2:
+                    raise TrainerGone("the training helper could not be started") from None
+
     async def _call(self, fn, *args):
-        pool = self._executor()
+        pool, future = self._submit(fn, *args)
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+            return await asyncio.wrap_future(future)
         except BrokenProcessPool:
             self._lost(pool)
             raise TrainerGone("the training helper stopped") from None
 
     def _call_sync(self, fn, *args):
-        pool = self._executor()
+        pool, future = self._submit(fn, *args)
         try:
-            return pool.submit(fn, *args).result()
+            return future.result()
         except BrokenProcessPool:
             self._lost(pool)
             raise TrainerGone("the training helper stopped") from None
 
     def start(self):
-        """Start the helper now, without waiting for it to be ready."""
-        self._executor().submit(_pid)
+        """Start the helper now (one more app uses it), without waiting for it."""
+        with self._lock:
+            self._users += 1
+        self._submit(_pid)
 
-    async def open(self, key):
-        """A new run for ``key`` = (seed, lr, optimizer, steps); returns its id."""
-        run_id = next(self._ids)
-        await self._call(_open, run_id, key)
-        return run_id
+    def shutdown(self):
+        """One app is done with the helper; the last one stops it."""
+        with self._lock:
+            self._users = max(0, self._users - 1)
+            if self._users:
+                return
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def new_id(self):
+        """An id for a run, taken before it is opened so that it can always be closed."""
+        return next(self._ids)
+
+    async def open(self, run_id, key):
+        """Open run ``run_id`` for ``key`` = (seed, lr, optimizer, steps) in the helper."""
+        await self._call(_open, run_id, key, self.max_open)
 
     async def next(self, run_id, n):
         """(items, steps, done) for the next ``n`` steps of a run."""
@@ -182,12 +224,29 @@ class Trainer:
             pass  # the helper is gone, or the worker is shutting down: nothing is held
 
     def whole(self, key):
-        """The finished run for ``key``, computed in the helper (blocks the calling thread)."""
-        return self._call_sync(_whole, key)
+        """The finished run for ``key`` (blocks the calling thread).
 
-    async def pid(self):
-        """The helper's process id (starting it if needed)."""
-        return await self._call(_pid)
+        It is computed in the helper in batches of ``WHOLE_BATCH`` steps, so
+        live streams' batches take their turns between them, and at most
+        ``WHOLE_AT_ONCE`` whole runs are under way at once."""
+        from app.widgets import practice
+
+        with self._whole:
+            run_id = self.new_id()
+            items = []
+            try:
+                self._call_sync(_open, run_id, key, self.max_open)
+                while True:
+                    got = self._call_sync(_next, run_id, WHOLE_BATCH)
+                    if got is None:
+                        raise TrainerGone(f"the training helper no longer holds run {run_id}")
+                    batch, _, done = got
+                    items.extend(batch)
+                    if done:
+                        break
+            finally:
+                self.close(run_id)
+            return practice.collect(key, items)
 
     def held(self):
         """The ids of the runs the helper holds now (blocks the calling thread)."""
@@ -196,12 +255,6 @@ class Trainer:
     def helper_pid(self):
         """The helper's process id, starting it if needed (blocks the calling thread)."""
         return self._call_sync(_pid)
-
-    def shutdown(self):
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
 
 
 TRAINER = Trainer()

@@ -81,12 +81,13 @@ def test_the_page_the_reader_is_on_is_part_of_the_key(fresh):
 
 def test_the_host_the_reader_used_is_part_of_the_key(fresh):
     client, mw = fresh
-    url = "/oembed?url=http%3A%2F%2F{}%2Fembed%2Fen%2Ftemperature&format=json"
-    one = client.get(url.format("one.example"), headers={"Host": "one.example"})
-    two = client.get(url.format("two.example"), headers={"Host": "two.example"})
-    assert one.status_code == two.status_code == 200
+    url = "/oembed?url=http%3A%2F%2Fone.example%2Fembed%2Fen%2Ftemperature&format=json"
+    one = client.get(url, headers={"Host": "one.example"})
+    assert one.status_code == 200
     assert json.loads(one.content)["provider_url"] == "http://one.example/en/"
-    assert json.loads(two.content)["provider_url"] == "http://two.example/en/"
+    # the same address asked of another host names a foreign site: not the kept answer
+    two = client.get(url, headers={"Host": "two.example"})
+    assert two.status_code == 404
     page_one = client.get("/en/chapter/7", headers={"Host": "one.example"}).text
     page_two = client.get("/en/chapter/7", headers={"Host": "two.example"}).text
     assert "http://one.example/oembed" in page_one and "two.example" not in page_one
@@ -163,7 +164,8 @@ def test_equal_bodies_are_held_once_and_counted_once():
     for page in range(5):  # the same state reached from five different pages
         store.put(("fragment", "t=0.6", f"from page {page}"), start, bytes(body))
     assert len(store.entries) == 5 and len(store.bodies) == 1
-    assert store.bytes == counted(store) < 2 * len(body)
+    entry = answers.OVERHEAD + len(b"content-type") + len(b"text/html")
+    assert store.bytes == counted(store) == 5 * entry + len(body)
     held = {id(store.get(("fragment", "t=0.6", f"from page {p}"))[1]) for p in range(5)}
     assert len(held) == 1
     # the body goes when its last entry goes
@@ -173,8 +175,8 @@ def test_equal_bodies_are_held_once_and_counted_once():
     assert store.bodies == {} and store.bytes == 0
 
 
-def run_asgi(app, headers=()):
-    scope = {"type": "http", "method": "GET", "path": "/x", "query_string": b"", "scheme": "http",
+def run_asgi(app, headers=(), method="GET"):
+    scope = {"type": "http", "method": method, "path": "/x", "query_string": b"", "scheme": "http",
              "headers": list(headers)}
     sent = []
 
@@ -226,3 +228,79 @@ def test_the_size_comes_from_the_environment_and_bad_values_are_named(monkeypatc
         answers.max_bytes_from_env()
     monkeypatch.delenv("KITCHEN_ANSWER_CACHE_MB")
     assert answers.max_bytes_from_env() == answers.DEFAULT_MB << 20
+
+
+def test_the_public_address_setting_is_part_of_the_key(fresh, monkeypatch):
+    client, mw = fresh
+    monkeypatch.delenv("KITCHEN_PUBLIC_URL", raising=False)
+    plain = client.get("/en/chapter/7").text
+    monkeypatch.setenv("KITCHEN_PUBLIC_URL", "https://kitchen.example.org")
+    public = client.get("/en/chapter/7").text
+    assert "https://kitchen.example.org/oembed" in public and "https://kitchen.example.org" not in plain
+    assert mw.store.hits == 0
+
+
+def test_static_files_are_not_kept(fresh):
+    client, mw = fresh
+    for _ in range(2):
+        assert client.get("/static/css/kitchen.css").status_code == 200
+    assert mw.store.hits == 0 and len(mw.store.entries) == 0
+
+
+@pytest.mark.parametrize("method", ["HEAD", "POST"])
+def test_only_gets_are_kept(method):
+    calls = []
+    mw = answers.Answers(chunked_app([b"hello"], calls=calls), max_bytes=1 << 20)
+    run_asgi(mw, method=method)
+    run_asgi(mw, method=method)
+    assert len(calls) == 2 and len(mw.store.entries) == 0
+
+
+def chunked_app(chunks, headers=(), calls=None):
+    async def inner(scope, receive, send):
+        if calls is not None:
+            calls.append(scope["query_string"])
+        await send({"type": "http.response.start", "status": 200, "headers": list(headers)})
+        for k, chunk in enumerate(chunks):
+            await send({"type": "http.response.body", "body": chunk, "more_body": k < len(chunks) - 1})
+    return inner
+
+
+def test_an_answer_sent_in_pieces_is_kept_whole_and_one_too_big_is_not_kept():
+    calls = []
+    mw = answers.Answers(chunked_app([b"one ", b"two ", b"three"], calls=calls), max_bytes=1 << 20)
+    first, second = run_asgi(mw), run_asgi(mw)
+    assert b"".join(m.get("body", b"") for m in first[1:]) == b"one two three"
+    assert second[1]["body"] == b"one two three" and len(calls) == 1
+
+    big = answers.Answers(chunked_app([b"x" * 600, b"y" * 600], calls=calls), max_bytes=1000)
+    run_asgi(big)
+    run_asgi(big)
+    assert len(calls) == 3 and len(big.store.entries) == 0
+
+
+def test_an_outer_layer_that_edits_headers_in_place_does_not_change_the_kept_answer():
+    mw = answers.Answers(chunked_app([b"hello"], headers=[(b"content-type", b"text/plain")]), max_bytes=1 << 20)
+
+    async def outer(scope, receive, send):
+        async def edit(message):
+            if message["type"] == "http.response.start":
+                message["headers"].append((b"x-added", b"1"))  # in place, as some middleware does
+            await send(message)
+        await mw(scope, receive, edit)
+
+    for _ in range(3):
+        start = run_asgi(outer)[0]
+        assert start["headers"] == [(b"content-type", b"text/plain"), (b"x-added", b"1")]
+
+
+def test_the_table_of_paths_is_bounded_and_keeps_the_recent_ones():
+    paths = answers.Paths(size=3)
+    for k in range(5):
+        assert paths.set(f"/p/{k}" + "x" * 10_000, (b"hx-request",))
+    assert len(paths.names) == 3
+    assert all(len(d) == 16 for d in paths.names)  # digests, not the long paths
+    assert paths.get("/p/4" + "x" * 10_000) == (b"hx-request",) and paths.get("/p/0" + "x" * 10_000) is None
+    # a path that changes what it varies on keeps its first answer's list
+    assert not paths.set("/p/4" + "x" * 10_000, (b"accept-language",))
+    assert paths.get("/p/4" + "x" * 10_000) == (b"hx-request",)

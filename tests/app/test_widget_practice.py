@@ -421,3 +421,104 @@ def test_a_whole_run_from_the_helper_is_the_engine_run():
     losses, dishes = engine_run(*key)
     assert list(run.losses) == losses
     assert {d.step: list(d.names) for d in run.dishes} == {k: list(v) for k, v in dishes.items()}
+
+
+def test_a_run_is_closed_even_if_the_stream_is_cancelled_while_it_opens():
+    import asyncio
+
+    class Slow:
+        def __init__(self):
+            self.closed = []
+
+        def new_id(self):
+            return 77
+
+        async def open(self, run_id, key):
+            await asyncio.sleep(10)  # the helper is busy; the reader leaves meanwhile
+
+        def close(self, run_id):
+            self.closed.append(run_id)
+
+    class Reader:
+        async def is_disconnected(self):
+            return False
+
+    fake = Slow()
+    slot = streams.take_slot(streams.Stats(limit=1, pace=0))
+
+    async def go():
+        gen = streams._run(Reader(), (1, 0.01, "adam", 10), slot, slot.stats, trainer=fake)
+        assert (await gen.__anext__()).startswith("retry:")
+        task = asyncio.ensure_future(gen.__anext__())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await gen.aclose()
+
+    asyncio.run(go())
+    assert fake.closed == [77] and not slot.held
+
+
+def test_a_helper_that_died_while_idle_is_replaced_by_the_next_call(live, slow_streams):
+    stats = slow_streams
+    assert wait_for(lambda: stats.active == 0, 5) is not None
+    helper = TRAINER.helper_pid()
+    os.kill(helper, signal.SIGKILL)
+    assert wait_for(lambda: not os.path.exists(f"/proc/{helper}") or
+                    open(f"/proc/{helper}/stat").read().split()[2] == "Z", 5) is not None
+    time.sleep(0.2)
+    with httpx.Client(timeout=20) as http:
+        r = http.get(f"{live}/api/train?steps=5&seed=31")
+    assert r.status_code == 200 and events_of(r.text)[-1][0] == "done"  # not "cut short"
+    assert TRAINER.helper_pid() != helper
+
+
+def test_the_helper_stops_only_when_the_last_app_using_it_shuts_down():
+    t = trainer.Trainer()
+    try:
+        t.start()
+        t.start()
+        pid = t.helper_pid()
+        t.shutdown()
+        assert t.helper_pid() == pid  # the other app still uses it
+        t.shutdown()
+        assert t._pool is None
+        t.start()
+        assert t.helper_pid() != pid  # a new app starts a new helper
+    finally:
+        t.shutdown()
+
+
+def test_the_helper_ends_when_its_worker_is_killed(tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "import os, sys\n"
+        "from app.trainer import Trainer\n"
+        "t = Trainer()\n"
+        "print(t.helper_pid(), flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    worker = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, env={**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).parents[2])})
+    helper = None
+    try:
+        helper = int(worker.stdout.readline())
+        assert os.path.exists(f"/proc/{helper}")
+        worker.kill()  # no clean shutdown: the helper must notice by itself
+        worker.wait(timeout=10)
+
+        def gone():
+            try:
+                return open(f"/proc/{helper}/stat").read().split()[2] == "Z"
+            except FileNotFoundError:
+                return True
+
+        assert wait_for(gone, 5) is not None, "the helper outlived its worker"
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        if helper is not None and os.path.exists(f"/proc/{helper}"):
+            os.kill(helper, signal.SIGKILL)  # leave nothing behind, even when the test fails
