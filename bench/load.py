@@ -1,6 +1,7 @@
 """Load tests, run by hand on loopback (not part of the test suite).
 
     .venv/bin/python bench/load.py readers   [--workers 2] [--readers 64] [--rate 5] [--seconds 60] [--streams 4] [--moves walk|random]
+    .venv/bin/python bench/load.py locust    [--workers 2] [--readers 64] [--rate 5] [--seconds 60] [--streams 4]   # needs locust
     .venv/bin/python bench/load.py saturate  [--seconds 20] [--connections 64]      # needs wrk
     .venv/bin/python bench/load.py pages     [--seconds 20] [--connections 64]      # needs wrk
     .venv/bin/python bench/load.py weight
@@ -21,6 +22,10 @@ readers   Open loop: every reader keeps one keep-alive connection and moves
           answer that delays the next request is counted against the server
           (no coordinated omission). Memory: the summed RSS of the server's
           processes after a 5 s warm-up and at the end.
+locust    The same readers (`walk`) and streams, but the readers are locust
+          users (`bench/locustfile.py`, `pip install locust`), each with
+          `constant_throughput(rate)`: locust's own percentiles, measured from
+          when each request was sent.
 saturate  Closed loop: wrk against the dial fragment (a new random temperature
           per request) on ONE worker, `connections` connections.
 pages     Closed loop: wrk against a chapter page on ONE worker.
@@ -293,6 +298,65 @@ def cmd_readers(args):
     print(f"load average: {' '.join(load_start)} at the start of measuring, {' '.join(load_end)} at the end")
 
 
+# --- locust -------------------------------------------------------------------------------
+
+
+def cmd_locust(args):
+    import csv
+    import threading
+
+    locust = pathlib.Path(sys.executable).parent / "locust"
+    if not locust.exists() and not shutil.which("locust"):
+        sys.exit("locust is not installed: .venv/bin/pip install locust")
+    locust = str(locust) if locust.exists() else shutil.which("locust")
+    server = Server(args.workers)
+    results = {"stream_errors": [], "stream_steps": 0, "streams_done": 0}
+    out = pathlib.Path(tempfile.mkdtemp()) / "dial"
+    try:
+        start = time.perf_counter()
+        stop_at = start + args.seconds + 8  # the streams outlast locust's start-up and run
+        loop = asyncio.new_event_loop()
+
+        async def streams():
+            await asyncio.gather(*[stream_task(server.port, stop_at, results, 42 + i) for i in range(args.streams)])
+
+        streamer = threading.Thread(target=loop.run_until_complete, args=(streams(),), daemon=True)
+        streamer.start()
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "bench"), "BENCH_RATE": f"{args.rate:g}"}
+        proc = subprocess.Popen(
+            [locust, "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--only-summary",
+             "-u", str(args.readers), "-r", str(args.readers), "-t", f"{args.seconds:g}s",
+             "-H", server.base, "--csv", str(out), "--loglevel", "WARNING"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(5.5)
+        rss_start, load_start = server.rss_kb(), loadavg()
+        samples = []
+        while proc.poll() is None:
+            time.sleep(5)
+            samples.append(server.rss_kb())
+        err = proc.stderr.read()
+        streamer.join(timeout=30)
+    finally:
+        load_end = loadavg()
+        server.stop()
+    rows = list(csv.DictReader(open(f"{out}_stats.csv")))
+    dial = next((r for r in rows if r["Name"] == "dial"), None)
+    if dial is None:
+        sys.exit(f"locust reported no dial requests:\n{err[-2000:]}")
+    n, fails = int(dial["Request Count"]), int(dial["Failure Count"])
+    rss_end = samples[-1] if samples else rss_start
+    print(f"locust readers={args.readers} constant_throughput({args.rate:g}) seconds={args.seconds:g} "
+          f"streams={args.streams} workers={args.workers}")
+    print(f"dial requests: {n} ({float(dial['Requests/s']):.0f}/s), failures: {fails}")
+    print(f"dial latency ms (locust): p50 {dial['50%']}  p90 {dial['90%']}  p99 {dial['99%']}  max {float(dial['Max Response Time']):.0f}")
+    print(f"training streams: {results['streams_done']} runs, {results['stream_steps']} steps streamed, "
+          f"errors: {len(results['stream_errors'])}")
+    print(f"RSS of the server's processes: {rss_start / 1024:.1f} MB after warm-up -> {rss_end / 1024:.1f} MB "
+          f"at the end ({(rss_end - rss_start) / rss_start * 100:+.1f}%); samples MB: "
+          f"{[round(s / 1024, 1) for s in samples]}")
+    print(f"load average: {' '.join(load_start)} at the start of measuring, {' '.join(load_end)} at the end")
+
+
 # --- wrk --------------------------------------------------------------------------------
 
 WRK_DIAL = """
@@ -384,6 +448,12 @@ def main():
     r.add_argument("--seconds", type=float, default=60)
     r.add_argument("--streams", type=int, default=4)
     r.add_argument("--moves", choices=sorted(MOVES), default="walk")
+    lo = sub.add_parser("locust")
+    lo.add_argument("--workers", type=int, default=2)
+    lo.add_argument("--readers", type=int, default=64)
+    lo.add_argument("--rate", type=float, default=5)
+    lo.add_argument("--seconds", type=float, default=60)
+    lo.add_argument("--streams", type=int, default=4)
     for name in ("saturate", "pages"):
         s = sub.add_parser(name)
         s.add_argument("--seconds", type=int, default=20)
@@ -393,6 +463,8 @@ def main():
     args = p.parse_args()
     if args.cmd == "readers":
         cmd_readers(args)
+    elif args.cmd == "locust":
+        cmd_locust(args)
     elif args.cmd == "saturate":
         cmd_wrk(args, DIAL, WRK_DIAL)
     elif args.cmd == "pages":
