@@ -371,7 +371,8 @@ def test_training_runs_in_a_helper_process_that_forgets_a_run_the_reader_left(li
     assert os.getpriority(os.PRIO_PROCESS, helper) == min(mine + trainer.NICE, 19)
     with httpx.Client(timeout=10) as http:
         with http.stream("GET", f"{live}/api/train?steps=2000&seed=21") as r:
-            first_step(r.iter_lines())
+            lines = r.iter_lines()  # held: dropping it would close the stream (the reader leaving)
+            first_step(lines)
             assert len(TRAINER.held()) == 1
     assert wait_for(lambda: stats.active == 0, 1.0) is not None
     assert wait_for(lambda: TRAINER.held() == [], 1.0) is not None, "the helper still holds the run"

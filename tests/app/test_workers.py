@@ -122,4 +122,11 @@ def test_stopping_the_process_group_stops_every_worker(two_workers):
         alive = [p for p in alive if pathlib.Path(f"/proc/{p}").exists()
                  and "Z" not in pathlib.Path(f"/proc/{p}/stat").read_text().split()[2]]
         time.sleep(0.2)
-    assert alive == []
+
+    def what(p):
+        try:
+            return pathlib.Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
+        except OSError:
+            return "?"
+
+    assert alive == [], [f"{p}: {what(p)}" for p in alive]

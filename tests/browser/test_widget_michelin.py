@@ -38,6 +38,9 @@ def test_judging_eight_pairs_with_the_keyboard_tunes_the_apprentice(kpage, serve
     ready(kpage)
     judges = kpage.locator("#michelin-judges")
     expect(judges.locator(".michelin-pair")).to_contain_text("第 1 对，共 8 对")
+    kpage.evaluate("window.samePage = true")  # gone if a pick reloads the page instead of htmx
+    # new buttons are wired up as they are swapped in: no moment when Enter submits natively
+    assert kpage.evaluate("htmx.config.defaultSettleDelay") == 0
     kpage.locator("#michelin-pick-a").focus()
     for k in range(8):
         kpage.keyboard.press("Enter")
@@ -45,6 +48,7 @@ def test_judging_eight_pairs_with_the_keyboard_tunes_the_apprentice(kpage, serve
             expect(kpage.locator("#michelin-judges .michelin-pair")).to_contain_text(f"第 {k + 2} 对，共 8 对")
             expect(kpage.locator("#michelin-pick-a")).to_be_focused()  # the keyboard keeps its place
     expect(kpage.locator("#michelin-judges")).to_contain_text("试吃员从中学到的口味", timeout=15_000)
+    assert kpage.evaluate("window.samePage === true"), "a pick reloaded the whole page"
     assert query(kpage)["michelin.picks"] == "aaaaaaaa"
     cols = kpage.locator("#michelin-judges .before-after > div")
     expect(cols).to_have_count(2)
