@@ -1,7 +1,8 @@
 """Live training runs in a process of their own, next to each worker.
 
 Training is the heaviest work the site does: a live practice run takes a
-core's worth of numpy for as long as it streams. Done in the worker's threads
+core's worth of numpy for as long as it streams, and chapter 8's tuning up to
+a second. Done in the worker's threads
 it would hold Python's interpreter lock in turns with the event loop, and
 every other reader's dial would wait for it. So each worker hands training to
 one helper process of its own (started with the worker, with ``spawn``), and
@@ -33,7 +34,7 @@ MAX_OPEN = 64            # runs the helper holds at least (more if the worker ma
 NICE = 5                 # how much lower the helper's priority is than the worker's
 WATCH_EVERY = 0.5        # seconds between the helper's checks that its worker is still there
 WHOLE_BATCH = 200        # steps per request when a whole run is computed
-WHOLE_AT_ONCE = 2        # whole runs one worker computes at once; more wait their turn
+LONG_AT_ONCE = 2         # long jobs (whole runs, chapter 8's tuning) one worker has under way at once
 
 
 class TrainerGone(RuntimeError):
@@ -137,7 +138,7 @@ class Trainer:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._users = 0
-        self._whole = threading.BoundedSemaphore(WHOLE_AT_ONCE)
+        self._long = threading.BoundedSemaphore(LONG_AT_ONCE)
         self.max_open = MAX_OPEN
 
     def _executor(self):
@@ -228,10 +229,10 @@ class Trainer:
 
         It is computed in the helper in batches of ``WHOLE_BATCH`` steps, so
         live streams' batches take their turns between them, and at most
-        ``WHOLE_AT_ONCE`` whole runs are under way at once."""
+        ``LONG_AT_ONCE`` long jobs are under way at once."""
         from app.widgets import practice
 
-        with self._whole:
+        with self._long:
             run_id = self.new_id()
             items = []
             try:
@@ -247,6 +248,17 @@ class Trainer:
             finally:
                 self.close(run_id)
             return practice.collect(key, items)
+
+    def compute(self, fn, *args):
+        """``fn(*args)`` in the helper (blocks the calling thread): for chapter 8's tuning,
+        a second of numpy that would otherwise hold the worker's interpreter lock.
+        ``fn`` must be a module-level function and its arguments and result picklable.
+        If the helper cannot do it, the calling thread does."""
+        with self._long:
+            try:
+                return self._call_sync(fn, *args)
+            except TrainerGone:
+                return fn(*args)
 
     def held(self):
         """The ids of the runs the helper holds now (blocks the calling thread)."""

@@ -32,6 +32,7 @@ from engine.tokenizer import VOCAB_SIZE, encode
 from engine.train import reference_start
 
 from app.facts import fmt_int
+from app.trainer import TRAINER
 from app.widgets.base import Number, Widget
 from app.widgets.choices import Choice, NameList, Pattern
 
@@ -173,9 +174,9 @@ def measure(params):
     return tuple(sample(params, n=MEASURE_N, temperature=SHOW_T, seed=MEASURE_SEED, known=frozenset()).names)
 
 
-@functools.lru_cache(maxsize=32)
-def run_sft(kind, letter, names, steps):
-    """The new recipe book, live: before and after dishes, and rule matches out of MEASURE_N."""
+def sft_run(kind, letter, names, steps):
+    """The new recipe book: before and after dishes, and rule matches out of MEASURE_N.
+    Run in the training helper process (see run_sft), so everything it returns is plain data."""
     base = checkpoint.default_params()
     book, rule = book_of(kind, letter, names)
     tuned = tune.sft(base, book, steps=steps, lr=SFT_LR)
@@ -186,8 +187,13 @@ def run_sft(kind, letter, names, steps):
         "after": dishes(tuned),
         "match_before": sum(map(rule, before)),
         "match_after": sum(map(rule, after)),
-        "rule": rule,
     }
+
+
+@functools.lru_cache(maxsize=32)
+def run_sft(kind, letter, names, steps):
+    """``sft_run`` computed in the worker's training helper, with the book's rule added."""
+    return {**TRAINER.compute(sft_run, kind, letter, names, steps), "rule": book_of(kind, letter, names)[1]}
 
 
 # --- the judges -------------------------------------------------------------------------
@@ -213,7 +219,13 @@ def reference_names():
 
 @functools.lru_cache(maxsize=32)
 def run_rlhf(judge, picks, jseed, rounds):
-    """Taster from the judged pairs, then RLHF toward it: before/after dishes with scores."""
+    """``rlhf_run`` computed in the worker's training helper."""
+    return TRAINER.compute(rlhf_run, judge, picks, jseed, rounds)
+
+
+def rlhf_run(judge, picks, jseed, rounds):
+    """Taster from the judged pairs, then RLHF toward it: before/after dishes with scores.
+    Run in the training helper process (see run_rlhf), so everything it returns is plain data."""
     base = checkpoint.default_params()
     if judge == "you":
         pairs = pairs_for(jseed, PAIRS_YOU)
@@ -231,7 +243,6 @@ def run_rlhf(judge, picks, jseed, rounds):
         "mean_before": float(taster.score(before).mean()),
         "mean_after": float(taster.score(after).mean()),
         "empty_after": sum(1 for n in after if not n),
-        "taster": taster,
     }
     if judge != "you":
         m = tune.JUDGES[judge].measure

@@ -266,3 +266,28 @@ def test_too_many_rounds_and_the_taster_is_gamed_and_the_page_says_so(client):
     res = michelin.run_rlhf("short", "", 1, 60)
     assert res["empty_after"] > 10
     assert f"But {res['empty_after']} of the 100 dishes are empty plates" in html
+
+
+def test_the_tuning_runs_in_the_training_helper_not_in_the_worker(monkeypatch):
+    import os
+
+    from app.trainer import TRAINER
+
+    assert TRAINER.compute(os.getpid) != os.getpid()
+    seen = []
+    real = TRAINER.compute
+
+    def spy(fn, *args):
+        seen.append(fn.__name__)
+        return real(fn, *args)
+
+    monkeypatch.setattr(TRAINER, "compute", spy)
+    michelin.run_sft.cache_clear()
+    michelin.run_rlhf.cache_clear()
+    sft = michelin.run_sft("start", "k", (), 30)
+    res = michelin.run_rlhf("vowel", "", 9, 5)
+    assert seen == ["sft_run", "rlhf_run"]
+    # what comes back is what the same computation gives in this process
+    assert {k: v for k, v in sft.items() if k != "rule"} == michelin.sft_run("start", "k", (), 30)
+    assert sft["rule"]("kate") and not sft["rule"]("anna")
+    assert res == michelin.rlhf_run("vowel", "", 9, 5)
