@@ -22,6 +22,7 @@ the next run starts a fresh helper.
 import asyncio
 import itertools
 import multiprocessing
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -46,12 +47,11 @@ class TrainerGone(RuntimeError):
 _runs = OrderedDict()          # run id -> the generator of practice.run_events
 
 
-def _init():
+def _init(worker):
     """The helper yields the cores to the worker: a reader turning a dial is served
     before the next batch of a practice run, which has time to spare (it is paced).
     It leaves Ctrl+C to the worker, and it ends when the worker is gone, however
     the worker ended."""
-    import os
     import signal
 
     try:
@@ -59,13 +59,16 @@ def _init():
     except OSError:
         pass  # not allowed here: the helper runs at the worker's priority
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
 
+    # ``worker`` is the worker's pid, passed in: if the worker died while this
+    # helper was still starting, the helper already has another parent and
+    # leaves at once (it holds its own call queue open, so it would otherwise
+    # wait on it for ever, and keep multiprocessing's resource tracker alive)
     def watch():
         while True:
-            time.sleep(WATCH_EVERY)
-            if os.getppid() != parent:
+            if os.getppid() != worker:
                 os._exit(0)
+            time.sleep(WATCH_EVERY)
 
     threading.Thread(target=watch, name="watch-worker", daemon=True).start()
 
@@ -114,8 +117,6 @@ def _close(run_id):
 
 
 def _pid():
-    import os
-
     return os.getpid()
 
 
@@ -145,7 +146,8 @@ class Trainer:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_init)
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_init,
+                    initargs=(os.getpid(),))
             return self._pool
 
     def _lost(self, pool):

@@ -523,3 +523,17 @@ def test_the_helper_ends_when_its_worker_is_killed(tmp_path):
             worker.kill()
         if helper is not None and os.path.exists(f"/proc/{helper}"):
             os.kill(helper, signal.SIGKILL)  # leave nothing behind, even when the test fails
+
+
+def test_a_helper_whose_worker_died_before_it_started_leaves_at_once():
+    import subprocess
+    import sys
+
+    # a helper told that its worker is a process that is not its parent: the
+    # worker is gone already, so the helper must not wait on its queue for ever
+    code = "import time\nfrom app import trainer\ntrainer._init(worker=1)\ntime.sleep(30)\n"
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", code], timeout=20,
+                          env={**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).parents[2])})
+    assert done.returncode == 0
+    assert time.monotonic() - start < 10
