@@ -272,6 +272,17 @@ def pct(values, q):
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
+def print_streams_and_memory(results, rss_start, samples, load_start, load_end):
+    """The lines every load run ends with: the practice streams, the memory, the load average."""
+    rss_end = samples[-1] if samples else rss_start
+    print(f"training streams: {results['streams_done']} runs, {results['stream_steps']} steps streamed, "
+          f"errors: {len(results['stream_errors'])}")
+    print(f"RSS of the server's processes: {rss_start / 1024:.1f} MB after warm-up -> {rss_end / 1024:.1f} MB "
+          f"at the end ({(rss_end - rss_start) / rss_start * 100:+.1f}%); samples MB: "
+          f"{[round(s / 1024, 1) for s in samples]}")
+    print(f"load average: {' '.join(load_start)} at the start of measuring, {' '.join(load_end)} at the end")
+
+
 def cmd_readers(args):
     server = Server(args.workers)
     try:
@@ -281,7 +292,6 @@ def cmd_readers(args):
         load_end = loadavg()
         server.stop()
     lat = [x * 1000 for x in results["latency"]]
-    rss_end = samples[-1] if samples else rss_start
     print(f"readers={args.readers} rate={args.rate}/s each seconds={args.seconds} streams={args.streams} "
           f"workers={args.workers} moves={args.moves}")
     print(f"dial requests: {len(lat)} ({len(lat) / args.seconds:.0f}/s), errors: {len(results['errors'])}"
@@ -290,12 +300,7 @@ def cmd_readers(args):
           f"each worker computes each at most once and serves its repeats from memory")
     print(f"dial latency ms: p50 {statistics.median(lat):.1f}  p90 {pct(lat, 0.90):.1f}  "
           f"p99 {pct(lat, 0.99):.1f}  max {max(lat):.1f}")
-    print(f"training streams: {results['streams_done']} runs, {results['stream_steps']} steps streamed, "
-          f"errors: {len(results['stream_errors'])}")
-    print(f"RSS of the server's processes: {rss_start / 1024:.1f} MB after warm-up -> {rss_end / 1024:.1f} MB "
-          f"at the end ({(rss_end - rss_start) / rss_start * 100:+.1f}%); samples MB: "
-          f"{[round(s / 1024, 1) for s in samples]}")
-    print(f"load average: {' '.join(load_start)} at the start of measuring, {' '.join(load_end)} at the end")
+    print_streams_and_memory(results, rss_start, samples, load_start, load_end)
 
 
 # --- locust -------------------------------------------------------------------------------
@@ -344,17 +349,11 @@ def cmd_locust(args):
     if dial is None:
         sys.exit(f"locust reported no dial requests:\n{err[-2000:]}")
     n, fails = int(dial["Request Count"]), int(dial["Failure Count"])
-    rss_end = samples[-1] if samples else rss_start
     print(f"locust readers={args.readers} constant_throughput({args.rate:g}) seconds={args.seconds:g} "
           f"streams={args.streams} workers={args.workers}")
     print(f"dial requests: {n} ({float(dial['Requests/s']):.0f}/s), failures: {fails}")
     print(f"dial latency ms (locust): p50 {dial['50%']}  p90 {dial['90%']}  p99 {dial['99%']}  max {float(dial['Max Response Time']):.0f}")
-    print(f"training streams: {results['streams_done']} runs, {results['stream_steps']} steps streamed, "
-          f"errors: {len(results['stream_errors'])}")
-    print(f"RSS of the server's processes: {rss_start / 1024:.1f} MB after warm-up -> {rss_end / 1024:.1f} MB "
-          f"at the end ({(rss_end - rss_start) / rss_start * 100:+.1f}%); samples MB: "
-          f"{[round(s / 1024, 1) for s in samples]}")
-    print(f"load average: {' '.join(load_start)} at the start of measuring, {' '.join(load_end)} at the end")
+    print_streams_and_memory(results, rss_start, samples, load_start, load_end)
 
 
 # --- wrk --------------------------------------------------------------------------------
