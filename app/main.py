@@ -12,6 +12,7 @@ from engine import model
 from app import api, embed, fragments, pages, settings
 from app.answers import Answers
 from app.caching import Caching
+from app.head import HeadAsGet
 from app.headers import SecurityHeaders
 from app.trainer import TRAINER
 from app import site as site_mod
@@ -58,6 +59,7 @@ def create_app(site=None, answer_bytes=None):
     # outermost last: security headers on everything, including cached answers and 304s
     app.add_middleware(Caching)
     app.add_middleware(SecurityHeaders, docs_paths=(app.docs_url, app.redoc_url))
+    app.add_middleware(HeadAsGet)  # a HEAD is the GET answer's status and headers
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException):

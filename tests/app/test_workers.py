@@ -23,8 +23,8 @@ def free_port():
         return s.getsockname()[1]
 
 
-def get(url, headers=None):
-    req = urllib.request.Request(url, headers=headers or {})
+def get(url, headers=None, method="GET"):
+    req = urllib.request.Request(url, headers=headers or {}, method=method)
     try:
         with urllib.request.urlopen(req, timeout=20) as r:
             return r.status, r.headers, r.read()
@@ -91,6 +91,10 @@ def test_two_worker_processes_serve_the_site(two_workers):
         status, headers, body = get(base + path)
         assert status == 200, path
         assert headers["Content-Security-Policy"] and headers["ETag"]
+        # a HEAD through the real server: the same headers, no body
+        h_status, h_headers, h_body = get(base + path, method="HEAD")
+        assert (h_status, h_body) == (200, b""), path
+        assert h_headers["ETag"] == headers["ETag"] and h_headers["Content-Length"] == str(len(body))
 
     # the same question gets the same answer, whichever worker takes it
     answers = {get(base + "/api/sample?n=5&seed=7&temperature=0.8")[2] for _ in range(12)}
