@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load.py readers   [--workers 2] [--readers 64] [--rate 5] [--seconds 60] [--streams 4] [--moves walk|random]
     .venv/bin/python bench/load.py locust    [--workers 2] [--readers 64] [--rate 5] [--seconds 60] [--streams 4]   # needs locust
+    .venv/bin/python bench/load.py wrk       [--workers 2] [--readers 64] [--rate 5] [--seconds 60] [--streams 4]   # needs wrk
     .venv/bin/python bench/load.py saturate  [--seconds 20] [--connections 64]      # needs wrk
     .venv/bin/python bench/load.py pages     [--seconds 20] [--connections 64]      # needs wrk
     .venv/bin/python bench/load.py weight
@@ -26,6 +27,13 @@ locust    The same readers (`walk`) and streams, but the readers are locust
           users (`bench/locustfile.py`, `pip install locust`), each with
           `constant_throughput(rate)`: locust's own percentiles, measured from
           when each request was sent.
+wrk       The same readers (`walk`) and streams, but the readers are wrk's
+          (Debian's `wrk`, written in C, so the load costs the two cores
+          least): one wrk thread per reader, each thread one keep-alive
+          connection, whose Lua script walks the dial as `Walk` does, sends
+          HX-Current-URL, checks every answer, and waits (`delay()`) a
+          random 0.5-1.5 times the period (1/rate) before each move. wrk's
+          percentiles, measured from when each request was sent.
 saturate  Closed loop: wrk against the dial fragment (a new random temperature
           per request) on ONE worker, `connections` connections.
 pages     Closed loop: wrk against a chapter page on ONE worker.
@@ -358,6 +366,65 @@ def cmd_locust(args):
 
 # --- wrk --------------------------------------------------------------------------------
 
+# One wrk thread is one reader at the dial (`Walk` in Lua). The globals `dial`,
+# `chapter`, `period_ms` and `id` are set per thread by setup().
+WRK_READERS = r'''
+local threads = {}
+local count = 0
+
+function setup(thread)
+  count = count + 1
+  thread:set("id", count)
+  thread:set("dial", DIAL)
+  thread:set("chapter", CHAPTER)
+  thread:set("period_ms", PERIOD_MS)
+  table.insert(threads, thread)
+end
+
+local tenths, seed, current = 5, 1, nil
+bad = 0   -- a global, so done() can read it with thread:get
+
+function init(args)
+  math.randomseed(id * 7919)
+  current = "http://" .. wrk.host .. ":" .. wrk.port .. chapter
+end
+
+function delay()
+  return math.floor(period_ms * (0.5 + math.random()))
+end
+
+function request()
+  if math.random() < 0.1 then
+    seed = seed + 1
+  else
+    local step = (math.random(2) == 1) and -1 or 1
+    if tenths + step < 0 or tenths + step > 20 then step = -step end
+    tenths = tenths + step
+  end
+  local path = string.format("%s?temperature.t=%g&temperature.n=10&temperature.seed=%d", dial, tenths / 10, seed)
+  return wrk.format("GET", path, {["HX-Request"] = "true", ["HX-Current-URL"] = current})
+end
+
+function response(status, headers, body)
+  if status ~= 200 or not string.find(body, "name-text", 1, true) then
+    bad = bad + 1
+    return
+  end
+  local replace = headers["hx-replace-url"] or headers["HX-Replace-Url"]
+  if replace then current = "http://" .. wrk.host .. ":" .. wrk.port .. replace end
+end
+
+function done(summary, latency, requests)
+  local failed = 0
+  for _, thread in ipairs(threads) do failed = failed + thread:get("bad") end
+  local e = summary.errors
+  io.write(string.format("RESULT requests=%d seconds=%.3f bad=%d connect=%d read=%d write=%d status=%d timeout=%d\n",
+    summary.requests, summary.duration / 1e6, failed, e.connect, e.read, e.write, e.status, e.timeout))
+  io.write(string.format("RESULT p50=%.1f p90=%.1f p99=%.1f max=%.1f\n", latency:percentile(50) / 1000,
+    latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+end
+'''
+
 WRK_DIAL = """
 math.randomseed(7)
 request = function()
@@ -365,6 +432,57 @@ request = function()
   return wrk.format("GET", "%s?t=" .. t .. "&n=10&seed=" .. math.random(1, 1000))
 end
 """
+
+
+def cmd_wrk_readers(args):
+    import threading
+
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+    script = (WRK_READERS.replace("DIAL", f'"{DIAL}"', 1).replace("CHAPTER", f'"{CHAPTER}"', 1)
+              .replace("PERIOD_MS", f"{1000 / args.rate:g}", 1))
+    f = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    f.write(script)
+    f.close()
+    server = Server(args.workers)
+    results = {"stream_errors": [], "stream_steps": 0, "streams_done": 0}
+    try:
+        stop_at = time.perf_counter() + args.seconds + 2  # the streams outlast wrk's run
+        loop = asyncio.new_event_loop()
+
+        async def streams():
+            await asyncio.gather(*[stream_task(server.port, stop_at, results, 42 + i) for i in range(args.streams)])
+
+        streamer = threading.Thread(target=loop.run_until_complete, args=(streams(),), daemon=True)
+        streamer.start()
+        time.sleep(1)  # the streams are under way before the readers come
+        proc = subprocess.Popen(
+            ["wrk", f"-t{args.readers}", f"-c{args.readers}", f"-d{args.seconds:g}s", "--timeout", "10s",
+             "-s", f.name, server.base + DIAL], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(5.5)
+        rss_start, load_start = server.rss_kb(), loadavg()
+        samples = []
+        while proc.poll() is None:
+            time.sleep(5)
+            samples.append(server.rss_kb())
+        out = proc.stdout.read()
+        streamer.join(timeout=30)
+    finally:
+        load_end = loadavg()
+        server.stop()
+        os.unlink(f.name)
+    found = dict(kv.split("=") for line in out.splitlines() if line.startswith("RESULT ") for kv in line.split()[1:])
+    if "requests" not in found:
+        sys.exit(f"wrk reported nothing:\n{out[-2000:]}")
+    n, secs = int(found["requests"]), float(found["seconds"])
+    errors = sum(int(found[k]) for k in ("bad", "connect", "read", "write", "status", "timeout"))
+    print(f"wrk readers={args.readers} (one thread and connection each) rate={args.rate:g}/s each "
+          f"seconds={args.seconds:g} streams={args.streams} workers={args.workers}")
+    print(f"dial requests: {n} ({n / secs:.0f}/s), errors: {errors} "
+          f"(bad answers {found['bad']}, socket connect/read/write/timeout {found['connect']}/{found['read']}/"
+          f"{found['write']}/{found['timeout']}, non-2xx {found['status']})")
+    print(f"dial latency ms (wrk): p50 {found['p50']}  p90 {found['p90']}  p99 {found['p99']}  max {found['max']}")
+    print_streams_and_memory(results, rss_start, samples, load_start, load_end)
 
 
 def wrk(url, seconds, connections, script=None):
@@ -453,6 +571,12 @@ def main():
     lo.add_argument("--rate", type=float, default=5)
     lo.add_argument("--seconds", type=float, default=60)
     lo.add_argument("--streams", type=int, default=4)
+    wr = sub.add_parser("wrk")
+    wr.add_argument("--workers", type=int, default=2)
+    wr.add_argument("--readers", type=int, default=64)
+    wr.add_argument("--rate", type=float, default=5)
+    wr.add_argument("--seconds", type=float, default=60)
+    wr.add_argument("--streams", type=int, default=4)
     for name in ("saturate", "pages"):
         s = sub.add_parser(name)
         s.add_argument("--seconds", type=int, default=20)
@@ -464,6 +588,8 @@ def main():
         cmd_readers(args)
     elif args.cmd == "locust":
         cmd_locust(args)
+    elif args.cmd == "wrk":
+        cmd_wrk_readers(args)
     elif args.cmd == "saturate":
         cmd_wrk(args, DIAL, WRK_DIAL)
     elif args.cmd == "pages":
