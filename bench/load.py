@@ -314,20 +314,21 @@ def cmd_readers(args):
 # --- locust -------------------------------------------------------------------------------
 
 
-def cmd_locust(args):
-    import csv
+def beside_streams(args, command, env=None, margin=8):
+    """Start a server of ``args.workers``, stream ``args.streams`` practice runs
+    and run ``command`` (a load tool, given the server's base URL) beside them.
+
+    Returns (the tool's stdout and stderr, the stream results, RSS after a 5 s
+    warm-up, RSS samples every 5 s while the tool runs, load average at the start,
+    load average at the end). The streams outlast the tool by ``margin`` seconds
+    at most (its start-up and run).
+    """
     import threading
 
-    locust = pathlib.Path(sys.executable).parent / "locust"
-    if not locust.exists() and not shutil.which("locust"):
-        sys.exit("locust is not installed: .venv/bin/pip install locust")
-    locust = str(locust) if locust.exists() else shutil.which("locust")
     server = Server(args.workers)
     results = {"stream_errors": [], "stream_steps": 0, "streams_done": 0}
-    out = pathlib.Path(tempfile.mkdtemp()) / "dial"
     try:
-        start = time.perf_counter()
-        stop_at = start + args.seconds + 8  # the streams outlast locust's start-up and run
+        stop_at = time.perf_counter() + args.seconds + margin
         loop = asyncio.new_event_loop()
 
         async def streams():
@@ -335,23 +336,36 @@ def cmd_locust(args):
 
         streamer = threading.Thread(target=loop.run_until_complete, args=(streams(),), daemon=True)
         streamer.start()
-        env = {**os.environ, "PYTHONPATH": str(ROOT / "bench"), "BENCH_RATE": f"{args.rate:g}"}
-        proc = subprocess.Popen(
-            [locust, "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--only-summary",
-             "-u", str(args.readers), "-r", str(args.readers), "-t", f"{args.seconds:g}s",
-             "-H", server.base, "--csv", str(out), "--loglevel", "WARNING"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(1)  # the streams are under way before the readers come
+        proc = subprocess.Popen(command(server.base), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
         time.sleep(5.5)
         rss_start, load_start = server.rss_kb(), loadavg()
         samples = []
         while proc.poll() is None:
             time.sleep(5)
             samples.append(server.rss_kb())
-        err = proc.stderr.read()
+        out, err = proc.communicate()
         streamer.join(timeout=30)
     finally:
         load_end = loadavg()
         server.stop()
+    return out + err, results, rss_start, samples, load_start, load_end
+
+
+def cmd_locust(args):
+    import csv
+
+    locust = pathlib.Path(sys.executable).parent / "locust"
+    if not locust.exists() and not shutil.which("locust"):
+        sys.exit("locust is not installed: .venv/bin/pip install locust")
+    locust = str(locust) if locust.exists() else shutil.which("locust")
+    out = pathlib.Path(tempfile.mkdtemp()) / "dial"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "bench"), "BENCH_RATE": f"{args.rate:g}"}
+    err, results, rss_start, samples, load_start, load_end = beside_streams(args, lambda base: [
+        locust, "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--only-summary",
+        "-u", str(args.readers), "-r", str(args.readers), "-t", f"{args.seconds:g}s",
+        "-H", base, "--csv", str(out), "--loglevel", "WARNING"], env=env)
     rows = list(csv.DictReader(open(f"{out}_stats.csv")))
     dial = next((r for r in rows if r["Name"] == "dial"), None)
     if dial is None:
@@ -435,8 +449,6 @@ end
 
 
 def cmd_wrk_readers(args):
-    import threading
-
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
     script = (WRK_READERS.replace("DIAL", f'"{DIAL}"', 1).replace("CHAPTER", f'"{CHAPTER}"', 1)
@@ -444,32 +456,11 @@ def cmd_wrk_readers(args):
     f = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     f.write(script)
     f.close()
-    server = Server(args.workers)
-    results = {"stream_errors": [], "stream_steps": 0, "streams_done": 0}
     try:
-        stop_at = time.perf_counter() + args.seconds + 2  # the streams outlast wrk's run
-        loop = asyncio.new_event_loop()
-
-        async def streams():
-            await asyncio.gather(*[stream_task(server.port, stop_at, results, 42 + i) for i in range(args.streams)])
-
-        streamer = threading.Thread(target=loop.run_until_complete, args=(streams(),), daemon=True)
-        streamer.start()
-        time.sleep(1)  # the streams are under way before the readers come
-        proc = subprocess.Popen(
-            ["wrk", f"-t{args.readers}", f"-c{args.readers}", f"-d{args.seconds:g}s", "--timeout", "10s",
-             "-s", f.name, server.base + DIAL], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        time.sleep(5.5)
-        rss_start, load_start = server.rss_kb(), loadavg()
-        samples = []
-        while proc.poll() is None:
-            time.sleep(5)
-            samples.append(server.rss_kb())
-        out = proc.stdout.read()
-        streamer.join(timeout=30)
+        out, results, rss_start, samples, load_start, load_end = beside_streams(args, lambda base: [
+            "wrk", f"-t{args.readers}", f"-c{args.readers}", f"-d{args.seconds:g}s", "--timeout", "10s",
+            "-s", f.name, base + DIAL], margin=3)
     finally:
-        load_end = loadavg()
-        server.stop()
         os.unlink(f.name)
     found = dict(kv.split("=") for line in out.splitlines() if line.startswith("RESULT ") for kv in line.split()[1:])
     if "requests" not in found:

@@ -1,7 +1,6 @@
 """The worker's store of answers: repeats come from memory, identical to a fresh answer,
 keyed by everything the answer depends on, bounded in bytes, and never for live paths."""
 
-import asyncio
 import json
 
 import pytest
@@ -9,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from app import answers, settings
 from app.main import create_app
+from tests.app.asgi_call import asgi_messages
 
 CHAPTER = "http://testserver/en/chapter/7"
 
@@ -176,18 +176,7 @@ def test_equal_bodies_are_held_once_and_counted_once():
 
 
 def run_asgi(app, headers=(), method="GET"):
-    scope = {"type": "http", "method": method, "path": "/x", "query_string": b"", "scheme": "http",
-             "headers": list(headers)}
-    sent = []
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    return sent
+    return asgi_messages(app, method, "/x", headers)
 
 
 @pytest.mark.parametrize("headers, kept", [

@@ -3,6 +3,7 @@
 import pytest
 
 from app.streams import STATS
+from tests.app.asgi_call import asgi_messages
 
 SAME = ("content-type", "content-length", "etag", "cache-control", "content-security-policy",
         "x-content-type-options", "referrer-policy", "vary")
@@ -54,25 +55,6 @@ def test_head_does_not_start_a_practice_run(client):
     assert head.headers["allow"] == "GET"
     assert head.content == b""
     assert (STATS.started, STATS.steps) == before
-
-
-def asgi_messages(app, method, path, query=b""):
-    """The messages an ASGI app sends for one request, as the server would see them."""
-    import asyncio
-
-    sent = []
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-             "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "", "query_string": query,
-             "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 1), "server": ("testserver", 80)}
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    return sent
 
 
 def test_no_body_byte_leaves_the_app_for_a_head(client):
