@@ -16,6 +16,7 @@ from engine import checkpoint, model, tokenizer
 from engine import inspect as ins
 
 from app.widgets import knob_wall, knobs
+from tests.app.widget_checks import assert_refused
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
 PAGE_LIMIT = 150 * 1024
@@ -155,14 +156,7 @@ def test_htmx_request_replaces_the_address(wall_client):
     ],
 )
 def test_bad_state_is_a_422_in_the_page_language(wall_client, query, zh, en):
-    for lang, message in (("zh", zh), ("en", en)):
-        r = wall_client.get(f"/{lang}/widget/knob-wall?{query}")
-        assert r.status_code == 422, query
-        assert 'class="widget-error" role="alert"' in r.text
-        assert message in r.text
-        assert "<form" in r.text and 'id="w-knob-wall"' in r.text
-        page = wall_client.get(f"/{lang}/chapter/5?" + "&".join(f"knob-wall.{q}" for q in query.split("&")))
-        assert page.status_code == 422 and message in page.text
+    assert_refused(wall_client, "knob-wall", 5, query, zh, en)
 
 
 def test_api_knobs(wall_client):

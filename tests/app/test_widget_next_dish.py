@@ -15,6 +15,7 @@ from engine import checkpoint, inspect as inspection
 from engine.tokenizer import BOS, token_label
 
 from tests.app import inside_site
+from tests.app.widget_checks import assert_refused
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -148,12 +149,7 @@ def test_fragment_in_both_languages(client):
     ],
 )
 def test_bad_state_is_a_422(client, query, zh, en):
-    for lang, message in (("zh", zh), ("en", en)):
-        r = client.get(f"/{lang}/widget/next-dish?{query}")
-        assert r.status_code == 422
-        assert 'class="widget-error" role="alert"' in r.text and message in r.text
-        page = client.get(f"/{lang}/chapter/3?next-dish.{query}")
-        assert page.status_code == 422 and message in page.text
+    assert_refused(client, "next-dish", 3, query, zh, en)
 
 
 def test_the_chapter_text_about_emm_holds(client):

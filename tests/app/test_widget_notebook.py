@@ -17,6 +17,7 @@ from engine import checkpoint, data, inspect as inspection, model, sample as sam
 from engine.tokenizer import encode_prefix, token_label
 
 from tests.app import inside_site
+from tests.app.widget_checks import assert_refused
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -157,9 +158,4 @@ def test_fragment_in_both_languages_and_the_no_js_form(client):
     ],
 )
 def test_bad_state_is_a_422(client, query, zh, en):
-    for lang, message in (("zh", zh), ("en", en)):
-        r = client.get(f"/{lang}/widget/notebook?{query}")
-        assert r.status_code == 422
-        assert 'class="widget-error" role="alert"' in r.text and message in r.text
-        page = client.get(f"/{lang}/chapter/7?notebook.{query}")
-        assert page.status_code == 422 and message in page.text
+    assert_refused(client, "notebook", 7, query, zh, en)

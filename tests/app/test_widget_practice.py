@@ -27,6 +27,7 @@ from app import streams
 from app import trainer
 from app.trainer import TRAINER
 from app.widgets import practice
+from tests.app.widget_checks import assert_refused
 
 
 CHAPTER = """---
@@ -252,13 +253,7 @@ def test_htmx_fragment_replaces_the_address_with_the_run(client):
     ("go=2", "开始", "start"),
 ])
 def test_bad_state_is_a_422_in_the_page_language(client, query, zh, en):
-    for lang, message in (("zh", zh), ("en", en)):
-        r = client.get(f"/{lang}/widget/practice?{query}")
-        assert r.status_code == 422
-        assert 'class="widget-error" role="alert"' in r.text and message in r.text
-        assert "<form" in r.text
-        page = client.get(f"/{lang}/chapter/6?practice.{query}")
-        assert page.status_code == 422 and message in page.text
+    assert_refused(client, "practice", 6, query, zh, en)
 
 
 # --- bound and stop, on a real server -------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from engine import checkpoint, inspect as inspection, model, tokenizer
 
 from tests.app import inside_site
+from tests.app.widget_checks import assert_refused
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -113,9 +114,4 @@ def test_htmx_request_replaces_the_address(client):
     ],
 )
 def test_bad_state_is_a_422(client, query, zh, en):
-    for lang, message in (("zh", zh), ("en", en)):
-        r = client.get(f"/{lang}/widget/scorecard?{query}")
-        assert r.status_code == 422
-        assert 'class="widget-error" role="alert"' in r.text and message in r.text
-        page = client.get(f"/{lang}/chapter/4?scorecard.{query}")
-        assert page.status_code == 422 and message in page.text
+    assert_refused(client, "scorecard", 4, query, zh, en)

@@ -17,6 +17,7 @@ from engine import inspect as ins
 from engine.autograd import Value
 
 from app.widgets import knobs, trace_back
+from tests.app.widget_checks import assert_refused
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -142,14 +143,7 @@ def test_htmx_request_replaces_the_address(ch5):
     ],
 )
 def test_bad_state_is_a_422_in_the_page_language(ch5, query, zh, en):
-    for lang, message in (("zh", zh), ("en", en)):
-        r = ch5.get(f"/{lang}/widget/trace-back?{query}")
-        assert r.status_code == 422, query
-        assert 'class="widget-error" role="alert"' in r.text
-        assert message in r.text
-        assert "<form" in r.text and 'id="w-trace-back"' in r.text
-        page = ch5.get(f"/{lang}/chapter/5?" + "&".join(f"trace-back.{q}" for q in query.split("&")))
-        assert page.status_code == 422 and message in page.text
+    assert_refused(ch5, "trace-back", 5, query, zh, en)
 
 
 def test_backprop_example_api_is_the_autograd_graph(ch5):
