@@ -6,11 +6,9 @@ scorecard. Chapter 7 of the fixture story already holds the notebook.
 """
 
 import functools
-import shutil
 import tempfile
-import pathlib
 
-FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
+from tests.app.stories import story_site
 
 CHAPTER_3 = """---
 title: {title}
@@ -55,21 +53,13 @@ TEXT = {
 
 
 @functools.lru_cache(maxsize=1)
-def content_dir():
-    root = pathlib.Path(tempfile.mkdtemp(prefix="inside-story-")) / "content"
-    shutil.copytree(FIXTURES / "content", root)
-    for (lang, n), (title, summary, one) in TEXT.items():
-        body = (CHAPTER_3 if n == 3 else CHAPTER_4).format(title=title, summary=summary, one=one)
-        (root / lang / f"chapter-{n}.md").write_text(body, encoding="utf-8")
-    return root
-
-
-@functools.lru_cache(maxsize=1)
 def client():
     from fastapi.testclient import TestClient
 
-    from app import site
     from app.main import create_app
 
-    built = site.build(content_dir(), FIXTURES / "templates", lambda name, lang: {})
-    return TestClient(create_app(built))
+    chapters = {
+        (lang, f"chapter-{n}"): (CHAPTER_3 if n == 3 else CHAPTER_4).format(title=title, summary=summary, one=one)
+        for (lang, n), (title, summary, one) in TEXT.items()
+    }
+    return TestClient(create_app(story_site(tempfile.mkdtemp(prefix="inside-story-"), chapters)))

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 
 from app import i18n, settings, widgets
 from app.embed import BASE, BASE_Q, HEIGHTS
-from app.widgets import view
 from app.widgets.base import InputError, Number
 
 LANGS = settings.LANGS

@@ -2,7 +2,6 @@
 never a 5xx, never a hang, 422 where the value is refused, and whatever is
 echoed comes back escaped."""
 
-import html
 import re
 import time
 

@@ -4,18 +4,16 @@ projection, the closest cards are the real ones; state in the URL and errors."""
 import html as html_mod
 import pathlib
 import re
-import shutil
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 
 from engine import checkpoint, inspect
 from engine.tokenizer import BOS, VOCAB
+from tests.app.stories import story_client
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures"
 COURSES = list(VOCAB) + ["bell"]
 
 
@@ -26,19 +24,12 @@ def course_id(word):
 @pytest.fixture(scope="module")
 def ch2(tmp_path_factory):
     """The fixture story plus a chapter 2 holding the flavour cards (and a second set)."""
-    from app import site
-    from app.main import create_app
-
-    content = tmp_path_factory.mktemp("story") / "content"
-    shutil.copytree(FIXTURES / "content", content)
-    for lang, title in (("zh", "拆解"), ("en", "Courses")):
-        (content / lang / "chapter-2.md").write_text(
-            f"---\ntitle: {title}\nsummary: {title}.\n---\n\n## 1\n\n::: widget flavor-cards\n\n"
-            f"::: widget flavor-cards c=bell vs=e\n\n::: summary\n{title}.\n:::\n",
-            encoding="utf-8",
-        )
-    built = site.build(content, FIXTURES / "templates", lambda name, lang: {})
-    with TestClient(create_app(built)) as c:
+    chapters = {
+        (lang, "chapter-2"): f"---\ntitle: {title}\nsummary: {title}.\n---\n\n## 1\n\n::: widget flavor-cards\n\n"
+                             f"::: widget flavor-cards c=bell vs=e\n\n::: summary\n{title}.\n:::\n"
+        for lang, title in (("zh", "拆解"), ("en", "Courses"))
+    }
+    with story_client(tmp_path_factory.mktemp("story"), chapters) as c:
         yield c
 
 

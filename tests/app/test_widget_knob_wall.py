@@ -3,14 +3,11 @@
 Route tests run on the fixture story plus a chapter 5 that holds both chapter-5 widgets."""
 
 import math
-import pathlib
 import re
-import shutil
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 
 from engine import checkpoint, model, tokenizer
 from engine import inspect as ins
@@ -18,35 +15,7 @@ from engine import inspect as ins
 from app.widgets import knob_wall, knobs
 from tests.app.widget_checks import assert_refused
 
-FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
 PAGE_LIMIT = 150 * 1024
-
-CHAPTER_5 = {
-    "zh": "---\ntitle: 追源\nsummary: 从盘子追回旋钮墙。\n---\n\n## 追源\n\n一步一步追。\n\n::: widget trace-back\n\n"
-          "## 墙\n\n整面墙。\n\n::: widget knob-wall\n\n::: summary\n一句话：追回去。\n:::\n",
-    "en": "---\ntitle: Tracing back\nsummary: From the plate back to the wall.\n---\n\n## Tracing\n\nStep by step.\n\n"
-          "::: widget trace-back\n\n## The wall\n\nThe whole wall.\n\n::: widget knob-wall\n\n::: summary\n"
-          "In one sentence: trace it back.\n:::\n",
-}
-
-
-def no_figure_context(name, lang):
-    return {}
-
-
-@pytest.fixture(scope="session")
-def wall_client(tmp_path_factory):
-    """A client for a story whose chapter 5 holds trace-back and knob-wall."""
-    from app import site
-    from app.main import create_app
-
-    root = tmp_path_factory.mktemp("story-wall") / "content"
-    shutil.copytree(FIXTURES / "content", root)
-    for lang, text in CHAPTER_5.items():
-        (root / lang / "chapter-5.md").write_text(text, encoding="utf-8")
-    s = site.build(root, FIXTURES / "templates", no_figure_context)
-    with TestClient(create_app(s)) as c:
-        yield c
 
 
 def cells(html):
@@ -61,9 +30,9 @@ def inspect_block(html):
 
 # ---------------------------------------------------------------- routes
 
-def test_chapter_page_shows_the_wall_lean_and_with_its_assets(wall_client):
+def test_chapter_page_shows_the_wall_lean_and_with_its_assets(ch5):
     for lang in ("zh", "en"):
-        r = wall_client.get(f"/{lang}/chapter/5")
+        r = ch5.get(f"/{lang}/chapter/5")
         assert r.status_code == 200
         assert 'id="w-knob-wall"' in r.text and 'id="knob-wall-out"' in r.text
         assert "/static/css/widgets/knob-wall.css?v=" in r.text and "/static/js/widgets/knob-wall.js?v=" in r.text
@@ -72,14 +41,14 @@ def test_chapter_page_shows_the_wall_lean_and_with_its_assets(wall_client):
         size = len(r.content)
         for asset in re.findall(r'(?:href|src)="(/static/[^"]+)"', r.text):
             if "vendor" not in asset and not asset.endswith(".svg"):
-                size += len(wall_client.get(asset).content)
+                size += len(ch5.get(asset).content)
         print(lang, "chapter page with its CSS and JS:", size, "bytes")
         assert size <= PAGE_LIMIT, size
 
 
-def test_fragment_in_both_languages(wall_client):
-    zh = wall_client.get("/zh/widget/knob-wall")
-    en = wall_client.get("/en/widget/knob-wall")
+def test_fragment_in_both_languages(ch5):
+    zh = ch5.get("/zh/widget/knob-wall")
+    en = ch5.get("/en/widget/knob-wall")
     assert zh.status_code == en.status_code == 200
     assert zh.text.lstrip().startswith('<section class="widget widget-knob-wall" id="w-knob-wall"')
     for word in ("风味档案卡", "上菜顺序标签", "副厨的问题旋钮", "副厨的标签旋钮", "副厨的配方旋钮", "副厨的汇报旋钮",
@@ -91,8 +60,8 @@ def test_fragment_in_both_languages(wall_client):
     assert '<small class="term">参数 parameters</small>' in zh.text
 
 
-def test_station_sizes_add_up_to_the_whole_wall(wall_client):
-    html = wall_client.get("/en/widget/knob-wall").text
+def test_station_sizes_add_up_to_the_whole_wall(ch5):
+    html = ch5.get("/en/widget/knob-wall").text
     sizes = [int(x) for x in re.findall(r'class="kw-station[^"]*" data-size="(\d+)"', html)]
     assert len(sizes) == 9
     assert sum(sizes) == model.N_PARAMS == 4192
@@ -102,17 +71,17 @@ def test_station_sizes_add_up_to_the_whole_wall(wall_client):
 
 
 @pytest.mark.parametrize("station", knobs.ORDER)
-def test_every_station_zooms_into_all_its_knobs(wall_client, station):
+def test_every_station_zooms_into_all_its_knobs(ch5, station):
     p = checkpoint.default_params()
     off, rows, cols = p.offsets[knobs.matrix(station)]
-    html = wall_client.get(f"/en/widget/knob-wall?station={station}").text
+    html = ch5.get(f"/en/widget/knob-wall?station={station}").text
     got = cells(html)
     assert [i for i, _, _ in got] == list(range(off, off + rows * cols))
     assert f'style="--cols:{cols}" data-cols="{cols}"' in html
 
 
-def test_no_js_forms_reload_the_chapter_and_keep_other_state(wall_client):
-    r = wall_client.get("/zh/chapter/5?knob-wall.name=anna&knob-wall.knob=9&trace-back.step=3&utm=y")
+def test_no_js_forms_reload_the_chapter_and_keep_other_state(ch5):
+    r = ch5.get("/zh/chapter/5?knob-wall.name=anna&knob-wall.knob=9&trace-back.step=3&utm=y")
     forms = re.findall(r'<form class="kw-cells" method="get" action="([^"]+)".*?</form>', r.text, re.S)
     assert forms == ["/zh/chapter/5#knob-wall-inspect"]
     grid_form = r.text.split('<form class="kw-cells"', 1)[1].split("</form>", 1)[0]
@@ -125,8 +94,8 @@ def test_no_js_forms_reload_the_chapter_and_keep_other_state(wall_client):
     assert re.search(r"value=9 style=--v:-?[\d.]+ class=sel aria-pressed=true>", grid_form)
 
 
-def test_htmx_request_replaces_the_address(wall_client):
-    r = wall_client.get(
+def test_htmx_request_replaces_the_address(ch5):
+    r = ch5.get(
         "/en/widget/knob-wall?knob-wall.name=emma&knob-wall.view=influence&knob-wall.station=mlp_fc1&knob-wall.knob=2200&knob-wall.set=0.25",
         headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/5?trace-back.step=2"},
     )
@@ -155,13 +124,13 @@ def test_htmx_request_replaces_the_address(wall_client):
         ("knob=3&set=abc", "-100 到 100", "from -100 to 100"),
     ],
 )
-def test_bad_state_is_a_422_in_the_page_language(wall_client, query, zh, en):
-    assert_refused(wall_client, "knob-wall", 5, query, zh, en)
+def test_bad_state_is_a_422_in_the_page_language(ch5, query, zh, en):
+    assert_refused(ch5, "knob-wall", 5, query, zh, en)
 
 
-def test_api_knobs(wall_client):
+def test_api_knobs(ch5):
     p = checkpoint.default_params()
-    r = wall_client.get("/api/knobs", params={"name": "Emma", "knob": 100, "set": 0.3})
+    r = ch5.get("/api/knobs", params={"name": "Emma", "knob": 100, "set": 0.3})
     assert r.status_code == 200
     data = r.json()
     loss, grad = ins.gradient(p, "emma")
@@ -174,17 +143,17 @@ def test_api_knobs(wall_client):
     assert len(data["turn"]["next_after"]) == tokenizer.VOCAB_SIZE
     for params, loc in (({"name": "em ma"}, "name"), ({"knob": 4192}, "knob"), ({"knob": 1, "set": "inf"}, "set"),
                         ({"set": 0.5}, "set"), ({"name": "a" * 16}, "name"), ({"knob": "x"}, "knob")):
-        bad = wall_client.get("/api/knobs", params=params)
+        bad = ch5.get("/api/knobs", params=params)
         assert bad.status_code == 422, params
         assert bad.json()["detail"][0]["loc"][-1] == loc
 
 
 # ---------------------------------------------------------------- engine agreement
 
-def test_wall_colours_follow_the_settings_then_the_influence(wall_client):
+def test_wall_colours_follow_the_settings_then_the_influence(ch5):
     p = checkpoint.default_params()
-    setting = cells(wall_client.get("/en/widget/knob-wall?name=olivia").text)
-    tasted = cells(wall_client.get("/en/widget/knob-wall?name=olivia&view=influence").text)
+    setting = cells(ch5.get("/en/widget/knob-wall?name=olivia").text)
+    tasted = cells(ch5.get("/en/widget/knob-wall?name=olivia&view=influence").text)
     assert [i for i, _, _ in setting] == [i for i, _, _ in tasted]
     _, grad = ins.gradient(p, "olivia")
     for (i, v, _), (_, g, _) in zip(setting, tasted):
@@ -203,23 +172,23 @@ def test_wall_colours_follow_the_settings_then_the_influence(wall_client):
     assert sorted(marked) == sorted(int(j) for j in np.argsort(-block, kind="stable")[:5])
 
 
-def test_inspector_shows_label_setting_and_influence_from_the_engine(wall_client):
+def test_inspector_shows_label_setting_and_influence_from_the_engine(ch5):
     p = checkpoint.default_params()
     for name, knob in (("emma", 200), ("noah", 700), ("ava", 2500), ("isabella", 3300)):
         _, grad = ins.gradient(p, name)
         for lang in ("zh", "en"):
-            html = inspect_block(wall_client.get(f"/{lang}/widget/knob-wall?name={name}&knob={knob}").text)
+            html = inspect_block(ch5.get(f"/{lang}/widget/knob-wall?name={name}&knob={knob}").text)
             label = ins.knob_label(p, knob) if lang == "en" else knobs.knob_label_zh(p, knob)
             assert label.replace("'", "&#39;") in html
             assert f'data-setting="{float(p.flat[knob])!r}"' in html
             assert f'data-influence="{float(grad[knob])!r}"' in html
 
 
-def test_turning_a_knob_matches_the_engine_on_a_copy_and_leaves_the_shared_model(wall_client):
+def test_turning_a_knob_matches_the_engine_on_a_copy_and_leaves_the_shared_model(ch5):
     p = checkpoint.default_params()
     shared = p.flat.copy()
     knob, new = 200, 0.75
-    html = wall_client.get(f"/en/widget/knob-wall?name=emma&knob={knob}&set={new}").text
+    html = ch5.get(f"/en/widget/knob-wall?name=emma&knob={knob}&set={new}").text
     result = html.split('id="knob-wall-result"', 1)[1]
     before = float(re.search(r'data-before="([^"]+)"', result).group(1))
     after = float(re.search(r'data-after="([^"]+)"', result).group(1))
@@ -238,12 +207,12 @@ def test_turning_a_knob_matches_the_engine_on_a_copy_and_leaves_the_shared_model
     assert float(votes[0]) == probs_before[top] and float(votes[1]) == probs_after[top]
     # the shared model is untouched, and tasting again gives the old score
     assert np.array_equal(p.flat, shared)
-    again = wall_client.get("/en/widget/knob-wall?name=emma&knob=200&view=influence").text
+    again = ch5.get("/en/widget/knob-wall?name=emma&knob=200&view=influence").text
     assert f'data-loss="{before!r}"' in again
 
 
-def test_put_it_back_clears_the_turn(wall_client):
-    r = wall_client.get(
+def test_put_it_back_clears_the_turn(ch5):
+    r = ch5.get(
         "/en/widget/knob-wall?knob-wall.name=emma&knob-wall.knob=200&knob-wall.set=",
         headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/5?knob-wall.set=0.5"},
     )
@@ -278,11 +247,11 @@ def decode_png(uri):
     return rows, cols, np.array([list(line[1:]) for line in lines])
 
 
-def test_the_whole_wall_in_nine_small_pictures(wall_client):
+def test_the_whole_wall_in_nine_small_pictures(ch5):
     p = checkpoint.default_params()
     _, grad = ins.gradient(p, "olivia")
     for view, values in (("setting", p.flat), ("influence", grad)):
-        html = wall_client.get(f"/en/widget/knob-wall?name=olivia&view={view}").text
+        html = ch5.get(f"/en/widget/knob-wall?name=olivia&view={view}").text
         pictures = re.findall(r'<img class="kw-thumb" src="(data:image/png;base64,[^"]+)"', html)
         assert len(pictures) == 9
         total = 0
@@ -297,7 +266,7 @@ def test_the_whole_wall_in_nine_small_pictures(wall_client):
             assert np.array_equal(idx > knob_wall.LEVELS, (block > 0) & (idx != 0))
         assert total == 4192
     # letters outside the name: their flavour cards are see-through when tasting
-    html = wall_client.get("/en/widget/knob-wall?name=olivia&view=influence").text
+    html = ch5.get("/en/widget/knob-wall?name=olivia&view=influence").text
     _, _, cards = decode_png(re.findall(r'<img class="kw-thumb" src="([^"]+)"', html)[0])
     for letter in range(26):
         assert (cards[letter] == 0).all() == (tokenizer.VOCAB[letter] not in "olivia")

@@ -4,21 +4,18 @@ The routes run against the fixture story plus a chapter 8 that holds the
 widget, so they do not depend on how far the real chapters have come.
 """
 
-import pathlib
 import re
-import shutil
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 
 from engine import checkpoint, data, model, tune
 from engine.sample import sample
 
 from app.widgets import michelin
 from tests.app.widget_checks import assert_refused
+from tests.app.stories import both, story_client
 
-FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
 
 CHAPTER = """---
 title: Michelin
@@ -39,15 +36,7 @@ In one sentence: same cooking, bigger kitchen.
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    from app import site
-    from app.main import create_app
-
-    root = tmp_path_factory.mktemp("story")
-    shutil.copytree(FIXTURES / "content", root / "content")
-    for lang in ("zh", "en"):
-        (root / "content" / lang / "chapter-8.md").write_text(CHAPTER, encoding="utf-8")
-    built = site.build(root / "content", FIXTURES / "templates", lambda name, lang: {})
-    with TestClient(create_app(built)) as c:
+    with story_client(tmp_path_factory.mktemp("story"), both("chapter-8", CHAPTER)) as c:
         yield c
 
 

@@ -9,7 +9,6 @@ import math
 import os
 import pathlib
 import re
-import shutil
 import signal
 import socket
 import threading
@@ -28,6 +27,8 @@ from app import trainer
 from app.trainer import TRAINER
 from app.widgets import practice
 from tests.app.widget_checks import assert_refused
+from tests.app import stories
+from tests.app.stories import both
 
 
 CHAPTER = """---
@@ -47,18 +48,9 @@ In one sentence: practice.
 """
 
 
-FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
-
-
 @pytest.fixture(scope="module")
 def story_site(tmp_path_factory):
-    from app import site
-
-    root = tmp_path_factory.mktemp("story")
-    shutil.copytree(FIXTURES / "content", root / "content")
-    for lang in ("zh", "en"):
-        (root / "content" / lang / "chapter-6.md").write_text(CHAPTER, encoding="utf-8")
-    return site.build(root / "content", FIXTURES / "templates", lambda name, lang: {})
+    return stories.story_site(tmp_path_factory.mktemp("story"), both("chapter-6", CHAPTER))
 
 
 @pytest.fixture(scope="module")

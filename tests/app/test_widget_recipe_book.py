@@ -11,18 +11,16 @@ import pathlib
 import re
 from urllib.parse import parse_qsl, urlsplit
 
-import shutil
 
 import pytest
-from fastapi.testclient import TestClient
 
 from engine import data
 
 from app.widgets import recipe_book
 from tests.app.widget_checks import assert_refused
+from tests.app.stories import per_language, story_client
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures"
 
 CHAPTER_1 = {
     "zh": "---\ntitle: 食材\nsummary: 名字就是菜单。\n---\n\n## 菜单册\n\n共 {{n_names}} 套。\n\n"
@@ -35,15 +33,7 @@ CHAPTER_1 = {
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     """The fixture story with a chapter 1 that holds the book (this module's own copy)."""
-    from app import site
-    from app.main import create_app
-
-    content = tmp_path_factory.mktemp("story") / "content"
-    shutil.copytree(FIXTURES / "content", content)
-    for lang, text in CHAPTER_1.items():
-        (content / lang / "chapter-1.md").write_text(text, encoding="utf-8")
-    built = site.build(content, FIXTURES / "templates", lambda name, lang: {})
-    with TestClient(create_app(built)) as c:
+    with story_client(tmp_path_factory.mktemp("story"), per_language("chapter-1", CHAPTER_1)) as c:
         yield c
 
 

@@ -7,16 +7,14 @@ The numbers shown must be exactly ``engine.tokenizer.encode`` of the letters tha
 import html as html_mod
 import pathlib
 import re
-import shutil
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
 
 from engine import tokenizer
+from tests.app.stories import per_language, story_client
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures"
 
 CHAPTER_2 = {
     "zh": """---
@@ -67,15 +65,7 @@ In one sentence: cut it up, then number it.
 @pytest.fixture(scope="module")
 def ch2(tmp_path_factory):
     """The fixture story plus a chapter 2 holding the chapter's widgets (and a second board)."""
-    from app import site
-    from app.main import create_app
-
-    content = tmp_path_factory.mktemp("story") / "content"
-    shutil.copytree(FIXTURES / "content", content)
-    for lang, text in CHAPTER_2.items():
-        (content / lang / "chapter-2.md").write_text(text, encoding="utf-8")
-    built = site.build(content, FIXTURES / "templates", lambda name, lang: {})
-    with TestClient(create_app(built)) as c:
+    with story_client(tmp_path_factory.mktemp("story"), per_language("chapter-2", CHAPTER_2)) as c:
         yield c
 
 

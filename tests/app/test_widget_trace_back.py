@@ -3,9 +3,7 @@
 Route tests run on the fixture story plus a chapter 5 that holds both chapter-5 widgets."""
 
 import math
-import pathlib
 import re
-import shutil
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
@@ -18,36 +16,6 @@ from engine.autograd import Value
 
 from app.widgets import knobs, trace_back
 from tests.app.widget_checks import assert_refused
-
-FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
-
-
-def no_figure_context(name, lang):
-    return {}
-
-
-CHAPTER_5 = {
-    "zh": "---\ntitle: 追源\nsummary: 从盘子追回旋钮墙。\n---\n\n## 追源\n\n一步一步追。\n\n::: widget trace-back\n\n"
-          "## 墙\n\n整面墙。\n\n::: widget knob-wall\n\n::: summary\n一句话：追回去。\n:::\n",
-    "en": "---\ntitle: Tracing back\nsummary: From the plate back to the wall.\n---\n\n## Tracing\n\nStep by step.\n\n"
-          "::: widget trace-back\n\n## The wall\n\nThe whole wall.\n\n::: widget knob-wall\n\n::: summary\n"
-          "In one sentence: trace it back.\n:::\n",
-}
-
-
-@pytest.fixture(scope="session")
-def ch5(tmp_path_factory):
-    """A client for a story whose chapter 5 holds trace-back and knob-wall."""
-    from app import site
-    from app.main import create_app
-
-    root = tmp_path_factory.mktemp("story") / "content"
-    shutil.copytree(FIXTURES / "content", root)
-    for lang, text in CHAPTER_5.items():
-        (root / lang / "chapter-5.md").write_text(text, encoding="utf-8")
-    s = site.build(root, FIXTURES / "templates", no_figure_context)
-    with TestClient(create_app(s)) as c:
-        yield c
 
 
 def steps_block(html, ns="trace-back"):

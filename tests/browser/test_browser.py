@@ -7,17 +7,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from app import content, settings
-
-
-def story_paths():
-    paths = []
-    for lang in settings.LANGS:
-        slugs = {p.stem for p in (settings.CONTENT_DIR / lang).glob("*.md") if p.name.lower() != "readme.md"}
-        for slug in content.PAGES:
-            if slug in slugs or slug == "index":
-                paths.append(content.page_path(lang, slug))
-    return paths
+from app import settings
+from tests.browser.helpers import story_paths
 
 
 PATHS = story_paths()

@@ -3,17 +3,7 @@ pinned htmx loaded and the dial moved, reports no policy violation."""
 
 import pytest
 
-from app import content, settings
-
-
-def story_paths():
-    paths = []
-    for lang in settings.LANGS:
-        slugs = {p.stem for p in (settings.CONTENT_DIR / lang).glob("*.md") if p.name.lower() != "readme.md"}
-        for slug in content.PAGES:
-            if slug in slugs or slug == "index":
-                paths.append(content.page_path(lang, slug))
-    return paths
+from tests.browser.helpers import story_paths
 
 
 PATHS = story_paths()
@@ -24,7 +14,6 @@ document.addEventListener('securitypolicyviolation', e => {
   window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || '') + ' ' + (e.sample || ''));
 });
 """
-
 
 @pytest.mark.parametrize("path", PATHS)
 def test_no_policy_violation(kpage, server, path):

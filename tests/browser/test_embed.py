@@ -53,7 +53,6 @@ HOST_PAGE = """<!doctype html>
 </html>
 """
 
-
 def snippet(server, path, ns):
     """The Embed control's snippet for widget ``ns`` on the page at ``path``, as a reader copies it."""
     with urllib.request.urlopen(server + path, timeout=10) as r:

@@ -7,11 +7,7 @@ from playwright.sync_api import expect
 
 from engine import checkpoint, inspect
 from engine.tokenizer import BOS, VOCAB
-
-
-def ready(page):
-    page.wait_for_function("() => window.htmx !== undefined")
-    page.wait_for_load_state("networkidle")
+from tests.browser.helpers import ready
 
 
 def strip_values(page, nth=0):

@@ -1,26 +1,9 @@
 """knob-wall in a real browser: tasting lights the wall, the keyboard picks a knob, turning it moves the score."""
 
-import json
-import urllib.request
-from urllib.parse import parse_qs, urlsplit
-
 from playwright.sync_api import expect
 
 from engine.tokenizer import VOCAB
-
-
-def api(server, path):
-    with urllib.request.urlopen(server + path, timeout=10) as r:
-        return json.loads(r.read())
-
-
-def ready(page):
-    page.wait_for_function("() => window.htmx !== undefined")
-    page.wait_for_load_state("networkidle")
-
-
-def query(page):
-    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+from tests.browser.helpers import api, query, ready
 
 
 def strengths(page):

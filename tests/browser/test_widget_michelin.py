@@ -1,18 +1,8 @@
 """The three-star kitchen in a real browser: a new recipe book changes the dishes, and
 judging eight pairs with the keyboard trains a taster and tunes Xiao Ming."""
 
-from urllib.parse import parse_qs, urlsplit
-
 from playwright.sync_api import expect
-
-
-def ready(page):
-    page.wait_for_function("() => window.htmx !== undefined")
-    page.wait_for_load_state("networkidle")
-
-
-def query(page):
-    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+from tests.browser.helpers import query, ready
 
 
 def test_a_new_recipe_book_shows_the_dishes_before_and_after(kpage, server):

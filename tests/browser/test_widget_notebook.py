@@ -1,22 +1,13 @@
 """notebook in a real browser: serving course by course, one new page each time, and starting over."""
 
 import re
-from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 from playwright.sync_api import expect
 
 from engine import checkpoint, model, sample as sampling
 from engine.tokenizer import encode_prefix
-
-
-def ready(page):
-    page.wait_for_function("() => window.htmx !== undefined")
-    page.wait_for_load_state("networkidle")
-
-
-def query(page):
-    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+from tests.browser.helpers import query, ready
 
 
 def reading(page):

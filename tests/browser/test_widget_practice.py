@@ -4,22 +4,12 @@ address, and the page works without JavaScript."""
 
 import json
 import time
-import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
 from app.widgets import practice
-
-
-def api(server, path):
-    with urllib.request.urlopen(server + path, timeout=10) as r:
-        return json.loads(r.read())
-
-
-def ready(page):
-    page.wait_for_function("() => window.htmx !== undefined")
-    page.wait_for_load_state("networkidle")
+from tests.browser.helpers import api, ready
 
 
 def points(page):

@@ -8,13 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import expect
 
 from engine import data
+from tests.browser.helpers import ready
 
 PAGE = 12
-
-
-def ready(page):
-    page.wait_for_function("() => window.htmx !== undefined")
-    page.wait_for_load_state("networkidle")
 
 
 def query(page):

@@ -1,19 +1,9 @@
 """scorecard in a real browser: typing a name rescoring it course by course."""
 
-from urllib.parse import parse_qs, urlsplit
-
 from playwright.sync_api import expect
 
 from engine import checkpoint, model, tokenizer
-
-
-def ready(page):
-    page.wait_for_function("() => window.htmx !== undefined")
-    page.wait_for_load_state("networkidle")
-
-
-def query(page):
-    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+from tests.browser.helpers import query, ready
 
 
 def test_typing_a_name_rescores_it(kpage, server):

@@ -1,20 +1,10 @@
 """sous-chefs in a real browser: picking a course with the arrow keys, typing a name, and without JavaScript."""
 
-from urllib.parse import parse_qs, urlsplit
-
 import numpy as np
 from playwright.sync_api import expect
 
 from engine import checkpoint, inspect as inspection
-
-
-def ready(page):
-    page.wait_for_function("() => window.htmx !== undefined")
-    page.wait_for_load_state("networkidle")
-
-
-def query(page):
-    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+from tests.browser.helpers import query, ready
 
 
 def chosen_row(page):

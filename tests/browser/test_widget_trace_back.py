@@ -1,25 +1,10 @@
 """trace-back in a real browser: stepping with the keyboard, tracing a real knob, and without JavaScript."""
 
-import json
 import math
-import urllib.request
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
-
-
-def api(server, path):
-    with urllib.request.urlopen(server + path, timeout=10) as r:
-        return json.loads(r.read())
-
-
-def ready(page):
-    page.wait_for_function("() => window.htmx !== undefined")
-    page.wait_for_load_state("networkidle")
-
-
-def query(page):
-    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+from tests.browser.helpers import api, query, ready
 
 
 def test_stepping_with_the_arrow_keys_cooks_then_traces_back(kpage, server):

@@ -1,0 +1,35 @@
+"""What the browser tests share."""
+
+import json
+import urllib.request
+from urllib.parse import parse_qs, urlsplit
+
+from app import content, settings
+
+
+def ready(page):
+    """htmx is loaded and nothing is on its way: the page is ready for the reader."""
+    page.wait_for_function("() => window.htmx !== undefined")
+    page.wait_for_load_state("networkidle")
+
+
+def query(page):
+    """The query of the page's address, one value per key."""
+    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+def api(server, path):
+    """A JSON answer of the live server."""
+    with urllib.request.urlopen(server + path, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def story_paths():
+    """Every page the story has so far, in both languages."""
+    paths = []
+    for lang in settings.LANGS:
+        slugs = {p.stem for p in (settings.CONTENT_DIR / lang).glob("*.md") if p.name.lower() != "readme.md"}
+        for slug in content.PAGES:
+            if slug in slugs or slug == "index":
+                paths.append(content.page_path(lang, slug))
+    return paths
