@@ -191,14 +191,19 @@ class Trainer:
         self._submit(_pid)
 
     def shutdown(self):
-        """One app is done with the helper; the last one stops it."""
+        """One app is done with the helper; the last one stops it and waits for it.
+
+        Waiting (at most the batch or job the helper is in the middle of) lets the
+        helper's queues be closed before the worker exits: a worker stopped with
+        SIGTERM exits at once after its shutdown, and multiprocessing's resource
+        tracker would report what was still open as leaked."""
         with self._lock:
             self._users = max(0, self._users - 1)
             if self._users:
                 return
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def new_id(self):
         """An id for a run, taken before it is opened so that it can always be closed."""

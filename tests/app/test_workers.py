@@ -65,6 +65,7 @@ def two_workers(tmp_path_factory):
             if time.monotonic() > deadline:
                 pytest.fail(f"the server did not answer within 90 s:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.3)
+        proc.log_path = log_path
         yield base, proc
     finally:
         try:
@@ -134,3 +135,48 @@ def test_stopping_the_process_group_stops_every_worker(two_workers):
             return "?"
 
     assert alive == [], [f"{p}: {what(p)}" for p in alive]
+    # a clean stop: the workers closed their training helpers, nothing was left for the
+    # operating system's clean-up to find, and nothing went wrong on the way out
+    log = proc.log_path.read_text()
+    assert "leaked" not in log and "Traceback" not in log, log[-3000:]
+
+
+def test_a_stopped_server_leaves_nothing_behind(tmp_path):
+    """``kill`` (SIGTERM) to a one-worker server, as a service manager stops it: the
+    worker shuts its training helper down and waits for it, so multiprocessing's
+    resource tracker finds nothing left open, and the process group is empty afterwards."""
+    if not KITCHEN.exists():
+        pytest.skip("the kitchen command is not installed in this environment")
+    port = free_port()
+    log_path = tmp_path / "server.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [str(KITCHEN), "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                assert proc.poll() is None, log_path.read_text()[-3000:]
+                try:
+                    if get(f"http://127.0.0.1:{port}/healthz")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                assert time.monotonic() < deadline, log_path.read_text()[-3000:]
+                time.sleep(0.3)
+            # a practice run has used the helper
+            assert get(f"http://127.0.0.1:{port}/en/widget/practice?go=1&steps=50")[0] == 200
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=20)
+            deadline = time.monotonic() + 10
+            while subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True).returncode == 0:
+                assert time.monotonic() < deadline, "processes of the stopped server are still running"
+                time.sleep(0.2)
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    text = log_path.read_text()
+    assert "leaked" not in text and "Traceback" not in text, text[-3000:]
