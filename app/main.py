@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import model
 
-from app import api, embed, fragments, pages, settings
+from app import api, crawl, embed, fragments, pages, settings
 from app.answers import Answers
 from app.caching import Caching
 from app.head import HeadAsGet
@@ -52,6 +52,7 @@ def create_app(site=None, answer_bytes=None):
     app.include_router(pages.router)
     app.include_router(fragments.router)
     app.include_router(embed.router)
+    app.include_router(crawl.router)
     app.add_middleware(embed.BaseURL)
     # repeats come from the worker's store of answers, before the model or a template runs
     app.add_middleware(Answers, max_bytes=answer_bytes)

@@ -99,6 +99,30 @@ class Site:
         return {"href": content.page_path(lang, slug), "label": label, "title": title}
 
     # --- pages ------------------------------------------------------------------------
+    def exists(self, lang, slug):
+        """Whether the story has this page: the cover always, the others once written."""
+        return slug == "index" or self.library.get(lang, slug) is not None
+
+    def pages_in_order(self):
+        """(lang, slug) of every page the story has, in reading order, one language after the other."""
+        return [(lang, slug) for lang in settings.LANGS for slug in content.PAGES if self.exists(lang, slug)]
+
+    @staticmethod
+    def path(lang, slug):
+        return content.page_path(lang, slug)
+
+    def alternates(self, lang, slug):
+        """The page's versions, for hreflang: its own, its twin's (if written), and
+        x-default, the Chinese one when there is one. Paths, not addresses."""
+        other = i18n.other(lang)
+        alternates = [{"hreflang": lang, "href": content.page_path(lang, slug)}]
+        if self.exists(other, slug):
+            alternates.append({"hreflang": other, "href": content.page_path(other, slug)})
+        alternates.sort(key=lambda a: settings.LANGS.index(a["hreflang"]))
+        default_lang = "zh" if any(a["hreflang"] == "zh" for a in alternates) else lang
+        alternates.append({"hreflang": "x-default", "href": content.page_path(default_lang, slug)})
+        return alternates
+
     def page(self, lang, slug, query_pairs=()):
         """A page in ``lang``; None when it does not exist. Status 422 if a widget's
         state in the query is invalid (the page still shows, with the message)."""
@@ -131,12 +155,8 @@ class Site:
         twin_href = (content.page_path(other, slug) if (twin or slug == "index") else f"/{other}/") + (
             suffix if twin else ""
         )
-        alternates = [{"hreflang": lang, "href": content.page_path(lang, slug)}]
-        if twin or slug == "index":
-            alternates.append({"hreflang": other, "href": content.page_path(other, slug)})
-        alternates.sort(key=lambda a: settings.LANGS.index(a["hreflang"]))
-        default_lang = "zh" if any(a["hreflang"] == "zh" for a in alternates) else lang
-        alternates.append({"hreflang": "x-default", "href": content.page_path(default_lang, slug)})
+        # absolute addresses (BASE is written over by the site's address, see app/embed.py)
+        alternates = [{"hreflang": a["hreflang"], "href": embed.BASE + a["href"]} for a in self.alternates(lang, slug)]
         prev, nxt = self.neighbours(lang, slug)
         title = page.title if page else t["site_name"]
         summary = page.summary if page else t["site_tagline"]
@@ -160,6 +180,7 @@ class Site:
             next=nxt,
             twin_href=twin_href,
             alternates=alternates,
+            canonical=embed.BASE + content.page_path(lang, slug),  # the page, whatever its widgets' state
             scripts=self.scripts(page),
             widget_assets=self.widget_assets(page),
             oembed=embed.oembed_href(page.path + suffix) if (page is not None and page.chapter and page.widgets) else None,

@@ -97,11 +97,12 @@ def test_page_head_and_landmarks(client, path):
     for prop in ("og:title", "og:description", "og:type", "og:locale", "og:site_name"):
         assert tags.find("meta", property=prop), prop
     alternates = {a["hreflang"]: a["href"] for a in tags.find("link", rel="alternate") if "hreflang" in a}
-    assert alternates[lang] == path
-    assert alternates[other] == path.replace(f"/{lang}/", f"/{other}/", 1)
-    assert alternates["x-default"] == path.replace(f"/{lang}/", "/zh/", 1)
+    base = "http://testserver"
+    assert alternates[lang] == base + path
+    assert alternates[other] == base + path.replace(f"/{lang}/", f"/{other}/", 1)
+    assert alternates["x-default"] == base + path.replace(f"/{lang}/", "/zh/", 1)
     switch = tags.find("a", **{"class": "lang-switch"})[0]
-    assert switch["href"] == alternates[other]
+    assert base + switch["href"] == alternates[other]
     assert switch["lang"] == other
 
 
