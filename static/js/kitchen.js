@@ -43,9 +43,13 @@
     });
   }
 
+  // a post as it is shared: its text, each link followed by its full address
   function postText(item) {
     var copy = item.cloneNode(true);
     copy.querySelectorAll("button").forEach(function (b) { b.remove(); });
+    copy.querySelectorAll("a[href]").forEach(function (a) {
+      a.replaceWith(document.createTextNode(a.textContent + " " + a.href));
+    });
     return copy.innerText.trim();
   }
 

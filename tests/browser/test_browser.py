@@ -167,3 +167,10 @@ def test_thread_copy_buttons(kpage, context, server, path):
     first_post = kpage.locator("li.post").first.inner_text()
     assert copied and copied in first_post
     assert "复制" not in copied and "Copy" not in copied
+    # the last post links to the story: the copied text carries the link's full address
+    lang = path.split("/")[1]
+    buttons.last.click()
+    last = kpage.evaluate("navigator.clipboard.readText()")
+    assert f"{server}/{lang}/ " in last and last.endswith("10/10")
+    assert last.replace(f" {server}/{lang}/", "") == kpage.locator("li.post").last.inner_text().replace(
+        kpage.locator("li.post").last.locator("button").inner_text(), "").strip()
