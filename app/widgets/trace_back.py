@@ -329,7 +329,8 @@ def step_view(step, lang):
         "prev": step - 1 if step > 0 else None,
         "next": step + 1 if step < len(frames) - 1 else None,
         "next_label": (("往前 →" if zh else "Forward →") if step + 1 < n_fwd else ("往回 ←" if zh else "Back ←")),
-        "next_hint": (("做下一步" if zh else "cook the next step") if step + 1 < n_fwd else ("追回一站" if zh else "trace one station back")),
+        "next_hint": (("做下一步。" if zh else "Cooks the next step.") if step + 1 < n_fwd
+                      else ("往回追一站。" if zh else "Traces one station back.")),
         "phase": frame["phase"],
         "phase_label": phase_label,
         "position": (f"第 {step + 1} 步，共 {len(frames)} 步" if zh else f"Step {step + 1} of {len(frames)}"),

@@ -2,6 +2,7 @@
 
 Route tests run on the fixture story plus a chapter 5 that holds both chapter-5 widgets."""
 
+import html
 import math
 import re
 from urllib.parse import parse_qsl, urlsplit
@@ -263,3 +264,17 @@ def test_suggested_knobs_are_the_most_telling_ones(ch5):
     got = [ins.knob_address(p, knobs.matrix(s), int(r) - 1, int(c) - 1).index for s, r, c in suggestions]
     assert got[:3] == top
     assert 3 <= len(got) <= 5
+
+
+@pytest.mark.parametrize("query", ["trace-back?name=emma&station=wte&row=13&col=1", "knob-wall?name=emma&knob=100"])
+def test_a_knob_is_named_in_the_page_language_with_the_english_name_beside_it_in_chinese(ch5, query):
+    """The English page speaks English only; the Chinese page adds the knob's English
+    name in small type, marked as English."""
+    en = ch5.get(f"/en/widget/{query}").text
+    assert re.findall(r"[\u4e00-\u9fff]", en) == []
+    zh = ch5.get(f"/zh/widget/{query}").text
+    p = checkpoint.default_params()
+    knob = 192 if query.startswith("trace-back") else 100
+    english = [html.unescape(t) for t in re.findall(r'<small class="term" lang="en">([^<]*)', zh)]
+    assert any(t.startswith(ins.knob_label(p, knob)) for t in english), english
+    assert knobs.knob_label_zh(p, knob) in zh
