@@ -65,6 +65,19 @@ def test_no_horizontal_scroll_on_a_small_phone(kpage, server, path):
     assert width <= 360, f"{path} is {width}px wide at 360px"
 
 
+@pytest.mark.parametrize("width, lo, hi", [(360, 280, 340), (1280, 440, 480)])
+def test_figures_fill_a_phone_and_stay_near_their_drawn_size_on_a_wide_screen(kpage, server, width, lo, hi):
+    """The drawings are 360 wide: a phone shows them across its width, a wide screen
+    at 30rem at most, so their words stay near reading size."""
+    kpage.set_viewport_size({"width": width, "height": 900})
+    seen = []
+    for path in ("/en/chapter/3", "/zh/chapter/5", "/en/chapter/8"):
+        kpage.goto(server + path)
+        seen += kpage.eval_on_selector_all(".figure-art svg", "els => els.map(e => e.getBoundingClientRect().width)")
+    assert len(seen) >= 3
+    assert all(lo <= w <= hi for w in seen), seen
+
+
 def test_moving_the_dial_with_the_keyboard_resamples_and_keeps_a_link(kpage, server):
     kpage.goto(server + "/en/chapter/7")
     kpage.wait_for_function("() => window.htmx !== undefined")
