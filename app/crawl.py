@@ -17,7 +17,7 @@ from xml.sax.saxutils import quoteattr, escape
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from app import embed
+from app import content, embed
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,7 +40,7 @@ def sitemap(request: Request):
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
     for lang, slug in site.pages_in_order():
-        out.append(f"  <url><loc>{escape(base + site.path(lang, slug))}</loc>")
+        out.append(f"  <url><loc>{escape(base + content.page_path(lang, slug))}</loc>")
         for alt in site.alternates(lang, slug):
             out.append(f'    <xhtml:link rel="alternate" hreflang={quoteattr(alt["hreflang"])} '
                        f'href={quoteattr(base + alt["href"])}/>')

@@ -107,10 +107,6 @@ class Site:
         """(lang, slug) of every page the story has, in reading order, one language after the other."""
         return [(lang, slug) for lang in settings.LANGS for slug in content.PAGES if self.exists(lang, slug)]
 
-    @staticmethod
-    def path(lang, slug):
-        return content.page_path(lang, slug)
-
     def alternates(self, lang, slug):
         """The page's versions, for hreflang: its own, its twin's (if written), and
         x-default, the Chinese one when there is one. Paths, not addresses."""
@@ -152,7 +148,7 @@ class Site:
         query = urlencode(query_pairs)
         suffix = f"?{query}" if query else ""
         twin = self.library.get(other, slug)
-        twin_href = (content.page_path(other, slug) if (twin or slug == "index") else f"/{other}/") + (
+        twin_href = (content.page_path(other, slug) if self.exists(other, slug) else f"/{other}/") + (
             suffix if twin else ""
         )
         # absolute addresses (BASE is written over by the site's address, see app/embed.py)

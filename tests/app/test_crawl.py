@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from app import content
 from tests.app.stories import story_client
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
@@ -46,7 +47,7 @@ def test_the_sitemap_lists_every_page_in_both_languages_with_its_twin(client, fi
     r = client.get("/sitemap.xml")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
     entries = sitemap_entries(r.text)
-    expected = {f"http://testserver{fixture_site.path(lang, slug)}" for lang, slug in fixture_site.pages_in_order()}
+    expected = {f"http://testserver{content.page_path(lang, slug)}" for lang, slug in fixture_site.pages_in_order()}
     # the fixture story: the cover, chapters 1 and 7, the ending and the thread, in both languages
     assert len(expected) == 10
     assert set(entries) == expected
