@@ -2,6 +2,7 @@ import numpy as np
 
 from app import cli
 from engine import checkpoint
+from tests.same_run import assert_same_losses, assert_same_weights, read_loss_log
 
 
 
@@ -9,10 +10,11 @@ def test_kitchen_train_prints_the_reference_names(tmp_path, capsys, published_na
     out, log = tmp_path / "m.npz", tmp_path / "loss.txt"
     assert cli.main(["train", "--out", str(out), "--loss-log", str(log)]) == 0
     assert capsys.readouterr().out.split() == published_names
-    np.testing.assert_array_equal(checkpoint.load(out).flat, checkpoint.default_params().flat)
-    assert log.read_text() == checkpoint.DEFAULT_LOG.read_text()
-    first = log.read_text().splitlines()[0].split()
-    assert first[0] == "1" and float(first[1]) == checkpoint.default_log()[0]
+    assert_same_weights(checkpoint.load(out).flat, checkpoint.default_params().flat)
+    steps, losses = read_loss_log(log.read_text())
+    assert steps == list(range(1, 1001))
+    assert_same_losses(losses, checkpoint.default_log())
+    assert read_loss_log(checkpoint.DEFAULT_LOG.read_text()) == (steps, checkpoint.default_log())
 
 
 def test_progress_bar(capsys):
