@@ -97,7 +97,62 @@ def fmt_sim(x):
     return f"{x:+.2f}".replace("-", "−")
 
 
-DOT = {"chosen": (7, 9), "vs": (5.5, 6), "other": (3, 6)}   # role -> (radius, label offset)
+DOT = {"chosen": 7, "vs": 5.5, "other": 3}     # role -> radius
+FONT = {"chosen": 14, "vs": 12, "other": 12}    # role -> label size; a monospace letter is ~0.6 of it wide
+GAP = 2                                         # between a dot and its label
+
+
+def label_spots(r, w, h):
+    """Where a label may sit around a dot of radius r, best first, as
+    (dx, dy, text-anchor, box) with box = (left, top, right, bottom) relative
+    to the dot's centre. The text's baseline is dy below the centre."""
+    d = r + GAP
+    spots = [
+        (d, h * 0.35, "start", (d, -h * 0.5, d + w, h * 0.5)),             # right
+        (-d, h * 0.35, "end", (-d - w, -h * 0.5, -d, h * 0.5)),            # left
+        (0, -d - h * 0.15, "middle", (-w / 2, -d - h, w / 2, -d)),         # above
+        (0, d + h * 0.85, "middle", (-w / 2, d, w / 2, d + h)),            # below
+    ]
+    c = d * 0.75
+    for sx in (1, -1):
+        for sy in (-1, 1):                                                 # the four corners
+            left = c if sx > 0 else -c - w
+            top = -c - h if sy < 0 else c
+            spots.append((c * sx, top + h * 0.85, "start" if sx > 0 else "end",
+                          (left, top, left + w, top + h)))
+    return spots
+
+
+def overlap(a, b):
+    return min(a[2], b[2]) - max(a[0], b[0]) > 0.5 and min(a[3], b[3]) - max(a[1], b[1]) > 0.5
+
+
+def place_labels(points, width, height):
+    """Give every point a label spot that covers no other label and no dot, if
+    there is one; the chosen and compared cards choose first, then the most
+    crowded. A point with no free spot keeps the one that covers least."""
+    dots = [(p["cx"] - p["r"], p["cy"] - p["r"], p["cx"] + p["r"], p["cy"] + p["r"]) for p in points]
+    crowd = {p["id"]: sum((p["cx"] - q["cx"]) ** 2 + (p["cy"] - q["cy"]) ** 2 < 30 ** 2 for q in points)
+             for p in points}
+    order = sorted(points, key=lambda p: ({"chosen": 0, "vs": 1, "other": 2}[p["role"]], -crowd[p["id"]], p["id"]))
+    taken = []
+    for p in order:
+        h = FONT[p["role"]]
+        w = 0.62 * h * len(p["label"])
+        best = None
+        for dx, dy, anchor, (l, t, rt, b) in label_spots(p["r"], w, h):
+            box = (p["cx"] + l, p["cy"] + t, p["cx"] + rt, p["cy"] + b)
+            inside = box[0] >= 1 and box[1] >= 1 and box[2] <= width - 1 and box[3] <= height - 1
+            hits = sum(overlap(box, o) for o in taken) + sum(
+                overlap(box, d) for d, q in zip(dots, points) if q is not p)
+            cost = hits * 2 + (0 if inside else 1)
+            if best is None or cost < best[0]:
+                best = (cost, dx, dy, anchor, box)
+            if cost == 0:
+                break
+        _, p["dx"], p["dy"], p["anchor"], box = best
+        p["dx"], p["dy"] = round(p["dx"], 2), round(p["dy"], 2)
+        taken.append(box)
 
 
 def card_map_svg(coords, chosen, vs):
@@ -111,7 +166,6 @@ def card_map_svg(coords, chosen, vs):
     points = []
     for i, (x, y) in enumerate(zip(xs, ys)):
         role = "chosen" if i == chosen else ("vs" if i == vs else "other")
-        r, dx = DOT[role]
         points.append({
             "id": i,
             "label": token_label(i),
@@ -120,9 +174,9 @@ def card_map_svg(coords, chosen, vs):
             "cx": round(cx0 + scale * x, 2),
             "cy": round(cy0 - scale * y, 2),
             "role": role,
-            "r": r,
-            "dx": dx,
+            "r": DOT[role],
         })
+    place_labels(points, MAP_W, height)
     # draw the highlighted points last, so they sit on top
     points.sort(key=lambda p: {"other": 0, "vs": 1, "chosen": 2}[p["role"]])
     return points, height

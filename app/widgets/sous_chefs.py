@@ -13,6 +13,7 @@ from engine import checkpoint, inspect as inspection
 from app.widgets import inside
 
 STRONG = 0.5   # a sous-chef whose top weight is below this "spreads his gaze"
+LABEL_AT, LABEL_PX = 352, 13   # a grid's widest drawing (22rem, in the stylesheet) and its labels' size there
 
 
 def attention(name):
@@ -37,11 +38,15 @@ def frame(labels, pos):
     """What every grid shares, as SVG markup: the course labels along the top and the
     left, the staircase of courses not served yet, and the outline of the chosen row."""
     T = len(labels)
-    parts = []
+    # The grid is drawn at most LABEL_AT wide whatever the name's length, so
+    # the labels are sized in grid squares to come out near LABEL_PX there.
+    fs = min(0.62, LABEL_PX * (T + 1) / LABEL_AT)
+    parts = [f'<g class="heat-labels" font-size="{fs:.3f}">']
     for i, lab in enumerate(labels):
         lab = escape(lab)
-        parts.append(f'<text class="heat-label" x="{i + 1.5}" y="0.72">{lab}</text>'
-                     f'<text class="heat-label" x="0.5" y="{i + 1.72:.2f}">{lab}</text>')
+        parts.append(f'<text class="heat-label" x="{i + 1.5}" y="{0.5 + fs * 0.38:.3f}">{lab}</text>'
+                     f'<text class="heat-label" x="0.5" y="{i + 1.5 + fs * 0.38:.3f}">{lab}</text>')
+    parts.append("</g>")
     for t in range(T - 1):
         parts.append(f'<rect class="future" x="{t + 2}" y="{t + 1}" width="{T - t - 1}" height="1"/>')
     sel = f'<rect class="sel" x="1" y="{pos + 1}" width="{T}" height="1"/>'

@@ -79,3 +79,29 @@ def test_the_cards_work_without_javascript(nojs_page, server):
     assert re.search(r"flavor-cards\.c=z", nojs_page.url) and re.search(r"flavor-cards\.vs=a", nojs_page.url)
     assert strip_values(nojs_page, 0) == wte[VOCAB.index("z")].tolist()
     assert strip_values(nojs_page, 1) == wte[0].tolist()
+
+
+LABEL_BOXES = """() => [...document.querySelectorAll('#flavor-cards-out .fc-map text')].map(t => {
+  const r = t.getBoundingClientRect();
+  return {label: t.textContent.trim(), box: [r.left, r.top, r.right, r.bottom],
+          px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a};
+})"""
+
+
+def test_on_a_phone_no_letter_on_the_map_covers_another(kpage, server):
+    # the crowded middle of the map (h, x, z, r, d …) is where labels used to collide
+    kpage.set_viewport_size({"width": 360, "height": 800})
+    for state in ("", "?flavor-cards.c=h&flavor-cards.vs=x", "?flavor-cards.c=bell&flavor-cards.vs=r"):
+        kpage.goto(server + "/en/chapter/2" + state)
+        ready(kpage)
+        labels = kpage.evaluate(LABEL_BOXES)
+        assert len(labels) == 27
+        clashes = []
+        for i, a in enumerate(labels):
+            assert a["px"] >= 11, a       # still readable after the map shrinks to the phone
+            for b in labels[i + 1:]:
+                (l1, t1, r1, b1), (l2, t2, r2, b2) = a["box"], b["box"]
+                if min(r1, r2) - max(l1, l2) > 1 and min(b1, b2) - max(t1, t2) > 1:
+                    clashes.append((a["label"], b["label"]))
+        assert clashes == [], state
+    assert kpage.watch.problems == []

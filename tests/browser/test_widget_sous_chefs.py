@@ -76,3 +76,19 @@ def test_a_bad_name_shows_a_message_and_a_good_one_brings_the_grids_back(kpage, 
     expect(kpage.locator("#sous-chefs-name")).to_be_focused()  # typing was never interrupted
     problems = [p for p in kpage.watch.problems if not (p.startswith("HTTP 422") or "422" in p and p.startswith("console:"))]
     assert problems == [], kpage.watch.problems
+
+
+LABEL_PX = """() => [...document.querySelectorAll('#sous-chefs-out svg text')].map(
+  t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)"""
+
+
+def test_the_grid_labels_are_text_sized_on_a_phone_and_on_a_wide_screen(kpage, server):
+    # the grids scale with the page; their course labels must not scale into headlines
+    for width, name in ((360, "emma"), (1280, "emma"), (1280, "christopher")):
+        kpage.set_viewport_size({"width": width, "height": 900})
+        kpage.goto(server + f"/en/chapter/3?sous-chefs.name={name}")
+        ready(kpage)
+        sizes = kpage.evaluate(LABEL_PX)
+        assert len(sizes) >= 4 * 2 * (len(name) + 1)
+        assert 10 <= min(sizes) and max(sizes) <= 16, (width, name, min(sizes), max(sizes))
+    assert kpage.watch.problems == []
