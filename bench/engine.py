@@ -10,6 +10,7 @@ Measures, as medians over repeated runs in one process:
 """
 
 import argparse
+import itertools
 import pathlib
 import statistics
 import sys
@@ -55,10 +56,15 @@ def main(argv=None):
     for _ in reference.train(sd, token_lists, steps=args.scalar_steps):
         pass
     scalar_step = (time.perf_counter() - t) / args.scalar_steps
-    numpy_step = t_train / 1000
+
+    def run_same_steps():  # the numpy engine on the very same names, so their lengths match
+        for _ in train.train(start.copy(), docs[: args.scalar_steps], steps=args.scalar_steps):
+            pass
+
+    numpy_step = median_time(run_same_steps, 200) / args.scalar_steps
     rows.append(("scalar-autograd step (same model)", f"{scalar_step * 1000:.0f} ms", ""))
-    rows.append(("numpy step", f"{numpy_step * 1e6:.0f} us", ""))
-    rows.append(("speed-up per step", f"{scalar_step / numpy_step:,.0f}x", ">= 1,000x"))
+    rows.append(("numpy step (same names)", f"{numpy_step * 1e6:.0f} us", ""))
+    rows.append(("speed-up per step", f"{scalar_step / numpy_step:,.0f}x", ""))
 
     sample.sample(params, n=20, temperature=0.5, seed=0)  # load the name set once
     seeds = iter(range(10**6))

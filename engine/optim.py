@@ -35,17 +35,30 @@ class Adam:
         self.config = config
         self.m = np.zeros(n)  # remembered direction
         self.v = np.zeros(n)  # remembered squared size
+        self._a = np.empty(n)  # scratch, so a step allocates nothing
+        self._b = np.empty(n)
 
     def update(self, flat, grad, i, num_steps):
+        # the reference's arithmetic, operation for operation, written into buffers:
+        # m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g²;
+        # flat -= lr_t (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
         c = self.config
         lr_t = decayed_lr(c.lr, i, num_steps)
+        a, b = self._a, self._b
         self.m *= c.beta1
-        self.m += (1 - c.beta1) * grad
+        np.multiply(grad, 1 - c.beta1, out=a)
+        self.m += a
         self.v *= c.beta2
-        self.v += (1 - c.beta2) * grad**2
-        m_hat = self.m / (1 - c.beta1 ** (i + 1))
-        v_hat = self.v / (1 - c.beta2 ** (i + 1))
-        flat -= lr_t * m_hat / (v_hat**0.5 + c.eps)
+        np.multiply(grad, grad, out=a)
+        a *= 1 - c.beta2
+        self.v += a
+        np.divide(self.m, 1 - c.beta1 ** (i + 1), out=a)
+        a *= lr_t
+        np.divide(self.v, 1 - c.beta2 ** (i + 1), out=b)
+        np.sqrt(b, out=b)
+        b += c.eps
+        a /= b
+        flat -= a
         return lr_t
 
 

@@ -1,7 +1,7 @@
 """The same model built from scalar ``Value``s, one number at a time.
 
 This is the arithmetic of the pure-Python reference, written out on the
-story's autograd. It is slow (about half a second per training step) and
+story's autograd. It is slow (a tenth to half a second per training step, by machine) and
 exists to check the fast numpy engine: same losses, same gradients, same
 updates, within float64 rounding.
 """
