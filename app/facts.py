@@ -57,6 +57,7 @@ class Facts:
     losses: tuple          # the default run's loss at steps 1, 2, ...
     samples: tuple         # the 20 names of the reference run
     invented: tuple        # True where a sample is not in the data set
+    temperature: float     # the temperature the 20 names were drawn at
     param_counts: dict     # matrix name -> number of knobs
 
     @property
@@ -101,6 +102,7 @@ def build():
         losses=tuple(float(x) for x in checkpoint.default_log()),
         samples=samples,
         invented=tuple(s not in known for s in samples),
+        temperature=float(checkpoint.REFERENCE_TEMPERATURE),
         param_counts={name: r * c for name, (r, c) in model.PARAM_SHAPES.items()},
     )
 
@@ -122,8 +124,9 @@ _SIMPLE = {
     "lr": lambda f: fmt_number(f.lr),
     "uniform_loss": lambda f: fmt_loss(f.uniform_loss),
     "n_invented": lambda f: fmt_int(sum(f.invented)),
+    "sample_temperature": lambda f: fmt_number(f.temperature),
 }
-NAMES = tuple(_SIMPLE) + ("loss", "mean_loss", "samples", "sample", "params_in")
+NAMES = tuple(_SIMPLE) + ("loss", "mean_loss", "samples", "sample", "invented", "params_in")
 
 
 def _int_arg(arg, lo, hi, what):
@@ -161,6 +164,11 @@ def resolve(expr, lang, facts=None):
         return join_names(f.samples[:count], lang)
     if name == "sample":
         return f.samples[_int_arg(arg, 1, len(f.samples), "{{sample:K}}") - 1]
+    if name == "invented":
+        made_up = [s for s, new in zip(f.samples, f.invented) if new]
+        if not made_up:
+            raise PlaceholderError("{{invented:K}}: none of the 20 sampled names is invented")
+        return made_up[_int_arg(arg, 1, len(made_up), "{{invented:K}}") - 1]
     if name == "params_in":
         if arg is None or arg.strip() not in f.param_counts:
             known = ", ".join(f.param_counts)

@@ -104,7 +104,7 @@ def _back_text(op, r, lang):
 RULE_ZH = {
     "add": "两边的影响都是 1。",
     "mul": "一边的影响，等于另一边的量。",
-    "pow": "已经越浓，再动一点，影响越猛。",
+    "pow": "再动一点影响多大，要看它已经有多浓。",
     "log": "量越少，越敏感。",
     "exp": "影响就等于已经发起来的那么多。",
     "relu": "放行的照原样往回传，倒掉的影响是零。",
@@ -112,7 +112,7 @@ RULE_ZH = {
 RULE_EN = {
     "add": "Both sides count 1.",
     "mul": "Each side's influence is the other side's amount.",
-    "pow": "The stronger it already is, the harder any change hits.",
+    "pow": "How hard a small change hits depends on how strong it already is.",
     "log": "The less there is, the more a little matters.",
     "exp": "The influence is however much has already risen.",
     "relu": "What passed goes back unchanged; what was poured away counts zero.",

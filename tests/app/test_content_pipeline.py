@@ -65,6 +65,23 @@ def test_placeholders_are_filled_from_the_engine_per_language(tmp_path):
     assert lib.get("zh", "index").placeholders[:3] == ["n_params", "n_names", "loss:1"]
 
 
+def test_invented_names_are_the_samples_missing_from_the_book_and_the_temperature_is_the_engines(tmp_path):
+    ref = checkpoint.reference_samples()
+    known = data.known_names()
+    made_up = [s for s in ref if s not in known]
+    assert 2 <= len(made_up) < len(ref)           # the story leans on some of both
+    n = len(made_up)
+    body = " | ".join(f"{{{{invented:{k}}}}}" for k in range(1, n + 1)) + " | {{sample_temperature}}\n"
+    lib = load(tmp_path, {"zh/index.md": HEAD + body, "en/index.md": HEAD + body})
+    html = "".join(s for s in lib.get("en", "index").segments if isinstance(s, str))
+    cells = html.split("<p>", 1)[1].split("</p>", 1)[0].split(" | ")
+    assert cells == made_up + [f"{checkpoint.REFERENCE_TEMPERATURE:g}"]
+    assert all(name not in known for name in cells[:-1]) and cells[-1] == "0.5"
+    # one past the last invented name stops start-up, naming the place
+    err = error_of(tmp_path / "past", {"en/chapter-7.md": HEAD + f"\n{{{{invented:{n + 1}}}}}\n"})
+    assert "en/chapter-7.md:6:" in err and f"from 1 to {n}" in err
+
+
 @pytest.mark.parametrize(
     "bad, message",
     [
@@ -75,6 +92,9 @@ def test_placeholders_are_filled_from_the_engine_per_language(tmp_path):
         ("{{loss}}", "{{loss:N}}"),
         ("{{samples:21}}", "{{samples:N}}"),
         ("{{sample:0}}", "{{sample:K}}"),
+        ("{{invented:0}}", "{{invented:K}}"),
+        ("{{invented:21}}", "{{invented:K}}"),
+        ("{{sample_temperature:1}}", "takes no argument"),
         ("{{params_in:wxyz}}", "params_in"),
         ("{{mean_loss:10-5}}", "mean_loss"),
         ("{{mean_loss:7}}", "mean_loss"),
