@@ -21,6 +21,7 @@ small middleware, writes the address into each HTML answer:
 request's own scheme and host.
 """
 
+import html as html_mod
 import os
 import re
 from types import SimpleNamespace
@@ -161,7 +162,8 @@ TITLE_RE = re.compile(r'class="widget-title"[^>]*>\s*([^<]+)')
 def title_from(html, widget, lang):
     """The widget's title as its partial shows it."""
     m = TITLE_RE.search(html)
-    title = m.group(1).strip() if m else widget.name
+    # the partial's text is HTML; the title is plain text, escaped again where it is used
+    title = html_mod.unescape(m.group(1)).strip() if m else widget.name
     return title
 
 

@@ -199,6 +199,7 @@ def test_every_widget_on_its_chapter_has_the_embed_control(rc, real_site, lang, 
     assert f'<script src="{HOST}/static/js/embed-host.js" async></script>' in code
     iframe = re.search(r"<iframe [^>]+>", code).group(0)
     title = html_mod.unescape(re.search(r'title="([^"]+)"', iframe).group(1))
+    assert html_mod.unescape(title) == title, title    # escaped once, not twice
     assert title.endswith(" · " + i18n.UI[lang]["site_name"])
     assert title.split(" · ")[0] not in ("", name)
     assert 'width="100%"' in iframe and 'loading="lazy"' in iframe
@@ -291,6 +292,14 @@ def test_oembed_for_a_chapter_url(rc):
     assert src.startswith(f"{HOST}/embed/zh/next-dish?prefix=an")
     _, src = check_oembed(rc.get("/oembed", params={"url": f"{HOST}/en/chapter/7#w-notebook"}), "en")
     assert src.startswith(f"{HOST}/embed/en/notebook?")
+
+
+def test_oembed_titles_are_plain_text_escaped_once(rc):
+    # the sous-chefs' title has an apostrophe: plain in the JSON, one &#x27; or &#39; in the html
+    data, _ = check_oembed(rc.get("/oembed", params={"url": f"{HOST}/en/chapter/3"}), "en")
+    assert data["title"].startswith("The sous-chefs' meeting")
+    iframe_title = re.search(r'title="([^"]+)"', data["html"]).group(1)
+    assert html_mod.unescape(iframe_title) == data["title"] + " · " + i18n.UI["en"]["site_name"]
 
 
 def test_oembed_for_an_embed_url(rc):
