@@ -91,6 +91,7 @@ def test_embed_page_for_every_widget(rc, real_site, lang, name):
     text = r.text
     assert f'<html lang="{lang}">' in text
     title = html_mod.unescape(re.search(r"<title>([^<]+)</title>", text).group(1))
+    assert html_mod.unescape(title) == title, title    # escaped once, not twice
     assert title.endswith(" · " + i18n.UI[lang]["site_name"])
     assert title.split(" · ")[0] not in ("", name)
     assert f'id="w-{name}"' in text
