@@ -178,3 +178,18 @@ def test_every_built_widget_has_its_partial_with_a_stable_root_id(fixture_site):
             html, state = view.render(view.Instance(widget, name), lang, [], action="/x")
             assert state is not None
             assert html.lstrip().startswith("<") and f'id="w-{name}"' in html and f'id="{name}-out"' in html
+
+
+def test_every_widget_form_leaves_checking_to_the_server(fixture_site):
+    """The browser's own checks would block a bad value with a popup in the browser's
+    language (or, under htmx, silently send nothing); the server's message is in the page's."""
+    from app import settings, widgets
+    from app.widgets import view
+
+    for path in sorted((settings.TEMPLATES_DIR / "widgets").glob("_*.html")):
+        for tag in re.findall(r"<form\b[^>]*>", path.read_text(encoding="utf-8")):
+            assert " novalidate" in tag, (path.name, tag)
+    for name, widget in widgets.BUILT.items():
+        html, _ = view.render(view.Instance(widget, name), "en", [], action="/x")
+        tags = re.findall(r"<form\b[^>]*>", html)
+        assert tags and all(" novalidate" in t for t in tags), name
