@@ -159,11 +159,21 @@ class RewardModel:
 
 # ------------------------------------------------------------------ built-in judges
 
+def _plate(a, b):
+    """An empty plate is no dish, so any dish beats it: the dish when one of the two is
+    empty, None when both are. Every built-in judge asks this first."""
+    return a or b or None
+
+
 def _shorter(a, b):
+    if not a or not b:
+        return _plate(a, b)
     return None if len(a) == len(b) else (a if len(a) < len(b) else b)
 
 
 def _vowel_end(a, b):
+    if not a or not b:
+        return _plate(a, b)
     ea, eb = a[-1:] in VOWELS, b[-1:] in VOWELS
     return None if ea == eb else (a if ea else b)
 
@@ -173,7 +183,7 @@ class Judge:
     key: str
     taste: str          # the stated taste, in plain English
     choose: object      # (a, b) -> the preferred name, or None when it has no preference
-    measure: object     # name -> 0/1 or a number: how well one name meets the taste
+    measure: object     # dish -> 0/1 or a number: how well one dish (not an empty plate) meets the taste
 
 
 JUDGES = {

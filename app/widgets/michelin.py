@@ -242,13 +242,22 @@ def rlhf_run(judge, picks, jseed, rounds):
         "after": tuple((n, float(s)) for n, s in zip(dishes(tuned), taster.score(dishes(tuned)))),
         "mean_before": float(taster.score(before).mean()),
         "mean_after": float(taster.score(after).mean()),
+        "empty_before": sum(1 for n in before if not n),
         "empty_after": sum(1 for n in after if not n),
     }
     if judge != "you":
         m = tune.JUDGES[judge].measure
-        out["judge_before"] = float(np.mean([m(n) for n in before]))
-        out["judge_after"] = float(np.mean([m(n) for n in after]))
+        out["judge_before"] = _yardstick(judge, m, before)
+        out["judge_after"] = _yardstick(judge, m, after)
     return out
+
+
+def _yardstick(judge, measure, names):
+    """The judge's own measure of a batch: the vowel judge counts over every plate (an
+    empty one ends in no vowel); the short-names judge averages the dishes only, since an
+    empty plate is no dish and no judge would call it the shortest."""
+    dishes = [n for n in names if n] if judge == "short" else list(names)
+    return float(np.mean([measure(n) for n in dishes])) if dishes else 0.0
 
 
 FEATURE_WORDS = {
@@ -348,19 +357,21 @@ class Michelin(Widget):
             })
             if judge == "short":
                 judges["judge_measure"] = (
-                    f"评委自己的标准：平均长度从 {res['judge_before']:.1f} 个字母变成 {res['judge_after']:.1f} 个。" if zh else
-                    f"The judge's own yardstick: average length went from {res['judge_before']:.1f} to {res['judge_after']:.1f} letters.")
+                    f"评委自己的标准：不算空盘子，平均长度从 {res['judge_before']:.1f} 个字母变成 {res['judge_after']:.1f} 个。" if zh else
+                    f"The judge's own yardstick: leaving out empty plates, average length went from "
+                    f"{res['judge_before']:.1f} to {res['judge_after']:.1f} letters.")
             elif judge == "vowel":
                 jb, ja = round(res["judge_before"] * MEASURE_N), round(res["judge_after"] * MEASURE_N)
                 judges["judge_measure"] = (
                     f"评委自己的标准：{MEASURE_N} 道菜里以元音结尾的，从 {jb} 道变成 {ja} 道。" if zh else
                     f"The judge's own yardstick: of {MEASURE_N} dishes, {jb} ended in a vowel before, {ja} after.")
-            if res["empty_after"]:
+            if res["empty_after"] > res["empty_before"]:
                 e = res["empty_after"]
                 judges["gamed"] = (
-                    f"可是 {MEASURE_N} 道菜里有 {e} 道是空盘子：小明学会了讨好试吃员，而不是讨好评委。" if zh else
-                    f"But {e} of the {MEASURE_N} dishes are empty plates: Xiao Ming has learned to please the taster, "
-                    f"not the judge.")
+                    f"可是 {MEASURE_N} 道菜里有 {e} 道是空盘子，哪位评委都不会把它当成一道菜："
+                    f"小明学会了讨好试吃员，而不是讨好评委。" if zh else
+                    f"But {e} of the {MEASURE_N} dishes are empty plates, which no judge would call a dish: "
+                    f"Xiao Ming has learned to please the taster, not the judge.")
         return {
             "scale": scale(lang),
             "ours": {k: fmt_int(v) for k, v in ours.items()},

@@ -242,16 +242,24 @@ def test_a_built_in_judge_states_its_taste_and_the_apprentice_moves_toward_it(cl
     else:
         assert res["judge_after"] < res["judge_before"] - 0.5
     before = sample(checkpoint.default_params(), n=100, temperature=0.5, seed=michelin.MEASURE_SEED).names
-    assert res["judge_before"] == pytest.approx(np.mean([measure(n) for n in before]))
+    # the short-names judge measures dishes; an empty plate is none
+    dishes = [n for n in before if n] if judge == "short" else before
+    assert res["judge_before"] == pytest.approx(np.mean([measure(n) for n in dishes]))
     assert "The judge&#39;s own yardstick" in html
+    # a light touch: no more empty plates than before, and the page claims no gaming
+    assert res["empty_after"] <= res["empty_before"] and "michelin-gamed" not in html
 
 
 def test_too_many_rounds_and_the_taster_is_gamed_and_the_page_says_so(client):
     r = client.get("/en/widget/michelin?judge=short&rounds=60&jseed=1")
     html = part(r.text, "judges")
     res = michelin.run_rlhf("short", "", 1, 60)
-    assert res["empty_after"] > 10
-    assert f"But {res['empty_after']} of the 100 dishes are empty plates" in html
+    assert res["empty_after"] > res["empty_before"] + 10
+    assert f"But {res['empty_after']} of the 100 dishes are empty plates, which no judge would call a dish" in html
+    # the judge's own yardstick counts dishes, so it can't be fooled into praising empty plates
+    assert 1 <= res["judge_after"]
+    r = client.get("/zh/widget/michelin?judge=short&rounds=60&jseed=1")
+    assert f"100 道菜里有 {res['empty_after']} 道是空盘子" in part(r.text, "judges")
 
 
 def test_the_tuning_runs_in_the_training_helper_not_in_the_worker(monkeypatch):

@@ -121,3 +121,11 @@ def test_rlhf_with_a_constant_reward_leaves_the_knobs_where_they_were(base):
 def test_rlhf_refuses_bad_arguments(base, kwargs):
     with pytest.raises(ValueError):
         tune.rlhf(base, lambda names: np.zeros(len(names)), **kwargs)
+
+
+@pytest.mark.parametrize("key", ["short", "vowel"])
+def test_no_built_in_judge_prefers_an_empty_plate(key):
+    choose = tune.JUDGES[key].choose
+    # an empty plate is no dish: shortest of all, and ending in no letter, yet it always loses
+    assert choose("", "annabelle") == "annabelle" and choose("kirk", "") == "kirk"
+    assert choose("", "") is None
