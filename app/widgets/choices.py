@@ -57,6 +57,7 @@ class NameList(Param):
     max_names: int = 50
     min_names: int = 1
     max_raw: int = 50 * 17  # room for 50 names of 15 letters and their separators
+    max_len = MAX_NAME_LEN  # letters in one name
 
     def _error(self):
         return InputError(

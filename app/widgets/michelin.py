@@ -33,7 +33,7 @@ from engine.train import reference_start
 
 from app.facts import fmt_int
 from app.trainer import TRAINER
-from app.widgets.base import Number, Widget
+from app.widgets.base import InputError, Number, Widget
 from app.widgets.choices import Choice, NameList, Pattern
 
 SEED_MAX = 2**31 - 1
@@ -301,6 +301,28 @@ def _taste_words(weights, lang):
 
 
 class Michelin(Widget):
+    # the fields a book doesn't read: a bad value left there never blocks the page
+    UNREAD = {"a": ("letter", "names"), "start": ("names",), "list": ("letter",)}
+
+    def parse(self, values, defaults=None):
+        book = super().parse({k: v for k, v in values.items() if k == "book"},
+                             {k: v for k, v in (defaults or {}).items() if k == "book"})["book"]
+        params = {p.key: p for p in self.params}
+        values = dict(values)
+        for key in self.UNREAD[book]:
+            if key in values:
+                try:
+                    params[key].parse(values[key])
+                except InputError:
+                    del values[key]
+        return super().parse(values, defaults)
+
+    def check_args(self, args):
+        """The content's starting state is checked whole, read or not."""
+        state = super().check_args(args)
+        Widget.parse(self, args)
+        return state
+
     def compute(self, state, lang):
         """Display-ready context; the same state in the same language is built once."""
         return _cached_context(self, tuple(sorted(state.items())), lang)

@@ -95,6 +95,7 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
         "id": f"w-{inst.ns}",
         "out_id": f"{inst.ns}-out",
         "field": {p.key: f"{inst.ns}.{p.key}" for p in widget.params},
+        "param": {p.key: p for p in widget.params},
         "value": shown,
         "hidden": carried(query_pairs, inst.ns, widget),
         "action": action,

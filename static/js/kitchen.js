@@ -102,17 +102,27 @@
    * same id when a swap replaces the focused control; this also covers the case
    * where focus fell to the page while the answer was on its way, so a reader
    * pressing Enter on "pick" or an arrow on a dial never has to find their
-   * place again. */
+   * place again. When the answer no longer has that control (the last pick of a
+   * pair, say), the keyboard lands in the part it was in: on the element there
+   * marked data-lands-focus, else on the part itself. */
   var focusedId = null;
+  var focusedPart = null;
   document.addEventListener("htmx:beforeRequest", function () {
     var active = document.activeElement;
     focusedId = active && active !== document.body && active.id ? active.id : null;
+    var part = active && active.parentElement ? active.parentElement.closest("[id]") : null;
+    focusedPart = focusedId && part ? part.id : null;
   });
   document.addEventListener("htmx:afterSettle", function () {
     if (!focusedId) return;
     var active = document.activeElement;
     if (active && active !== document.body) return;
     var again = document.getElementById(focusedId);
+    if (!again && focusedPart) {
+      var part = document.getElementById(focusedPart);
+      again = part && (part.querySelector("[data-lands-focus]") || part);
+      if (again && !again.hasAttribute("tabindex") && again.tabIndex < 0) again.setAttribute("tabindex", "-1");
+    }
     if (again && typeof again.focus === "function") again.focus({ preventScroll: true });
   });
 

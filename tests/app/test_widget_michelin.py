@@ -96,11 +96,11 @@ def test_fragment_in_both_languages_and_htmx_address(client):
 
 @pytest.mark.parametrize("query, zh, en", [
     ("book=soup", "新菜谱只能是 a / start / list 之一。", "The recipe book must be one of a / start / list."),
-    ("letter=7", "开头的字母要是 a–z 中的一个字母。", "The first letter must be one letter a–z."),
-    ("letter=ab", "开头的字母", "first letter"),
-    ("names=bob,al1ce", "只能用字母 a–z", "letters a–z only"),
-    ("names=abcdefghijklmnop", "每个最多 15 个字母", "at most 15 letters each"),
-    ("names=,,", "1 到 50 个名字", "1 to 50 names"),
+    ("book=start&letter=7", "开头的字母要是 a–z 中的一个字母。", "The first letter must be one letter a–z."),
+    ("book=start&letter=ab", "开头的字母", "first letter"),
+    ("book=list&names=bob,al1ce", "只能用字母 a–z", "letters a–z only"),
+    ("book=list&names=abcdefghijklmnop", "每个最多 15 个字母", "at most 15 letters each"),
+    ("book=list&names=,,", "1 到 50 个名字", "1 to 50 names"),
     ("sft_steps=5", "新菜谱练几套要是 10 到 500 之间的整数。", "The menus from the new book must be a whole number from 10 to 500."),
     ("judge=critic", "评委只能是", "The judge must be one of"),
     ("picks=abc", "你的选择只能是 a 或 b", "The picks may only be a or b"),
@@ -108,7 +108,7 @@ def test_fragment_in_both_languages_and_htmx_address(client):
     ("rounds=61", "5 到 60", "from 5 to 60"),
     ("rounds=nan", "5 到 60", "from 5 to 60"),
     ("jseed=-1", "哪几对菜", "pairs (seed)"),
-    ("names=<script>alert(1)</script>", "只能用字母 a–z", "letters a–z only"),
+    ("book=list&names=<script>alert(1)</script>", "只能用字母 a–z", "letters a–z only"),
 ])
 def test_bad_state_is_a_422_in_the_page_language_with_the_forms_kept(client, query, zh, en):
     assert_refused(client, "michelin", 8, query, zh, en)
@@ -285,3 +285,27 @@ def test_the_tuning_runs_in_the_training_helper_not_in_the_worker(monkeypatch):
     assert {k: v for k, v in sft.items() if k != "rule"} == michelin.sft_run("start", "k", (), 30)
     assert sft["rule"]("kate") and not sft["rule"]("anna")
     assert res == michelin.rlhf_run("vowel", "", 9, 5)
+
+
+def test_a_field_the_chosen_book_does_not_read_never_blocks_the_page(client):
+    # the letter only matters for "names starting with", the list only for "my own list"
+    r = client.get("/en/widget/michelin?book=a&letter=1&names=7x")
+    assert r.status_code == 200 and "widget-error" not in r.text
+    assert "names ending in a" in part(r.text, "sft")
+    assert client.get("/en/widget/michelin?book=start&letter=1").status_code == 422
+    assert client.get("/en/widget/michelin?book=list&names=7x").status_code == 422
+    # the content's starting state is still checked whole
+    with pytest.raises(michelin.InputError):
+        michelin.MICHELIN.check_args({"book": "a", "letter": "1"})
+
+
+def test_the_list_help_states_the_limits_the_server_keeps(client):
+    p = {x.key: x for x in michelin.MICHELIN.params}["names"]
+    en = client.get("/en/widget/michelin").text
+    assert f"at most {p.max_len} letters each, at most {p.max_names} names." in en
+    assert f'maxlength="{p.max_raw}"' in en
+    zh = client.get("/zh/widget/michelin").text
+    assert f"每个最多 {p.max_len} 个字母，最多 {p.max_names} 个名字。" in zh
+    fifty = ",".join(["ann"] * p.max_names)
+    assert client.get("/en/widget/michelin", params={"book": "list", "names": fifty}).status_code == 200
+    assert client.get("/en/widget/michelin", params={"book": "list", "names": fifty + ",bob"}).status_code == 422

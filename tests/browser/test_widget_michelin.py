@@ -38,6 +38,10 @@ def test_judging_eight_pairs_with_the_keyboard_tunes_the_apprentice(kpage, serve
             expect(kpage.locator("#michelin-judges .michelin-pair")).to_contain_text(f"第 {k + 2} 对，共 8 对")
             expect(kpage.locator("#michelin-pick-a")).to_be_focused()  # the keyboard keeps its place
     expect(kpage.locator("#michelin-judges")).to_contain_text("试吃员从中学到的口味", timeout=15_000)
+    # the pick buttons are gone: the keyboard lands on what the judging taught, not on the page
+    expect(kpage.locator("#michelin-judges [data-lands-focus]")).to_be_focused()
+    kpage.keyboard.press("Tab")
+    assert kpage.evaluate("document.activeElement.closest('#michelin-judges') !== null")
     assert kpage.evaluate("window.samePage === true"), "a pick reloaded the whole page"
     assert query(kpage)["michelin.picks"] == "aaaaaaaa"
     cols = kpage.locator("#michelin-judges .before-after > div")
@@ -60,3 +64,14 @@ def test_focus_comes_back_to_the_pick_even_if_it_fell_to_the_page_meanwhile(kpag
     expect(kpage.locator("#michelin-judges .michelin-pair")).to_contain_text("Pair 2 of 8")
     expect(kpage.locator("#michelin-pick-a")).to_be_focused()
     assert kpage.watch.problems == [], kpage.watch.problems
+
+
+def test_a_bad_value_gets_the_pages_own_message_not_the_browsers(kpage, server):
+    kpage.goto(server + "/zh/chapter/8")
+    ready(kpage)
+    steps = kpage.locator("#michelin-sft-steps")
+    steps.fill("5000")
+    kpage.locator("#michelin-sft-go").click()
+    expect(kpage.locator("#michelin-out .widget-error")).to_contain_text("新菜谱练几套")
+    expect(kpage.locator("#michelin-sft-go")).to_be_focused()
+    assert [p for p in kpage.watch.problems if "422" not in p] == []
