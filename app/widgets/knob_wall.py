@@ -263,6 +263,8 @@ def inspector(p, loss, grad, name, knob, new, lang):
     kind, a = knobs.station_of(p, knob)
     setting = float(p.flat[knob])
     g = float(grad[knob])
+    if new is not None and knobs.num(new) == knobs.sig(setting, 4):
+        new = setting       # the setting as the slider shows it: the knob left where it is
     out = {
         "index": knob,
         "station": kind,

@@ -5,7 +5,8 @@
  *  - each thread post gets a working copy button,
  *  - the language switch carries the widget state the address bar holds now
  *    (htmx keeps the address up to date as dials move),
- *  - focus stays on the control the reader was using when its answer arrives.
+ *  - focus stays on the control the reader was using when its answer arrives,
+ *  - what the reader opened (<details>) stays open when a widget is swapped.
  */
 (function () {
   "use strict";
@@ -124,6 +125,34 @@
       if (again && !again.hasAttribute("tabindex") && again.tabIndex < 0) again.setAttribute("tabindex", "-1");
     }
     if (again && typeof again.focus === "function") again.focus({ preventScroll: true });
+  });
+
+  /* An answer that replaces a whole widget keeps what the reader had opened: each
+   * <details> open before the swap (known by its class and its place among those
+   * of the same class) is open again after it. */
+  var openDetails = null;
+  function detailsKeys(root) {
+    var seen = {};
+    return Array.prototype.map.call(root.querySelectorAll("details"), function (d) {
+      var kind = d.className || "";
+      seen[kind] = (seen[kind] || 0) + 1;
+      return { el: d, key: kind + "#" + seen[kind] };
+    });
+  }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    openDetails = null;
+    if (!target || !target.id) return;
+    var open = detailsKeys(target).filter(function (x) { return x.el.open; }).map(function (x) { return x.key; });
+    if (open.length) openDetails = { id: target.id, keys: open };
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!openDetails) return;
+    var root = document.getElementById(openDetails.id);
+    var keys = openDetails.keys;
+    openDetails = null;
+    if (!root) return;
+    detailsKeys(root).forEach(function (x) { if (keys.indexOf(x.key) >= 0) x.el.open = true; });
   });
 
   function enhance(root) {

@@ -211,6 +211,23 @@ def test_turning_a_knob_matches_the_engine_on_a_copy_and_leaves_the_shared_model
     assert f'data-loss="{before!r}"' in again
 
 
+def test_tasting_again_without_moving_the_slider_changes_nothing(ch5):
+    p = checkpoint.default_params()
+    knob = 735
+    assert knobs.sig(p.flat[knob], 4) != repr(float(p.flat[knob]))   # the slider shows it rounded
+    html = ch5.get(f"/en/widget/knob-wall?name=emma&knob={knob}").text
+    shown = re.search(r'id="knob-wall-set" [^>]*value="([^"]+)"', html).group(1)
+    result = ch5.get(f"/en/widget/knob-wall?name=emma&knob={knob}&set={shown}").text.split('id="knob-wall-result"', 1)[1]
+    assert "no change" in result and re.search(r'data-before="([^"]+)"', result).group(1) == \
+        re.search(r'data-after="([^"]+)"', result).group(1)
+    # a real turn, however small, is tasted as it is
+    moved = float(shown) + 0.01
+    result = ch5.get(f"/en/widget/knob-wall?name=emma&knob={knob}&set={moved}").text.split('id="knob-wall-result"', 1)[1]
+    trial = p.copy()
+    trial.flat[knob] = moved
+    assert float(re.search(r'data-after="([^"]+)"', result).group(1)) == model.loss_and_grad(trial, tokenizer.encode("emma"))[0]
+
+
 def test_put_it_back_clears_the_turn(ch5):
     r = ch5.get(
         "/en/widget/knob-wall?knob-wall.name=emma&knob-wall.knob=200&knob-wall.set=",

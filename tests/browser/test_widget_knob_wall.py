@@ -86,6 +86,32 @@ def test_keyboard_picks_a_knob_and_turning_it_changes_the_score(kpage, server):
     assert kpage.watch.problems == [], kpage.watch.problems
 
 
+def test_a_knob_the_keyboard_rests_on_is_shown_and_read_out(kpage, server):
+    kpage.goto(server + "/zh/chapter/5?knob-wall.name=emma&knob-wall.view=influence")
+    ready(kpage)
+    grid = kpage.locator("#w-knob-wall .kw-grid")
+    grid.locator("button").first.focus()
+    for key in ("ArrowRight", "ArrowRight", "ArrowDown"):
+        kpage.keyboard.press(key)
+    # no Enter: resting on knob 18 ('b', number 3) is enough
+    inspector = kpage.locator("#knob-wall-inspect")
+    expect(inspector.locator("h3")).to_have_text("旋钮 #18")
+    data = api(server, "/api/knobs?name=emma&knob=18")
+    expect(inspector.locator(".kw-label strong")).to_have_text(data["knob"]["label_zh"])
+    assert float(inspector.locator("[data-influence]").get_attribute("data-influence")) == data["knob"]["influence"]
+    assert float(inspector.locator("[data-setting]").get_attribute("data-setting")) == data["knob"]["setting"]
+    # read out for a listener, and the keyboard never left the grid
+    expect(kpage.locator("#knob-wall-peek")).to_contain_text(data["knob"]["label_zh"] + "：拧在 ")
+    assert kpage.evaluate("document.activeElement.value") == "18"
+    assert grid.locator("button.sel").count() == 1 and grid.locator("button.sel").get_attribute("value") == "18"
+    kpage.wait_for_function("() => location.search.includes('knob-wall.knob=18')")
+    # moving on shows the next one
+    kpage.keyboard.press("ArrowRight")
+    expect(inspector.locator("h3")).to_have_text("旋钮 #19")
+    assert kpage.evaluate("document.activeElement.value") == "19"
+    assert kpage.watch.problems == [], kpage.watch.problems
+
+
 def test_zooming_into_a_station_and_choosing_a_knob_without_javascript(nojs_page, server):
     page = nojs_page
     page.goto(server + "/zh/chapter/5")

@@ -40,6 +40,22 @@ def test_stepping_with_the_arrow_keys_cooks_then_traces_back(kpage, server):
     assert kpage.watch.problems == [], kpage.watch.problems
 
 
+def test_what_the_reader_opened_stays_open_as_they_step(kpage, server):
+    kpage.goto(server + "/en/chapter/5")
+    ready(kpage)
+    table = kpage.locator("#w-trace-back details.tb-table")
+    card = kpage.locator("#w-trace-back details.tb-card").nth(1)
+    table.locator("summary").click()
+    card.locator("summary").click()
+    kpage.locator("#trace-back-graph").focus()
+    kpage.keyboard.press("ArrowRight")
+    expect(kpage.locator("#trace-back-steps .tb-pos")).to_have_text("Step 2 of 7")
+    assert kpage.evaluate("document.querySelector('#w-trace-back details.tb-table').open")
+    assert kpage.evaluate("document.querySelectorAll('#w-trace-back details.tb-card')[1].open")
+    assert not kpage.evaluate("document.querySelectorAll('#w-trace-back details.tb-card')[0].open")
+    assert kpage.watch.problems == [], kpage.watch.problems
+
+
 def test_tracing_a_real_knob_updates_to_the_engines_gradient(kpage, server):
     kpage.goto(server + "/zh/chapter/5")
     ready(kpage)

@@ -2,6 +2,9 @@
  * Progressive enhancement only: without it every knob is a plain button in a form.
  * With it, the grid is one tab stop (roving tabindex); the arrow keys move
  * between knobs, Home/End go to the ends of a row, Enter or Space selects.
+ * A knob the keyboard rests on for a moment is shown in the inspector (only the
+ * inspector is swapped, so the keyboard stays in the grid), and its label,
+ * setting and influence are read out.
  * After htmx swaps the widget, the keyboard stays on the knob or station it was on. */
 (function () {
   "use strict";
@@ -25,7 +28,48 @@
     from.tabIndex = -1;
     to.tabIndex = 0;
     to.focus();
+    peekSoon(to);
   }
+
+  // the knob the keyboard rests on, in the inspector: the same answer a click gets,
+  // of which only the inspector is swapped in
+  var peekTimer = null;
+  function peekSoon(button) {
+    clearTimeout(peekTimer);
+    peekTimer = setTimeout(function () { peek(button); }, 250);
+  }
+
+  function peek(button) {
+    var section = button.closest("section.widget-knob-wall");
+    var inspect = section && section.querySelector(".kw-inspect[id]");
+    var form = button.form;
+    if (document.activeElement !== button || !window.htmx || !inspect || !form) return;
+    var grid = button.closest(".kw-grid");
+    if (button.classList.contains("sel")) return;
+    grid.querySelectorAll("button.sel").forEach(function (b) {
+      b.classList.remove("sel");
+      b.removeAttribute("aria-pressed");
+    });
+    button.classList.add("sel");
+    button.setAttribute("aria-pressed", "true");
+    var values = {};
+    values[button.name] = button.value;
+    var id = "#" + inspect.id;
+    window.htmx.ajax("GET", form.getAttribute("hx-get"), {
+      source: form, target: id, select: id, swap: "outerHTML", values: values
+    }).then(function () {
+      var said = section.querySelector(".kw-inspect .kw-said");
+      var live = section.querySelector("[id$='-peek'][aria-live]");
+      if (said && live && button.classList.contains("sel")) live.textContent = said.textContent;
+    });
+  }
+
+  document.addEventListener("keyup", function (event) {
+    // Tab into the grid rests on a knob too
+    if (event.key !== "Tab" || !event.target.closest) return;
+    var target = event.target;
+    if (target.tagName === "BUTTON" && target.closest(".kw-grid")) peekSoon(target);
+  });
 
   document.addEventListener("keydown", function (event) {
     var target = event.target;
