@@ -103,7 +103,8 @@ from app.widgets import practice as practice_widget  # noqa: E402
     response_class=streams.TrainStream,
     responses={
         200: {"content": {"text/event-stream": {}},
-              "description": "events: start, step (step, loss, lr, grad_norm, name), dishes, broke, done"},
+              "description": "each step is a plain message (data: step, loss, lr, grad_norm, name); "
+                             "named events around them: start, dishes, broke, done"},
         422: {"description": "A parameter is out of range"},
         503: {"description": "Too many practice runs at once in this worker; see Retry-After"},
     },

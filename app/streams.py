@@ -101,7 +101,9 @@ def busy_response():
 
 
 def sse(event, data):
-    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'), allow_nan=False)}\n\n"
+    """One SSE event; ``event`` None is a plain message (what ``EventSource.onmessage`` gets)."""
+    head = f"event: {event}\n" if event else ""
+    return f"{head}data: {json.dumps(data, separators=(',', ':'), allow_nan=False)}\n\n"
 
 
 def _finite(x):
@@ -114,7 +116,9 @@ def encode(item):
         return sse("dishes", {"step": item.step, "names": list(item.names)})
     if isinstance(item, practice.Broke):
         return sse("broke", {"step": item.step})
-    return sse("step", {
+    # a step is a plain message, so a client that only listens for messages gets exactly
+    # the step records (step, loss, ...); the named events around them are extras
+    return sse(None, {
         "step": item.step, "loss": _finite(item.loss), "lr": item.lr,
         "grad_norm": _finite(item.grad_norm), "name": item.name,
     })

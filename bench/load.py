@@ -246,7 +246,7 @@ async def stream_task(port, stop_at, results, seed):
                 break
             if not chunk:
                 break
-            events += chunk.count(b"event: step")
+            events += chunk.count(b'data: {"step":')
         results["stream_steps"] += events
         results["streams_done"] += 1
         w.close()

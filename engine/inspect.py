@@ -104,7 +104,7 @@ STATIONS = {
     "wpe": "order tags",
     "lm_head": "final vote",
     "attn_wq": "sous-chefs' question knobs",
-    "attn_wk": "sous-chefs' key knobs",
+    "attn_wk": "sous-chefs' label knobs",
     "attn_wv": "sous-chefs' recipe knobs",
     "attn_wo": "sous-chefs' report knobs",
     "mlp_fc1": "prep room, in",
@@ -158,7 +158,7 @@ def knob_label(params, address):
     if kind == "lm_head":
         return f"final vote for {_course(r)}, reading card number {c + 1}"
     if kind in ("attn_wq", "attn_wk", "attn_wv"):
-        what = {"attn_wq": "question", "attn_wk": "key", "attn_wv": "recipe"}[kind]
+        what = {"attn_wq": "question", "attn_wk": "label", "attn_wv": "recipe"}[kind]
         return f"sous-chef {r // hs + 1}'s {what} knob {r % hs + 1}, reading card number {c + 1}"
     if kind == "attn_wo":
         return f"report knob: sous-chef {c // hs + 1}'s note {c % hs + 1} into card number {r + 1}"

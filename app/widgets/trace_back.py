@@ -350,13 +350,12 @@ def step_view(step, lang):
 # ---------------------------------------------------------------- the real kitchen
 
 def _path(kind, address, lang):
-    """The stations the score's influence passes on its way back to a knob's station."""
+    """The stations the score's influence passes on its way back to a knob's station,
+    in the model's own order (engine/model.py), read backwards."""
     zh = lang == "zh"
     hs = knobs.params().config.head_size
     score = "分数" if zh else "the score"
     vote = "出菜口投票" if zh else "the final vote"
-    prep = "加工间（旁边兑回一勺原汤）" if zh else "the prep room (and around it, the spoon of broth)"
-    report = "副厨的汇报" if zh else "the sous-chefs' reports"
     steps = [score, vote]
     if kind == "lm_head":
         return steps
@@ -364,14 +363,22 @@ def _path(kind, address, lang):
         return steps + ["加工间·出" if zh else "the prep room, out"]
     if kind == "mlp_fc1":
         return steps + (["加工间·出", "品控员", "加工间·进"] if zh else ["the prep room, out", "the quality inspector", "the prep room, in"])
-    steps = steps + [prep]
+    steps = steps + ["加工间（旁边兑回一勺原汤）" if zh else "the prep room (and around it, the spoon of broth)"]
     if kind == "attn_wo":
-        return steps + [report]
+        return steps + ["副厨的汇报" if zh else "the sous-chefs' reports"]
     if kind in ("attn_wq", "attn_wk", "attn_wv"):
         h = address.row // hs + 1
-        what = {"attn_wq": ("问题", "question"), "attn_wk": ("标签", "label"), "attn_wv": ("配方", "recipe")}[kind]
-        return steps + [report, f"第 {h} 位副厨的{what[0]}" if zh else f"sous-chef {h}'s {what[1]}"]
-    steps = steps + [report, "副厨会议桌" if zh else "the sous-chefs' table", "漱口" if zh else "rinsing the palate"]
+        steps = steps + ["副厨的汇报" if zh else "the sous-chefs' reports"]
+        if kind == "attn_wv":
+            # a recipe reaches the report weighed by how much the sous-chef looked at its course
+            return steps + ([f"各道菜给第 {h} 位副厨的配方（按他看每道菜的多少称过）"] if zh else
+                            [f"the courses' recipes for sous-chef {h}, weighed by how much he looked at each"])
+        what = ("问题", "question") if kind == "attn_wq" else ("标签", "label")
+        return steps + ([f"副厨会议桌：第 {h} 位副厨看每道菜的多少", f"第 {h} 位副厨的{what[0]}"] if zh else
+                        [f"the sous-chefs' table: how much sous-chef {h} looked at each course", f"sous-chef {h}'s {what[1]}"])
+    # a card or a tag: through the sous-chefs and around them, then the rinse
+    steps = steps + ["副厨会议桌（旁边兑回一勺原汤）" if zh else "the sous-chefs' table (and around it, the spoon of broth)",
+                     "漱口" if zh else "rinsing the palate"]
     return steps + ([knobs.STATION_ZH[kind]] if zh else [knobs.STATION_EN[kind]])
 
 

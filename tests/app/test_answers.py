@@ -127,7 +127,7 @@ def test_the_practice_stream_is_never_kept(fresh):
         assert r.status_code == 200
         assert r.headers["cache-control"] == "no-store"
         body = b"".join(r.iter_bytes())
-    assert b"event: step" in body
+    assert b'data: {"step":1,' in body
     assert len(mw.store.entries) == 0
 
 

@@ -115,10 +115,12 @@ def test_reference_stream_is_the_default_run_loss_for_loss(client, unpaced):
     events = events_of(r.text)
     assert events[0] == ("start", {"steps": 1000, "lr": 0.01, "seed": 42, "optimizer": "adam",
                                    "milestones": [1, 100, 500, 1000], "smooth": practice.SMOOTH})
-    steps = [d for e, d in events if e == "step"]
+    steps = [d for e, d in events if e == "message"]
     assert [d["step"] for d in steps] == list(range(1, 1001))
     assert_same_losses([d["loss"] for d in steps], checkpoint.default_log())
     assert all(set(d) >= {"step", "loss", "lr", "grad_norm", "name"} for d in steps)
+    # the steps are plain messages: a client that only listens for messages gets exactly them
+    assert not any("step" in d and "loss" in d for e, d in events if e != "message")
     assert steps[0]["lr"] == 0.01 and steps[-1]["lr"] == pytest.approx(0.01 / 1000)
     dishes = {d["step"]: d["names"] for e, d in events if e == "dishes"}
     _, want = engine_run(42, 0.01, "adam", 1000)
@@ -128,8 +130,8 @@ def test_reference_stream_is_the_default_run_loss_for_loss(client, unpaced):
 
 def test_a_replayed_run_gives_identical_losses_and_the_page_draws_them(client, unpaced):
     query = "steps=150&lr=0.05&seed=7&optimizer=sgd"
-    a = [d["loss"] for e, d in events_of(client.get(f"/api/train?{query}").text) if e == "step"]
-    b = [d["loss"] for e, d in events_of(client.get(f"/api/train?{query}").text) if e == "step"]
+    a = [d["loss"] for e, d in events_of(client.get(f"/api/train?{query}").text) if e == "message"]
+    b = [d["loss"] for e, d in events_of(client.get(f"/api/train?{query}").text) if e == "message"]
     losses, dishes = engine_run(7, 0.05, "sgd", 150)
     assert a == b == losses
     # the page without JavaScript draws the very same run
@@ -163,9 +165,9 @@ def test_too_heavy_a_hand_breaks_the_run_and_it_says_so(client, unpaced):
     events = events_of(client.get("/api/train?steps=400&lr=1&seed=42&optimizer=adam").text)
     broke = [d for e, d in events if e == "broke"]
     assert len(broke) == 1
-    steps = [d["step"] for e, d in events if e == "step"]
+    steps = [d["step"] for e, d in events if e == "message"]
     assert steps == list(range(1, broke[0]["step"]))
-    assert all(math.isfinite(d["loss"]) for e, d in events if e == "step")
+    assert all(math.isfinite(d["loss"]) for e, d in events if e == "message")
     assert events[-1] == ("done", {"steps": len(steps), "broke_at": broke[0]["step"]})
     r = client.get("/zh/widget/practice?go=1&steps=400&lr=1&seed=42&opt=adam")
     assert r.status_code == 200

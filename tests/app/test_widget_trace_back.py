@@ -278,3 +278,17 @@ def test_a_knob_is_named_in_the_page_language_with_the_english_name_beside_it_in
     english = [html.unescape(t) for t in re.findall(r'<small class="term" lang="en">([^<]*)', zh)]
     assert any(t.startswith(ins.knob_label(p, knob)) for t in english), english
     assert knobs.knob_label_zh(p, knob) in zh
+
+
+@pytest.mark.parametrize("station, through", [
+    ("attn_wq", ["the sous-chefs' reports", "the sous-chefs' table: how much sous-chef 1 looked at each course", "sous-chef 1's question"]),
+    ("attn_wk", ["the sous-chefs' table: how much sous-chef 1 looked at each course", "sous-chef 1's label"]),
+    ("attn_wv", ["the sous-chefs' reports", "the courses' recipes for sous-chef 1, weighed by how much he looked at each"]),
+    ("wpe", ["the sous-chefs' table (and around it, the spoon of broth)", "rinsing the palate", "order tags"]),
+])
+def test_the_path_back_follows_the_kitchen_line(ch5, station, through):
+    html = ch5.get(f"/en/widget/trace-back?name=emma&station={station}&row=2&col=1").text
+    path = re.findall(r'<li[^>]*>(.*?)</li>', html.split('class="tb-path"', 1)[1].split("</ol>", 1)[0], re.S)
+    stops = [re.sub(r"<[^>]+>", "", x).strip().replace("&#39;", "'") for x in path]
+    assert stops[:2] == ["the score", "the final vote"]
+    assert [s for s in stops if s in through] == through, stops

@@ -109,7 +109,7 @@ def test_a_run_cut_short_on_the_server_is_reported_in_the_page_language(kpage, s
         "retry: 600000\nevent: start\ndata: "
         + json.dumps({"steps": 1000, "lr": 0.01, "seed": 42, "optimizer": "adam",
                       "milestones": [1, 100, 500, 1000], "smooth": practice.SMOOTH})
-        + "\n\nevent: step\ndata: "
+        + "\n\ndata: "
         + json.dumps({"step": 1, "loss": 3.3, "lr": 0.01, "grad_norm": 1.0, "name": "emma"})
         + "\n\nevent: error\ndata: "
         + json.dumps({"message": {"zh": "这次练习中途断了，请再试一次。", "en": "This practice run was cut short. Please try again."}})

@@ -204,7 +204,7 @@
   function onEvent(run, opt, event, data) {
     if (run.stopped) return;
     var root = run.root, words = run.words;
-    if (event === "step") {
+    if (event === "message") { // a step
       run.lines[opt].add(data.step, data.loss);
       run.seen = Math.max(run.seen, data.step);
       render(run);
