@@ -189,7 +189,9 @@ def length_chart(b, lang):
         cols.append({
             "x": x + 3, "w": LEN_COL - 6, "y": round(BAR_TOP + BAR_H - h, 1), "h": h,
             "cx": x + LEN_COL / 2, "label": str(n),
-            "pct": pct(count, total) if count >= total / 1000 else "",   # too thin to label: see the table
+            # over the bar, a whole percentage, large enough to read on a phone; bars under
+            # 1% are too thin to label (the table has every figure)
+            "pct": f"{round(100 * count / total)}%" if count >= total / 100 else "",
             "pct_y": round(BAR_TOP + BAR_H - h - 3, 1), "count": count,
         })
     mode_n, mode_count = max(b.lengths.items(), key=lambda kv: kv[1])

@@ -33,3 +33,15 @@ def story_paths():
             if slug in slugs or slug == "index":
                 paths.append(content.page_path(lang, slug))
     return paths
+
+
+def text_boxes(page, selector):
+    """For each element matching ``selector``: its drawn font size in CSS pixels (an SVG's
+    scale included) and its box on the page, (px, left, top, right, bottom)."""
+    return page.evaluate(
+        """sel => [...document.querySelectorAll(sel)].map(t => {
+             const r = t.getBoundingClientRect(), m = t.getScreenCTM ? t.getScreenCTM() : null;
+             return [parseFloat(getComputedStyle(t).fontSize) * (m ? m.a : 1), r.left, r.top, r.right, r.bottom];
+           })""",
+        selector,
+    )

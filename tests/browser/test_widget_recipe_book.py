@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import expect
 
 from engine import data
-from tests.browser.helpers import ready
+from tests.browser.helpers import ready, text_boxes
 
 PAGE = 12
 
@@ -131,3 +131,17 @@ def test_the_book_works_without_javascript(nojs_page, server):
         nojs_page.locator("#recipe-book-random").click()
     page = int(query(nojs_page)["recipe-book.page"])
     assert page != 8 and shown(nojs_page) == names[(page - 1) * PAGE:page * PAGE]
+
+
+def test_the_length_charts_figures_are_readable_on_a_phone_and_never_touch(kpage, server):
+    for width in (360, 1280):
+        kpage.set_viewport_size({"width": width, "height": 900})
+        kpage.goto(server + "/en/chapter/1")
+        ready(kpage)
+        boxes = text_boxes(kpage, "#w-recipe-book .rb-val")
+        assert len(boxes) >= 6
+        assert 10 <= min(b[0] for b in boxes) and max(b[0] for b in boxes) <= 16, (width, boxes)
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not (a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]), (width, a, b)
+    assert kpage.watch.problems == []

@@ -4,7 +4,7 @@ import numpy as np
 from playwright.sync_api import expect
 
 from engine import checkpoint, inspect as inspection
-from tests.browser.helpers import query, ready
+from tests.browser.helpers import query, ready, text_boxes
 
 
 def chosen_row(page):
@@ -78,17 +78,13 @@ def test_a_bad_name_shows_a_message_and_a_good_one_brings_the_grids_back(kpage, 
     assert problems == [], kpage.watch.problems
 
 
-LABEL_PX = """() => [...document.querySelectorAll('#sous-chefs-out svg text')].map(
-  t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)"""
-
-
 def test_the_grid_labels_are_text_sized_on_a_phone_and_on_a_wide_screen(kpage, server):
     # the grids scale with the page; their course labels must not scale into headlines
     for width, name in ((360, "emma"), (1280, "emma"), (1280, "christopher")):
         kpage.set_viewport_size({"width": width, "height": 900})
         kpage.goto(server + f"/en/chapter/3?sous-chefs.name={name}")
         ready(kpage)
-        sizes = kpage.evaluate(LABEL_PX)
+        sizes = [box[0] for box in text_boxes(kpage, "#sous-chefs-out svg text")]
         assert len(sizes) >= 4 * 2 * (len(name) + 1)
         assert 10 <= min(sizes) and max(sizes) <= 16, (width, name, min(sizes), max(sizes))
     assert kpage.watch.problems == []
