@@ -12,17 +12,19 @@ MAX_NAME_LEN = 15                     # the longest name the kitchen accepts
 BELL = "\U0001F6CE\ufe0f"             # how the bell is drawn
 
 _ID = {ch: i for i, ch in enumerate(VOCAB)}
+_FOLD = str.maketrans(VOCAB.upper(), VOCAB)  # A-Z read as a-z; nothing else is "a capital"
 
 
 def check_name(text, *, allow_empty=False, max_len=MAX_NAME_LEN):
     """Return ``text`` lower-cased if it is a usable name, else raise ValueError.
 
-    Capitals are folded to lower case. Anything outside a-z is refused with a
-    message that names the character, because the kitchen has no such course.
+    Capitals A-Z are folded to lower case (only those: the kelvin sign is not a K).
+    Anything outside a-z is refused with a message that names the character,
+    because the kitchen has no such course.
     """
     if not isinstance(text, str):
         raise ValueError("a name must be text made of the letters a-z")
-    name = text.strip().lower()
+    name = text.strip().translate(_FOLD)
     if not name and not allow_empty:
         raise ValueError("the name is empty: type at least one letter a-z")
     bad = sorted({ch for ch in name if ch not in _ID})

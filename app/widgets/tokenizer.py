@@ -17,17 +17,17 @@ from engine import tokenizer
 
 from app.widgets.base import InputError, Param, Widget
 
-MAX_TEXT = 40   # characters the box takes; the page's query keeps at most 64, so this is never cut short
-KINDS = ("space", "digit", "accent", "bell", "chinese", "letter", "emoji", "punct", "symbol", "invisible")
+MAX_TEXT = 40   # characters the box takes (the query keeps at most 65 of a value: a longer one is "more than 64")
+KINDS = ("space", "digit", "accent", "lookalike", "bell", "chinese", "letter", "emoji", "punct", "symbol", "invisible")
 
 KIND_LABEL = {
     "zh": {
-        "space": "空格", "digit": "数字", "accent": "带符号的字母", "bell": "服务铃",
+        "space": "空格", "digit": "数字", "accent": "带符号的字母", "lookalike": "像字母的字符", "bell": "服务铃",
         "chinese": "汉字", "letter": "别的文字的字母", "emoji": "表情符号",
         "punct": "标点", "symbol": "符号", "invisible": "看不见的字符",
     },
     "en": {
-        "space": "space", "digit": "digit", "accent": "accented letter", "bell": "the bell",
+        "space": "space", "digit": "digit", "accent": "accented letter", "lookalike": "look-alike letter", "bell": "the bell",
         "chinese": "Chinese character", "letter": "letter from another alphabet", "emoji": "emoji",
         "punct": "punctuation", "symbol": "symbol", "invisible": "invisible character",
     },
@@ -38,6 +38,7 @@ KIND_WHY = {
         "space": "空格不是菜：这里一个名字就是一个词，中间不留空。",
         "digit": "数字不是菜：师傅的菜单上只有字母。",
         "accent": "小明只认识 {n} 个不带任何符号的字母，加了重音或别的小符号就是另一道他没见过的菜。厨房不会替你把它改成最像的字母。",
+        "lookalike": "它长得像字母，其实是另一个字符（比如全角字母或开尔文符号），不在小明认识的 {n} 个字母里。厨房不会替你把它换成最像的字母。",
         "bell": "服务铃不用你点：厨房会在每套菜的开头和结尾自己摇铃。",
         "chinese": "汉字不是这间厨房的菜：师傅的菜单是英文名字，只有 {n} 个字母。",
         "letter": "这是别的文字里的字母，不在小明认识的 {n} 个字母里。",
@@ -51,6 +52,8 @@ KIND_WHY = {
         "digit": "Digits are not courses: the master's menus are letters only.",
         "accent": "Xiao Ming knows only the {n} plain letters; an accent or any other mark makes a course he has never seen. "
                   "The kitchen won't swap it for the nearest plain letter for you.",
+        "lookalike": "It looks like a letter but is a different character (a full-width letter, say, or the kelvin sign), "
+                     "not one of the {n} letters Xiao Ming knows. The kitchen won't swap it for the plain letter for you.",
         "bell": "You don't order the bell: the kitchen rings it itself, at the start and the end of every menu.",
         "chinese": "Chinese characters are not courses in this kitchen: the master's menus are English names, {n} letters only.",
         "letter": "A letter from another alphabet is not one of the {n} letters Xiao Ming knows.",
@@ -102,9 +105,13 @@ def kind_of(cluster):
         return "space"
     if cat == "Nd" or first.isdigit():
         return "digit"
-    base = unicodedata.normalize("NFD", cluster)[0]
-    if base.isascii() and base.isalpha():
+    nfd = unicodedata.normalize("NFD", cluster)
+    if nfd[0].isascii() and nfd[0].isalpha() and len(nfd) > 1:
         return "accent"
+    if len(cluster) == 1 and not cluster.isascii():
+        plain = unicodedata.normalize("NFKC", cluster)
+        if len(plain) == 1 and plain.isascii() and plain.isalpha():
+            return "lookalike"
     if "CJK" in unicodedata.name(first, ""):
         return "chinese"
     if cat.startswith("L"):
@@ -132,11 +139,15 @@ class Text(Param):
     max_chars: int = MAX_TEXT
 
     def parse(self, raw):
-        text = str(raw).strip()
+        text = str(raw)     # as typed: a space before or after is a character to explain too
         if len(text) > self.max_chars:
+            # the query keeps at most max_raw + 1 characters of a value: beyond that, say so
+            many = len(text) if len(text) <= self.max_raw else None
             raise InputError(
-                f"{self.label_zh}太长了：最多 {self.max_chars} 个字符，这里有 {len(text)} 个。",
-                f"The {self.label_en} is too long: at most {self.max_chars} characters, this has {len(text)}.",
+                f"{self.label_zh}太长了：最多 {self.max_chars} 个字符，这里有"
+                + (f" {many} 个。" if many else f"超过 {self.max_raw} 个。"),
+                f"The {self.label_en} is too long: at most {self.max_chars} characters, this has "
+                + (f"{many}." if many else f"more than {self.max_raw}."),
                 self.key,
             )
         letters = sum(1 for c in clusters(text) if len(c) == 1 and c.isascii() and c.isalpha())

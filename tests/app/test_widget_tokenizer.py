@@ -147,6 +147,9 @@ def test_capitals_are_folded_and_the_reader_is_told(client):
         ("ann\u200b", "ann", {"invisible": ["U+200B"]}),
         ("ψυχή", "", {"letter": ["ψ", "υ", "χ", "ή"]}),
         ("$5", "", {"symbol": ["$"], "digit": ["5"]}),
+        ("\u212aate", "ate", {"lookalike": ["\u212a"]}),      # the kelvin sign only looks like a K
+        ("\uff21nn", "nn", {"lookalike": ["\uff21"]}),        # a full-width A
+        (" emma ", "emma", {"space": ["␣"]}),                 # a space before or after is shown too
     ],
 )
 def test_every_other_character_is_shown_and_explained_not_dropped(client, typed, letters, kinds):
@@ -205,7 +208,7 @@ def test_empty_box_invites_a_name(client):
     "text, zh, en",
     [
         ("a" * 16, "小明最多只能排 15 道菜", "Xiao Ming can plan at most 15 courses"),
-        ("abc " * 11, "最多 40 个字符，这里有 43 个", "at most 40 characters, this has 43"),
+        ("abc " * 11, "最多 40 个字符，这里有 44 个", "at most 40 characters, this has 44"),
         ("x" * 64, "最多 40 个字符", "at most 40 characters"),
         ("é" * 41, "最多 40 个字符", "at most 40 characters"),
     ],
@@ -221,7 +224,9 @@ def test_absurd_input_is_a_422_in_the_page_language(client, text, zh, en):
 def test_a_very_long_query_is_refused_not_cut_short(ch2):
     # the page keeps at most 64 characters of a value; the board refuses anything over 40
     r = ch2.get("/en/chapter/2?tokenizer.text=" + "ab" * 100)
-    assert r.status_code == 422 and "at most 40 characters" in r.text
+    assert r.status_code == 422 and "at most 40 characters, this has more than 64." in r.text
+    r = ch2.get("/zh/chapter/2?tokenizer.text=" + "ab" * 100)
+    assert "最多 40 个字符，这里有超过 64 个。" in r.text
 
 
 def test_api_tokenize(client):
@@ -235,7 +240,7 @@ def test_api_tokenize(client):
     assert folded["tokens"] == body["tokens"] and folded["folded"] is True and folded["typed"] == "Emma"
 
 
-@pytest.mark.parametrize("text", ["e m", "zoë", "李", "emma1", "", "a" * 16, "a" * 65])
+@pytest.mark.parametrize("text", ["e m", "zoë", "李", "emma1", "", "a" * 16, "a" * 65, "\u212aate"])
 def test_api_tokenize_refuses_what_is_not_a_name(client, text):
     r = client.get("/api/tokenize", params={"text": text})
     assert r.status_code == 422

@@ -17,6 +17,14 @@ def test_capitals_are_folded():
     assert encode("EMMA") == encode("emma")
 
 
+def test_only_the_capitals_a_to_z_are_folded():
+    # the kelvin sign lower-cases to a plain k in Python, but it is not a capital K
+    with pytest.raises(ValueError, match="'\u212a'"):
+        check_name("\u212aate")
+    with pytest.raises(ValueError, match="'\u0130'"):
+        check_name("\u0130vy")
+
+
 @pytest.mark.parametrize("text, words", [
     ("", "empty"),
     ("em ma", "' '"),
