@@ -91,7 +91,7 @@ NEXT_DISH = NextDish(
     chapter=3,
     params=(
         Letters("prefix", "emm", "开头", "beginning", max_len=inside.MAX_LETTERS, allow_empty=True),
-        Number("t", 1, "冒险程度（温度）", "temperature", lo=0, hi=T_MAX),
+        Number("t", 1, "冒险程度（温度）", "adventurousness (temperature)", lo=0, hi=T_MAX),
     ),
     assets=("css/widgets/inside.css",),
 )

@@ -160,8 +160,8 @@ NOTEBOOK = Notebook(
     chapter=7,
     params=(
         Letters("menu", "", "已经上的菜", "courses so far", max_len=inside.MAX_LETTERS, allow_empty=True),
-        Number("t", 0.5, "冒险程度（温度）", "temperature", lo=0, hi=T_MAX),
-        Number("seed", 1, "桌号（随机种子）", "seed", lo=0, hi=SEED_MAX, integer=True),
+        Number("t", 0.5, "冒险程度（温度）", "adventurousness (temperature)", lo=0, hi=T_MAX),
+        Number("seed", 1, "桌号（随机种子）", "table (seed)", lo=0, hi=SEED_MAX, integer=True),
     ),
     assets=("css/widgets/inside.css",),
 )

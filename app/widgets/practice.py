@@ -296,7 +296,7 @@ PRACTICE = Practice(
         Number("lr", 0.01, "师傅的手劲（学习率）", "strength of the hand (learning rate)", lo=LR_MIN, hi=LR_MAX),
         Choice("opt", "adam", "师傅", "teacher", options=("adam", "sgd", "both")),
         Number("steps", 1000, "练习的套数", "number of practice menus", lo=1, hi=STEPS_MAX, integer=True),
-        Number("seed", 42, "厨房编号（随机种子）", "seed", lo=0, hi=SEED_MAX, integer=True),
+        Number("seed", 42, "厨房编号（随机种子）", "kitchen number (seed)", lo=0, hi=SEED_MAX, integer=True),
         Number("go", 0, "开始", "start", lo=0, hi=1, integer=True),
     ),
     assets=("css/widgets/practice.css", "js/widgets/practice.js"),

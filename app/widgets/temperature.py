@@ -53,8 +53,8 @@ TEMPERATURE = Temperature(
     name="temperature",
     chapter=7,
     params=(
-        Number("t", 0.5, "冒险程度（温度）", "temperature", lo=0, hi=T_MAX),
+        Number("t", 0.5, "冒险程度（温度）", "adventurousness (temperature)", lo=0, hi=T_MAX),
         Number("n", 10, "名字的个数", "number of names", lo=1, hi=N_MAX, integer=True),
-        Number("seed", 1, "桌号（随机种子）", "seed", lo=0, hi=SEED_MAX, integer=True),
+        Number("seed", 1, "桌号（随机种子）", "table (seed)", lo=0, hi=SEED_MAX, integer=True),
     ),
 )

@@ -143,7 +143,7 @@ def test_fragment_in_both_languages(client):
     [
         ("prefix=em!", "开头只能用字母 a–z", "The beginning may use only the letters a–z"),
         ("prefix=" + "b" * 16, "最多 15 个", "at most 15"),
-        ("t=5.5", "冒险程度（温度）要是 0 到 5 之间的数。", "The temperature must be a number from 0 to 5."),
+        ("t=5.5", "冒险程度（温度）要是 0 到 5 之间的数。", "The adventurousness (temperature) must be a number from 0 to 5."),
         ("t=nan", "0 到 5", "from 0 to 5"),
         ("t=-0.1", "0 到 5", "from 0 to 5"),
     ],

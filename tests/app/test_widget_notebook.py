@@ -152,7 +152,7 @@ def test_fragment_in_both_languages_and_the_no_js_form(client):
     [
         ("menu=e%20m", "已经上的菜只能用字母 a–z", "The courses so far may use only the letters a–z"),
         ("menu=" + "a" * 16, "最多 15 个", "at most 15"),
-        ("t=6", "冒险程度（温度）要是 0 到 5 之间的数。", "The temperature must be a number from 0 to 5."),
+        ("t=6", "冒险程度（温度）要是 0 到 5 之间的数。", "The adventurousness (temperature) must be a number from 0 to 5."),
         ("seed=-3", "桌号", "seed"),
         ("seed=1.5", "桌号", "seed"),
     ],

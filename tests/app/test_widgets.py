@@ -114,7 +114,7 @@ def test_second_instance_fragment_uses_its_own_namespace_and_defaults(client):
 @pytest.mark.parametrize(
     "query, zh, en",
     [
-        ("t=9", "冒险程度（温度）要是 0 到 5 之间的数。", "The temperature must be a number from 0 to 5."),
+        ("t=9", "冒险程度（温度）要是 0 到 5 之间的数。", "The adventurousness (temperature) must be a number from 0 to 5."),
         ("t=-0.1", "0 到 5", "from 0 to 5"),
         ("t=nan", "0 到 5", "from 0 to 5"),
         ("t=inf", "0 到 5", "from 0 to 5"),
