@@ -16,17 +16,28 @@ from app.widgets.base import MAX_RAW, InputError, Param
 
 @dataclass(frozen=True)
 class Choice(Param):
-    """One of ``options`` (lower-case words)."""
+    """One of ``options`` (lower-case words). ``words`` may name each option for the
+    reader, as (option, zh, en); the message and ``named`` then use those names."""
 
     options: tuple = ()
+    words: tuple = ()
+
+    def named(self, lang):
+        """(option, its name in ``lang``) for every option, in order."""
+        names = {key: zh if lang == "zh" else en for key, zh, en in self.words}
+        return [(key, names.get(key, key)) for key in self.options]
 
     def parse(self, raw):
         value = str(raw).strip().lower()
         if value not in self.options:
-            allowed = " / ".join(self.options)
+            if self.words:
+                zh = "、".join(f"{name}（{key}）" for key, name in self.named("zh"))
+                en = ", ".join(f"{name} ({key})" for key, name in self.named("en"))
+            else:
+                zh = en = " / ".join(self.options)
             raise InputError(
-                f"{self.label_zh}只能是 {allowed} 之一。",
-                f"The {self.label_en} must be one of {allowed}.",
+                f"{self.label_zh}只能是 {zh} 之一。",
+                f"The {self.label_en} must be one of {en}.",
                 self.key,
             )
         return value

@@ -343,7 +343,7 @@ KNOB_WALL = KnobWall(
     params=(
         Letters("name", "emma", "名字", "name", allow_empty=False),
         Choice("view", "setting", "显示方式", "view", options=("setting", "influence")),
-        Choice("station", "wte", "工位", "station", options=knobs.ORDER),
+        Choice("station", "wte", "工位", "station", options=knobs.ORDER, words=knobs.STATION_WORDS),
         knobs.MaybeNumber("knob", None, "旋钮编号", "knob number", lo=0, hi=N_PARAMS - 1, integer=True),
         knobs.MaybeNumber("set", None, "旋钮的新位置", "new setting", lo=-ins.MAX_KNOB_VALUE, hi=ins.MAX_KNOB_VALUE),
     ),

@@ -74,6 +74,10 @@ def shape(key, p=None):
     return rows, cols
 
 
+# each station's name for the reader, as a Choice's words: (key, zh, en)
+STATION_WORDS = tuple((k, STATION_ZH[k], STATION_EN[k]) for k in ORDER)
+
+
 def station_name(key, lang):
     return STATION_ZH[key] if lang == "zh" else STATION_EN[key]
 

@@ -480,7 +480,7 @@ TRACE_BACK = TraceBack(
     params=(
         Number("step", 0, "步数", "step", lo=0, hi=N_STEPS - 1, integer=True),
         Letters("name", "emma", "名字", "name", allow_empty=False),
-        Choice("station", "wte", "工位", "station", options=knobs.ORDER),
+        Choice("station", "wte", "工位", "station", options=knobs.ORDER, words=knobs.STATION_WORDS),
         Number("row", 13, "行", "row", lo=1, hi=64, integer=True),
         Number("col", 1, "列", "column", lo=1, hi=64, integer=True),
     ),

@@ -114,7 +114,7 @@ def test_htmx_request_replaces_the_address(ch5):
         ("name=x1", "名字只能用字母 a–z", "may use only the letters a–z"),
         ("name=", "名字不能是空的", "The name is empty"),
         ("view=colour", "显示方式只能是 setting / influence 之一。", "The view must be one of setting / influence."),
-        ("station=kitchen", "工位只能是 wte / wpe / attn_wq", "The station must be one of wte / wpe"),
+        ("station=kitchen", "工位只能是 风味档案卡（wte）、上菜顺序标签（wpe）", "The station must be one of flavour cards (wte), order tags (wpe)"),
         ("knob=4192", "旋钮编号要是 0 到 4191 之间的整数，或者留空。", "The knob number must be a whole number from 0 to 4191, or empty."),
         ("knob=-1", "0 到 4191", "from 0 to 4191"),
         ("knob=2.5", "0 到 4191", "from 0 to 4191"),

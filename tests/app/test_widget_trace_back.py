@@ -104,7 +104,7 @@ def test_htmx_request_replaces_the_address(ch5):
         ("name=em1", "名字只能用字母 a–z", "may use only the letters a–z"),
         ("name=", "名字不能是空的", "The name is empty"),
         ("name=" + "a" * 16, "最多 15 个", "at most 15"),
-        ("station=oven", "工位只能是 wte / wpe / attn_wq", "The station must be one of wte / wpe"),
+        ("station=oven", "工位只能是 风味档案卡（wte）、上菜顺序标签（wpe）", "The station must be one of flavour cards (wte), order tags (wpe)"),
         ("station=wte&row=28", "风味档案卡只有 27 行、16 列。", "The flavour cards have 27 rows and 16 columns."),
         ("station=mlp_fc2&col=65", "1 到 64", "from 1 to 64"),
         ("row=0", "行要是 1 到 64", "The row must be a whole number from 1 to 64"),
@@ -292,3 +292,16 @@ def test_the_path_back_follows_the_kitchen_line(ch5, station, through):
     stops = [re.sub(r"<[^>]+>", "", x).strip().replace("&#39;", "'") for x in path]
     assert stops[:2] == ["the score", "the final vote"]
     assert [s for s in stops if s in through] == through, stops
+
+
+def test_a_refused_state_offers_the_stations_by_name_to_fix_it(ch5):
+    from app.widgets import knobs
+
+    for lang in ("zh", "en"):
+        r = ch5.get(f"/{lang}/widget/trace-back?station=attn_wk&row=99")
+        assert r.status_code == 422
+        select = r.text.split('id="trace-back-station"', 1)[1].split("</select>", 1)[0]
+        options = re.findall(r'<option value="(\w+)"( selected)?>([^<]+)</option>', select)
+        assert [o[0] for o in options] == list(knobs.ORDER)
+        assert [html.unescape(o[2]) for o in options] == [knobs.station_name(k, lang) for k in knobs.ORDER]
+        assert [o[0] for o in options if o[1]] == ["attn_wk"]   # the station asked for stays chosen
