@@ -364,5 +364,9 @@ def test_the_readme_example_works(rc):
         r = rc.get(parts.path + (f"?{parts.query}" if parts.query else ""))
         assert r.status_code == 200, url
     assert 'id="w-temperature"' in rc.get(urlsplit(src).path + "?" + urlsplit(src).query).text
+    # word for word what the chapter's Embed control gives for that dial, served there
+    page = rc.get("http://127.0.0.1:8000/en/chapter/7?temperature.t=1.2").text
+    snippets = [html_mod.unescape(x) for x in re.findall(r"&lt;iframe .*?&lt;/script&gt;", page, re.S)]
+    assert code.strip() in snippets
     for name in widgets.NAMES:
         assert f"`{name}`" in section
