@@ -7,6 +7,8 @@ A seed fixes the draws, so the same seed gives the same names. Each name's
 draws come from its own row of uniforms, so a name does not depend on how
 long the others turned out.
 
+``serve_next`` serves one table one course at a time, for the notebook.
+
 ``sample_reference`` draws one name after another from a ``random.Random``
 with ``choices``, exactly as the reference prints its 20 names.
 """
@@ -46,6 +48,14 @@ def vote(logits, temperature):
         probs[np.arange(logits.shape[0]), np.argmax(logits, axis=-1)] = 1.0
         return probs
     return softmax_rows(logits / temperature)
+
+
+def pick(probs, rolls):
+    """The course each row's roll (a number in [0, 1)) lands on: the first whose running
+    share of the vote passes it. probs (n, V), rolls (n,) -> (n,) token ids."""
+    cum = np.cumsum(probs, axis=1)                                      # (n,V)
+    x = rolls * cum[:, -1]                                              # (n,)
+    return np.minimum((cum <= x[:, None]).sum(axis=1), probs.shape[1] - 1)
 
 
 @dataclasses.dataclass
@@ -89,9 +99,7 @@ def sample(params, n=10, temperature=0.5, seed=0, prefix="", known=None):
     for j in range(room):
         logits, _ = step(params, tok, len(start) - 1 + j, kv)
         p = vote(logits, temperature)
-        cum = np.cumsum(p, axis=1)
-        x = uniforms[:, j] * cum[:, -1]
-        nxt = np.minimum((cum <= x[:, None]).sum(axis=1), cfg.vocab_size - 1)
+        nxt = pick(p, uniforms[:, j])
         probs[alive, j] = p[alive]
         chosen[alive, j] = nxt[alive]
         lengths[alive] += 1
@@ -123,3 +131,29 @@ def sample_reference(params, rng, n=20, temperature=0.5):
             out.append(tok)
         names.append(decode(out))
     return names
+
+
+def serve_next(params, menu, temperature=0.5, seed=0):
+    """The next course of one table, served through the notebook (the KV cache).
+
+    The courses so far (the bell, then ``menu``) each write their page; the newest
+    one's vote is taken, and the next course is drawn with the roll this table's
+    seed gives that position, exactly as ``sample(params, n=1, seed=seed)`` draws:
+    walking from the bell to the closing bell serves the very name ``sample`` does.
+    Returns (attention: per layer (H, P), the newest course over the P pages;
+    the vote (V,) and the next token, both None when the notebook is full).
+    """
+    temperature = check_temperature(temperature)
+    seed = check_seed(seed)
+    tokens = encode_prefix(check_name(menu, allow_empty=True))
+    cfg = params.config
+    kv = new_kv(cfg, 1)
+    for pos, tok in enumerate(tokens):
+        logits, attn = step(params, np.array([tok]), pos, kv)
+    attention = [a[0] for a in attn]                                     # L x (H,P)
+    if len(tokens) >= cfg.block_size:
+        return attention, None, None
+    rng = random.Random(seed)
+    rolls = [rng.random() for _ in range(len(tokens))]                  # one per position so far
+    probs = vote(logits, temperature)                                    # (1,V)
+    return attention, probs[0], int(pick(probs, np.array(rolls[-1:]))[0])

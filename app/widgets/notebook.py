@@ -1,24 +1,17 @@
 """Chapter 7's sous-chefs' notebook: a menu built one course at a time.
 
 State: menu (the courses served so far, may be empty), t (the adventurousness
-knob) and seed (which table: it fixes the die). One small engine computation:
-the courses so far go through ``engine.model.step`` one position at a time,
-each writing its page (keys and values) into the notebook (``new_kv``), and
-the newest course's attention over the pages is what each sous-chef read.
-
-The next course is drawn exactly as ``engine.sample.sample`` draws for one
-name at that table: the same die rolls (``random.Random(seed)``, one per
-position) against the same vote, so walking the notebook from the bell to the
-closing bell serves the very name the adventurousness dial serves at that seed.
+knob) and seed (which table: it fixes the die). One engine call,
+``engine.sample.serve_next``: the courses so far each write their page (keys
+and values) into the notebook, the newest course's attention over the pages is
+what each sous-chef read, and the next course is drawn exactly as
+``engine.sample.sample`` draws for one name at that table, so walking the
+notebook from the bell to the closing bell serves the very name the
+adventurousness dial serves at that seed.
 """
 
-import random
-
-import numpy as np
-
 from engine import checkpoint, data
-from engine.model import new_kv, step
-from engine.sample import vote
+from engine.sample import serve_next
 from engine.tokenizer import BOS, VOCAB, encode_prefix, token_label
 
 from app.widgets import inside
@@ -28,38 +21,11 @@ T_MAX = 5
 SEED_MAX = 2**31 - 1
 
 
-def dice(seed, n):
-    """The die rolls of one table, one per position, as engine.sample draws them for n=1."""
-    rng = random.Random(seed)
-    return [rng.random() for _ in range(n)]
-
-
-def serve(menu, temperature, seed):
-    """Run the notebook for ``menu``; returns pages' attention, the vote and the next course.
-
-    Returns (attn (L,H,P) of the newest course over the P pages, kv, probs (27,)
-    or None when the notebook is full, next token or None).
-    """
-    params = checkpoint.default_params()
-    cfg = params.config
-    tokens = encode_prefix(menu)
-    kv = new_kv(cfg, 1)
-    for pos, tok in enumerate(tokens):
-        logits, attn = step(params, np.array([tok]), pos, kv)
-    if len(tokens) >= cfg.block_size:
-        return np.array([a[0] for a in attn]), kv, None, None
-    probs = vote(logits, temperature)                                # (1,V)
-    cum = np.cumsum(probs, axis=1)
-    x = dice(seed, cfg.block_size)[len(tokens) - 1] * cum[:, -1]
-    nxt = int(np.minimum((cum <= x[:, None]).sum(axis=1), cfg.vocab_size - 1)[0])
-    return np.array([a[0] for a in attn]), kv, probs[0], nxt
-
-
 class Notebook(inside.Widget):
     def compute(self, state, lang):
         zh = lang == "zh"
         menu, t, seed = state["menu"], state["t"], state["seed"]
-        attn, _, probs, nxt = serve(menu, t, seed)
+        attn, probs, nxt = serve_next(checkpoint.default_params(), menu, t, seed)
         att = attn[0]                                                 # (H,P) first (only) layer
         tokens = encode_prefix(menu)
         P = len(tokens)

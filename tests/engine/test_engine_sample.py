@@ -5,8 +5,8 @@ import pytest
 
 from engine import model
 from engine.data import known_names
-from engine.sample import sample
-from engine.tokenizer import BOS, encode_prefix
+from engine.sample import sample, serve_next
+from engine.tokenizer import BOS, VOCAB, encode_prefix
 
 
 def test_same_seed_same_names(params):
@@ -107,3 +107,29 @@ def test_bad_requests_get_a_clear_reason(params, kwargs, words):
 def test_a_long_prefix_still_fits(params):
     r = sample(params, n=2, temperature=1.0, seed=0, prefix="abcdefghijklmno")
     assert all(n.startswith("abcdefghijklmno") and len(n) <= 16 for n in r.names)
+
+
+@pytest.mark.parametrize("temperature, seed", [(0.5, 1), (1.0, 7), (0, 3), (2.0, 12345)])
+def test_serving_one_course_at_a_time_walks_to_the_name_sample_serves(params, temperature, seed):
+    want = sample(params, n=1, temperature=temperature, seed=seed).names[0]
+    menu = ""
+    while True:
+        attention, probs, nxt = serve_next(params, menu, temperature, seed)
+        assert len(attention) == params.config.n_layer
+        att = attention[0]                                                  # (H, P)
+        assert att.shape == (params.config.n_head, len(menu) + 1)
+        assert np.allclose(att.sum(axis=1), 1.0)
+        if nxt is None or nxt == BOS:
+            break
+        assert probs.shape == (params.config.vocab_size,) and probs[nxt] > 0
+        menu += VOCAB[nxt]
+    assert menu == want
+
+
+def test_serving_a_full_notebook_and_bad_input(params):
+    attention, probs, nxt = serve_next(params, "a" * 15, 0.5, 1)
+    assert probs is None and nxt is None and attention[0].shape[1] == 16
+    for bad in (dict(menu="zoë"), dict(temperature=-1), dict(temperature=float("nan")), dict(seed=-1)):
+        args = {"menu": "ann", "temperature": 0.5, "seed": 1, **bad}
+        with pytest.raises(ValueError):
+            serve_next(params, args["menu"], args["temperature"], args["seed"])
