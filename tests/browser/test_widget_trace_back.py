@@ -40,6 +40,24 @@ def test_stepping_with_the_arrow_keys_cooks_then_traces_back(kpage, server):
     assert kpage.watch.problems == [], kpage.watch.problems
 
 
+def test_presses_faster_than_the_answers_are_all_counted(kpage, server):
+    kpage.goto(server + "/en/chapter/5")
+    ready(kpage)
+    pos = kpage.locator("#trace-back-steps .tb-pos")
+    expect(pos).to_have_text("Step 1 of 7")
+    kpage.locator("#trace-back-graph").focus()
+    for _ in range(6):                      # no pause: most answers are still on their way
+        kpage.keyboard.press("ArrowRight")
+    expect(pos).to_have_text("Step 7 of 7")
+    kpage.wait_for_function("() => new URLSearchParams(location.search).get('trace-back.step') === '6'")
+    for _ in range(3):
+        kpage.keyboard.press("ArrowLeft")
+    expect(pos).to_have_text("Step 4 of 7")
+    kpage.keyboard.press("ArrowRight")
+    expect(pos).to_have_text("Step 5 of 7")
+    assert kpage.watch.problems == [], kpage.watch.problems
+
+
 def test_what_the_reader_opened_stays_open_as_they_step(kpage, server):
     kpage.goto(server + "/en/chapter/5")
     ready(kpage)
