@@ -111,3 +111,15 @@ def test_without_javascript_the_buttons_reload_the_chapter(nojs_page, server):
     page.wait_for_load_state()
     expect(page.locator("#trace-back-steps .tb-pos")).to_have_text("Step 4 of 7")
     assert page.watch.problems == [], page.watch.problems
+
+
+def test_the_station_pickers_button_stays_inside_its_form(kpage, server):
+    # the real-kitchen picker and the same fields offered to fix a refused state
+    for width in (360, 800, 1280):
+        kpage.set_viewport_size({"width": width, "height": 900})
+        for state in ("trace-back.station=attn_wk&trace-back.row=2", "trace-back.station=attn_wk&trace-back.row=99"):
+            kpage.goto(server + "/en/chapter/5?" + state)
+            edges = kpage.evaluate("""() => { const f = document.querySelector('#w-trace-back .tb-pick, #w-trace-back .tb-fix');
+                const b = f.querySelector('.field-actions .button').getBoundingClientRect(), r = f.getBoundingClientRect();
+                return [r.left, r.right, b.left, b.right]; }""")
+            assert edges[0] <= edges[2] and edges[3] <= edges[1] + 0.5, (width, state, edges)
