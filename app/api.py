@@ -127,7 +127,7 @@ async def train(
 
 # --- chapter 5: the wall of knobs, and the two-ingredient dish traced back -------------
 from app.widgets import knob_wall as knob_wall_widget  # noqa: E402
-from app.widgets import trace_back as trace_back_widget  # noqa: E402
+from engine import autograd  # noqa: E402
 
 
 @router.get(
@@ -160,7 +160,7 @@ def knobs_report(
 def backprop_example():
     """The graph the scalar autograd builds for seasoning = salt × sugar, dish = seasoning + salt:
     nodes (value and influence), edges (local influence), and the order tracing back visits them."""
-    return trace_back_widget.dish_graph()
+    return autograd.dish_graph()
 
 
 # --- chapter 2: courses --------------------------------------------------------------
