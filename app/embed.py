@@ -173,7 +173,7 @@ def widget_title(site, lang, widget):
     if key not in _titles:
         home, _ = home_instance(site, lang, widget.name)
         inst = view.Instance(widget, widget.name, dict(home.args) if home else {})
-        html, _ = view.render(inst, lang, [], action="/", embed_control=False)
+        html, _ = view.render(inst, lang, [], action="/")
         _titles[key] = title_from(html, widget, lang)
     return _titles[key]
 
@@ -222,6 +222,15 @@ def control(inst, lang, state, partial_html, live):
     )
 
 
+def render_with_control(inst, lang, query_pairs, action):
+    """``view.render`` followed by the widget's "Embed" control, as a chapter shows it
+    (the snippet for the state shown: the starting state after a bad input, whose
+    old snippet htmx then leaves in place)."""
+    html, state = view.render(inst, lang, query_pairs, action)
+    shown = state if state is not None else inst.widget.parse({}, inst.args)
+    return html + control(inst, lang, shown, html, live=state is not None), state
+
+
 # --- the embed page ---------------------------------------------------------------
 
 def home_instance(site, lang, name):
@@ -251,7 +260,7 @@ def embed_page(lang: str, name: str, request: Request):
     theme = request.query_params.get("theme")
     theme = theme if theme in THEMES else None
     path = f"/embed/{lang}/{name}"
-    html, state = view.render(inst, lang, pairs, action=path, fragment_url=path, embed_control=False)
+    html, state = view.render(inst, lang, pairs, action=path, fragment_url=path)
     t = i18n.UI[lang]
     back = back_link(page, lang, inst, state, t)
     status = 200 if state is not None else 422

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from app import content, embed, facts as facts_mod, i18n, settings, templating
-from app.widgets import view
 
 
 @dataclass
@@ -142,7 +141,7 @@ class Site:
                 if isinstance(seg, str):
                     body.append(seg)
                 else:
-                    html, state = view.render(seg, lang, query_pairs, action=page.path)
+                    html, state = embed.render_with_control(seg, lang, query_pairs, action=page.path)
                     ok = ok and state is not None
                     body.append(html)
         query = urlencode(query_pairs)

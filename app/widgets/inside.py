@@ -7,10 +7,8 @@ pick one course of a name. Nothing here calls the engine.
 
 from engine.tokenizer import BOS, token_label
 
+from app.limits import MAX_LETTERS
 from app.widgets.base import Letters, Number, Widget
-
-MAX_LETTERS = 15   # the longest name the kitchen takes (16 positions with the bell)
-
 
 def pct(p, digits=1):
     """A share as a percentage for display: 0.6234 -> "62.3%"; tiny shares stay visible."""

@@ -10,15 +10,15 @@ so the reader can walk a name forward.
 from engine import checkpoint, inspect as inspection
 from engine.tokenizer import BOS, encode_prefix, token_label
 
+from app.limits import T_MAX
 from app.widgets import inside
 from app.widgets.base import Letters, Number
 
-T_MAX = 5
 SHOWN = 10     # the front-runners drawn first; the rest sit in a fold below
 
 
 def vote(prefix, temperature):
-    """The one engine call behind the widget and /api/next."""
+    """The one engine call behind the widget (and /api/next's)."""
     return inspection.next_vote(checkpoint.default_params(), prefix, temperature)
 
 

@@ -27,13 +27,11 @@ import numpy as np
 from engine import train as training
 from engine.train import DISH_N, DISH_SEED, DISH_T, MILESTONES, Broke, Dishes, Run, milestones  # noqa: F401
 
+from app.limits import PRACTICE_LR_MAX as LR_MAX, PRACTICE_LR_MIN as LR_MIN, PRACTICE_STEPS_MAX as STEPS_MAX
+from app.limits import SEED_MAX
 from app.trainer import TRAINER, TrainerGone
 from app.widgets.base import Number, Widget
 from app.widgets.choices import Choice
-
-STEPS_MAX = 2000
-LR_MIN, LR_MAX = 0.0001, 1.0
-SEED_MAX = 2**31 - 1
 SMOOTH = 50           # the curve is the running mean over this many menus
 OPTIMIZERS = ("adam", "sgd")
 

@@ -17,7 +17,7 @@ LABEL_AT, LABEL_PX = 352, 13   # a grid's widest drawing (22rem, in the styleshe
 
 
 def attention(name):
-    """The one engine call behind the widget and /api/attention."""
+    """The one engine call behind the widget (and /api/attention's)."""
     return inspection.inspect(checkpoint.default_params(), name)
 
 

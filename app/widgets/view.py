@@ -56,7 +56,7 @@ def page_query(pairs):
     return urlencode(pairs)
 
 
-def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url=None, embed_control=True):
+def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url=None):
     """HTML of the partial for ``inst`` in ``lang``.
 
     ``query_pairs`` is the page's whole query as (key, value) pairs. If neither
@@ -66,8 +66,8 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
     the query was invalid.
 
     ``fragment_url`` replaces the fragment route htmx asks (the embed page asks
-    itself). With ``embed_control`` the widget is followed by its "Embed" control
-    (app/embed.py), whose snippet htmx refreshes out of band.
+    itself). The "Embed" control that follows a widget on a chapter is added by
+    the routes (``app.embed.render_with_control``), not here.
     """
     widget = inst.widget
     query = dict(query_pairs)
@@ -104,10 +104,6 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
         "data": data,
     }
     html = templating.render(widget.template, w=w, t=i18n.UI[lang], lang=lang)
-    if embed_control:
-        from app import embed
-
-        html += embed.control(inst, lang, state if error is None else fallback, html, live=error is None)
     return html, (state if error is None else None)
 
 
