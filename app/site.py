@@ -33,16 +33,9 @@ class Site:
 
     # --- helpers for templates ---------------------------------------------------
     def scripts(self, page=None):
-        """The pinned scripts a page loads: htmx, plus any extension its widgets need."""
-        names = ["htmx"]
-        if page is not None:
-            for inst, _ in page.widgets:
-                for ext in inst.widget.extensions:
-                    if ext not in names:
-                        names.append(ext)
+        """The pinned scripts a page loads: htmx (widgets' own scripts are their assets)."""
         out = []
-        for name in names:
-            s = settings.SCRIPTS[name]
+        for s in settings.SCRIPTS.values():
             if self.htmx == "local":
                 out.append({"src": s.local_url, "integrity": s.sri, "crossorigin": None})
             else:

@@ -43,10 +43,6 @@ class Inspection:
     losses: np.ndarray     # (T,) -log p(true next course), NaN where unknown
     loss: float            # mean over known positions (the name's score); NaN if none
 
-    @property
-    def n_positions(self):
-        return len(self.tokens)
-
 
 def _tokens(text, is_prefix):
     if is_prefix:

@@ -136,3 +136,18 @@ def test_the_json_api_calls_the_engine_not_a_widget():
     edges, _ = graph()
     widgets = {d for d in edges["app.api"] if d.startswith("app.widgets") and d != "app.widgets.knobs"}
     assert not widgets, f"app.api imports {widgets}"
+
+
+def test_every_package_imported_directly_is_declared():
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = {re.split(r"[<>=!~;\[ ]", d, maxsplit=1)[0].lower().replace("-", "_")
+                for d in project["dependencies"]}
+    # a distribution's import name, where it differs
+    declared |= {"markdown_it" if d == "markdown_it_py" else "mdit_py_plugins" if d == "mdit_py_plugins" else d
+                 for d in declared}
+    _, external = graph()
+    used = set().union(*external.values()) - set(sys.stdlib_module_names) - set(PACKAGES)
+    assert used <= declared, f"imported but not declared in pyproject.toml: {used - declared}"

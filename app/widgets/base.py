@@ -113,8 +113,7 @@ class Letters(Param):
 class Widget:
     """A widget: its name, home chapter, parameters and the engine call.
 
-    Subclasses set ``params`` and implement ``compute``. ``extensions`` lists
-    extra pinned scripts the page must load (e.g. "sse" for a live stream).
+    Subclasses set ``params`` and implement ``compute``.
     ``assets`` lists the widget's own files under static/ (``css/widgets/<name>.css``,
     ``js/widgets/<name>.js``), loaded once in the head of any page that shows it.
     """
@@ -122,7 +121,6 @@ class Widget:
     name: str
     chapter: int
     params: tuple = ()
-    extensions: tuple = field(default=())
     assets: tuple = field(default=())
 
     @property

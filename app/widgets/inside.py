@@ -32,14 +32,6 @@ def course(tok, lang):
     return f"“{token_label(tok)}”" if lang == "zh" else f"‘{token_label(tok)}’"
 
 
-def ordinal_en(n):
-    if 10 <= n % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def courses(tokens, chosen=None):
     """The courses of a name for a picker: label, order tag, and whether chosen."""
     return [

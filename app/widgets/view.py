@@ -8,14 +8,12 @@ fragment link), and carries every other key along, so that the address the
 browser shows always holds the state of every widget on the page.
 """
 
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, parse_qsl
 
 from app import i18n, templating
 from app.widgets.base import MAX_RAW, InputError
 
-NS_RE = re.compile(r"^[a-z][a-z-]*(-[2-9])?$")
 MAX_KEYS = 40  # query keys carried along from the page; more are dropped
 MAX_CARRY = 1024  # longest value carried along for another widget (no parameter reads more)
 
@@ -50,10 +48,6 @@ def carried(query, ns, widget):
             continue
         out.append((key, value[:MAX_CARRY]))
     return out
-
-
-def page_query(pairs):
-    return urlencode(pairs)
 
 
 def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url=None):
