@@ -43,6 +43,19 @@ class Param:
     def format(self, value):
         return str(value)
 
+    def schema(self):
+        """The query value as an OpenAPI schema (what ``parse`` accepts, as far as a
+        schema can say it); ``parse`` stays the judge."""
+        return {"type": "string", "maxLength": self.max_raw}
+
+    def openapi(self):
+        """This key as an OpenAPI query parameter: schema, default and what it means."""
+        schema = dict(self.schema())
+        if self.default is not None:
+            schema["default"] = self.format(self.default) if schema.get("type") == "string" else self.default
+        return {"name": self.key, "in": "query", "required": False, "schema": schema,
+                "description": f"{self.label_en} ({self.label_zh})"}
+
 
 @dataclass(frozen=True)
 class Number(Param):
@@ -83,6 +96,9 @@ class Number(Param):
             return str(int(value))
         return f"{value:g}"
 
+    def schema(self):
+        return {"type": "integer" if self.integer else "number", "minimum": self.lo, "maximum": self.hi}
+
 
 @dataclass(frozen=True)
 class Letters(Param):
@@ -90,6 +106,9 @@ class Letters(Param):
 
     max_len: int = 15
     allow_empty: bool = True
+
+    def schema(self):
+        return {"type": "string", "pattern": r"^\s*[a-zA-Z]{%d,%d}\s*$" % (0 if self.allow_empty else 1, self.max_len)}
 
     def parse(self, raw):
         text = str(raw)

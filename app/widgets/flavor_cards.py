@@ -53,6 +53,9 @@ class Course(Param):
             return ""
         return "bell" if value == BOS else VOCAB[value]
 
+    def schema(self):
+        return {"type": "string", "enum": ([""] if self.allow_empty else []) + list(VOCAB) + ["bell"]}
+
 
 def course_name(i, lang):
     if i == BOS:

@@ -62,6 +62,9 @@ class Page(Param):
             self.key,
         )
 
+    def schema(self):
+        return {"type": "integer", "minimum": 1, "maximum": n_pages(book())}
+
     def parse(self, raw):
         text = str(raw).strip()
         if not text.isdigit() or len(text) > 9:
@@ -79,6 +82,9 @@ class Choice(Param):
     choices: tuple = ()
     names_zh: tuple = ()
     names_en: tuple = ()
+
+    def schema(self):
+        return {"type": "string", "enum": list(self.choices)}
 
     def parse(self, raw):
         text = str(raw).strip().lower()
