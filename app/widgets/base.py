@@ -132,7 +132,10 @@ class Letters(Param):
 class Widget:
     """A widget: its name, home chapter, parameters and the engine call.
 
-    Subclasses set ``params`` and implement ``compute``.
+    Subclasses set ``params`` and implement ``compute``. ``title`` and ``concept``
+    name it (the partial shows ``w.title`` and ``w.concept``), ``height`` is its
+    embed iframe's starting height, and each parameter's limits (``w.lo``,
+    ``w.hi`` in the partial) are the ones ``parse`` holds it to.
     ``assets`` lists the widget's own files under static/ (``css/widgets/<name>.css``,
     ``js/widgets/<name>.js``), loaded once in the head of any page that shows it.
     """
@@ -141,6 +144,17 @@ class Widget:
     chapter: int
     params: tuple = ()
     assets: tuple = field(default=())
+    title: tuple = ()       # (zh, en): its title, as the partial and the embed snippet show it
+    concept: tuple = ()     # (zh, en): the real term, in small type beside the title (none: empty)
+    height: int = 700       # its embed iframe's starting height in CSS px (its embed page measured
+                            # 640 px wide in its starting state, the taller language)
+
+    def title_in(self, lang):
+        """The title in ``lang``, or None for a widget that gives none."""
+        return (self.title[0] if lang == "zh" else self.title[1]) if self.title else None
+
+    def concept_in(self, lang):
+        return (self.concept[0] if lang == "zh" else self.concept[1]) if self.concept else None
 
     @property
     def template(self):

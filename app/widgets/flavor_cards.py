@@ -286,6 +286,9 @@ class FlavorCards(Widget):
 FLAVOR_CARDS = FlavorCards(
     name="flavor-cards",
     chapter=2,
+    title=("风味档案卡", "Flavour cards"),
+    concept=("词嵌入 embedding", "embedding"),
+    height=1160,
     params=(
         Course("c", VOCAB.index("a"), "要看的菜", "course"),
         Course("vs", None, "用来比较的菜", "course to compare with", allow_empty=True),

@@ -340,6 +340,9 @@ class KnobWall(Widget):
 KNOB_WALL = KnobWall(
     name="knob-wall",
     chapter=5,
+    title=("小明的旋钮墙", "Xiao Ming's wall of knobs"),
+    concept=("参数 parameters", "parameters"),
+    height=1950,
     params=(
         Letters("name", "emma", "名字", "name", allow_empty=False),
         Choice("view", "setting", "显示方式", "view", options=("setting", "influence")),

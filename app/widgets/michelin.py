@@ -292,6 +292,8 @@ def _cached_context(widget, items, lang):
 MICHELIN = Michelin(
     name="michelin",
     chapter=8,
+    title=("路边摊和三星厨房", "The street stall and the three-star kitchen"),
+    height=2440,
     params=(
         Choice("book", "a", "新菜谱", "recipe book", options=("a", "start", "list")),
         Pattern("letter", "z", "开头的字母", "first letter", regex=r"[a-z]",

@@ -89,6 +89,9 @@ class NextDish(inside.Widget):
 NEXT_DISH = NextDish(
     name="next-dish",
     chapter=3,
+    title=("出菜口的投票：下一道上什么？", "The vote at the pass: what comes next?"),
+    concept=("softmax 概率", "softmax"),
+    height=960,
     params=(
         Letters("prefix", "emm", "开头", "beginning", max_len=inside.MAX_LETTERS, allow_empty=True),
         Number("t", 1, "冒险程度（温度）", "adventurousness (temperature)", lo=0, hi=T_MAX),

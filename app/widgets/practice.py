@@ -225,6 +225,8 @@ def _cached_context(widget, items, lang):
 PRACTICE = Practice(
     name="practice",
     chapter=6,
+    title=("练习厨房：让小明从零开始练", "The practice kitchen: Xiao Ming learns from scratch"),
+    height=1090,
     params=(
         Number("lr", 0.01, "师傅的手劲（学习率）", "strength of the hand (learning rate)", lo=LR_MIN, hi=LR_MAX),
         Choice("opt", "adam", "师傅", "teacher", options=("adam", "sgd", "both")),

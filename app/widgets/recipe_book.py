@@ -245,6 +245,9 @@ class RecipeBook(Widget):
 RECIPE_BOOK = RecipeBook(
     name="recipe-book",
     chapter=1,
+    title=("师傅的菜单册", "The master's book of menus"),
+    concept=("训练数据 training data", "training data"),
+    height=1340,
     params=(
         Letters("q", "", "要查的名字", "name to look up", max_len=MAX_NAME_LEN, allow_empty=True),
         Page("page", 1, "页码", "page"),

@@ -50,6 +50,8 @@ class Temperature(Widget):
 TEMPERATURE = Temperature(
     name="temperature",
     chapter=7,
+    title=("冒险旋钮：让小明上几道菜", "The adventurousness knob: let Xiao Ming serve"),
+    height=520,
     params=(
         Number("t", 0.5, "冒险程度（温度）", "adventurousness (temperature)", lo=0, hi=T_MAX),
         Number("n", 10, "名字的个数", "number of names", lo=1, hi=N_MAX, integer=True),

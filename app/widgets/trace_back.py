@@ -369,6 +369,9 @@ class TraceBack(Widget):
 TRACE_BACK = TraceBack(
     name="trace-back",
     chapter=5,
+    title=("追源：每一站报一个数，一路乘回去", "Tracing back: each station reports one number, multiplied all the way back"),
+    concept=("反向传播 backpropagation", "backpropagation"),
+    height=1860,
     params=(
         Number("step", 0, "步数", "step", lo=0, hi=N_STEPS - 1, integer=True),
         Letters("name", "emma", "名字", "name", allow_empty=False),

@@ -96,6 +96,11 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
         "fragment_url": fragment_url,
         "error": error.message(lang) if error is not None else None,
         "data": data,
+        "title": widget.title_in(lang),
+        "concept": widget.concept_in(lang),
+        # each parameter's limits, as parse holds it to them: the form's min and max
+        "lo": {p.key: p.format(p.lo) for p in widget.params if hasattr(p, "lo")},
+        "hi": {p.key: p.format(p.hi) for p in widget.params if hasattr(p, "hi")},
     }
     html = templating.render(widget.template, w=w, t=i18n.UI[lang], lang=lang)
     return html, (state if error is None else None)
