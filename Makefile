@@ -18,13 +18,17 @@ ifeq ($(strip $(KITCHEN_NAMES)),)
   endif
 endif
 
-.PHONY: serve test setup setup-test browser clean
+.PHONY: serve test test-fast setup setup-test browser clean
 
 serve: $(VENV)/.stamp-app node_modules/.stamp
 	$(VENV)/bin/kitchen serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.stamp-test node_modules/.stamp browser
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+# the quick loop: everything but the browser tests (no chromium needed)
+test-fast: $(VENV)/.stamp-test node_modules/.stamp
+	$(PYTHON) -m pytest --ignore=tests/browser $(PYTEST_ARGS)
 
 setup: $(VENV)/.stamp-app node_modules/.stamp
 setup-test: $(VENV)/.stamp-test node_modules/.stamp browser

@@ -79,7 +79,6 @@ class Store:
         self.entries = OrderedDict()     # digest -> (start, body, bytes counted for the entry)
         self.bodies = {}                 # digest of a body -> [body, how many entries hold it]
         self.hits = 0
-        self.misses = 0
 
     @staticmethod
     def digest(key):
@@ -89,7 +88,6 @@ class Store:
         d = self.digest(key)
         entry = self.entries.get(d)
         if entry is None:
-            self.misses += 1
             return None
         self.entries.move_to_end(d)
         self.hits += 1

@@ -1,12 +1,20 @@
-"""The JSON API (documented at /docs). Each route: validate, one engine call, JSON."""
+"""The JSON API (documented at /docs). Each route: validate, one engine call, JSON.
 
-from fastapi import APIRouter, Query
+The routes call the engine themselves, never a widget; their bounds are the
+widgets' own (app/limits.py).
+"""
+
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from engine import checkpoint, model, tokenizer
+from engine import autograd, checkpoint, model, sample as sampling, tokenizer
+from engine import inspect as inspection
 
-from app.widgets import temperature as temperature_widget
+from app import limits, streams
+from app.widgets import knobs
 
 router = APIRouter(prefix="/api", tags=["model"])
 
@@ -61,12 +69,12 @@ def model_info():
     responses={422: {"description": "A parameter is out of range"}},
 )
 def sample(
-    n: int = Query(10, ge=1, le=temperature_widget.N_MAX, description="how many names"),
+    n: int = Query(10, ge=1, le=limits.N_MAX, description="how many names"),
     temperature: float = Query(
-        0.5, ge=0, le=temperature_widget.T_MAX, allow_inf_nan=False,
+        0.5, ge=0, le=limits.T_MAX, allow_inf_nan=False,
         description="0 = always the most likely next letter; higher = more adventurous",
     ),
-    seed: int = Query(1, ge=0, le=temperature_widget.SEED_MAX, description="the same seed gives the same names"),
+    seed: int = Query(1, ge=0, le=limits.SEED_MAX, description="the same seed gives the same names"),
     prefix: str = Query("", max_length=64, description="letters a-z every name starts with (at most 15)"),
 ):
     temperature = round(temperature, 6)  # as the widgets read it: no subnormal dial settings
@@ -75,7 +83,7 @@ def sample(
     except ValueError as exc:
         return input_error("prefix", str(exc))
     try:
-        result = temperature_widget.sample_names(n, temperature, seed, prefix)
+        result = sampling.sample(checkpoint.default_params(), n=n, temperature=temperature, seed=seed, prefix=prefix)
     except ValueError as exc:
         return input_error("query", str(exc))
     return Samples(
@@ -89,12 +97,6 @@ def sample(
 
 
 # --- live practice (chapter 6): a training run as Server-Sent Events ------------------
-from typing import Literal  # noqa: E402
-
-from fastapi import Request  # noqa: E402
-
-from app import streams  # noqa: E402
-from app.widgets import practice as practice_widget  # noqa: E402
 
 
 @router.get(
@@ -111,12 +113,12 @@ from app.widgets import practice as practice_widget  # noqa: E402
 )
 async def train(
     request: Request,
-    steps: int = Query(1000, ge=1, le=practice_widget.STEPS_MAX, description="practice menus (steps)"),
+    steps: int = Query(1000, ge=1, le=limits.PRACTICE_STEPS_MAX, description="practice menus (steps)"),
     lr: float = Query(
-        0.01, ge=practice_widget.LR_MIN, le=practice_widget.LR_MAX, allow_inf_nan=False,
+        0.01, ge=limits.PRACTICE_LR_MIN, le=limits.PRACTICE_LR_MAX, allow_inf_nan=False,
         description="the strength of the hand (learning rate) at the first step; rounded to 6 decimals",
     ),
-    seed: int = Query(42, ge=0, le=practice_widget.SEED_MAX, description="fixes the menu order and the starting knobs"),
+    seed: int = Query(42, ge=0, le=limits.SEED_MAX, description="fixes the menu order and the starting knobs"),
     optimizer: Literal["adam", "sgd"] = Query("adam", description="adam = the old master, sgd = a plain cook"),
 ):
     """With steps=1000, lr=0.01, seed=42 and adam this is the reference run, loss for loss.
@@ -126,8 +128,6 @@ async def train(
 
 
 # --- chapter 5: the wall of knobs, and the two-ingredient dish traced back -------------
-from app.widgets import knob_wall as knob_wall_widget  # noqa: E402
-from app.widgets import trace_back as trace_back_widget  # noqa: E402
 
 
 @router.get(
@@ -153,14 +153,40 @@ def knobs_report(
         return input_error("name", str(exc))
     if new_setting is not None and knob is None:
         return input_error("set", "choose a knob to turn: set needs knob")
-    return knob_wall_widget.api_report(name, knob, new_setting)
+    return knobs_data(name, knob, new_setting)
+
+
+def knobs_data(name, knob=None, new=None):
+    """Every knob's setting and influence for ``name``, and, for a chosen knob, its
+    address and labels and the effect of turning it (on a private copy)."""
+    p = checkpoint.default_params()
+    loss, grad = inspection.gradient(p, name)
+    stations = []
+    for key in knobs.ORDER:
+        off, rows, cols = p.offsets[knobs.matrix(key)]
+        stations.append({"key": key, "matrix": knobs.matrix(key), "name_zh": knobs.STATION_ZH[key],
+                         "name_en": knobs.STATION_EN[key], "offset": off, "rows": rows, "cols": cols,
+                         "size": rows * cols})
+    out = {"name": name, "loss": float(loss), "n_params": int(p.flat.size), "stations": stations,
+           "settings": p.flat.tolist(), "influence": grad.tolist(), "knob": None, "turn": None}
+    if knob is not None:
+        a = inspection.knob_address(p, knob)
+        out["knob"] = {"index": a.index, "station": a.kind, "matrix": a.matrix, "row": a.row, "col": a.col,
+                       "label_en": knobs.knob_label(p, a, "en"), "label_zh": knobs.knob_label(p, a, "zh"),
+                       "setting": float(p.flat[knob]), "influence": float(grad[knob])}
+        if new is not None:
+            before = inspection.inspect(p, name)
+            after = inspection.turn_knobs(p, name, {knob: float(new)})
+            out["turn"] = {"set": float(new), "loss_before": float(before.loss), "loss_after": float(after.loss),
+                           "next_before": before.probs[-1].tolist(), "next_after": after.probs[-1].tolist()}
+    return out
 
 
 @router.get("/backprop-example", summary="Chapter 5's dish (salt 2, sugar 3) as a graph, traced back")
 def backprop_example():
     """The graph the scalar autograd builds for seasoning = salt × sugar, dish = seasoning + salt:
     nodes (value and influence), edges (local influence), and the order tracing back visits them."""
-    return trace_back_widget.dish_graph()
+    return autograd.dish_graph()
 
 
 # --- chapter 2: courses --------------------------------------------------------------
@@ -203,10 +229,6 @@ def tokenize(
 
 # --- inside the kitchen line: the sous-chefs' attention and the vote at the pass -------------
 
-from app.widgets import inside as inside_widgets  # noqa: E402
-from app.widgets import next_dish as next_dish_widget  # noqa: E402
-from app.widgets import sous_chefs as sous_chefs_widget  # noqa: E402
-
 
 class Attention(BaseModel):
     name: str
@@ -229,9 +251,9 @@ class Vote(BaseModel):
     summary="Each sous-chef's attention over a name (row t: weights over courses 0..t, zero beyond)",
     responses={422: {"description": "The name is not letters a-z"}},
 )
-def attention(name: str = Query("emma", max_length=64, description=f"a name, letters a-z (at most {inside_widgets.MAX_LETTERS})")):
+def attention(name: str = Query("emma", max_length=64, description=f"a name, letters a-z (at most {limits.MAX_LETTERS})")):
     try:
-        ins = sous_chefs_widget.attention(name)
+        ins = inspection.inspect(checkpoint.default_params(), name)
     except ValueError as exc:
         return input_error("name", str(exc))
     return Attention(name=ins.text, tokens=ins.tokens, labels=ins.labels, heads=ins.attn[0].tolist())
@@ -246,14 +268,14 @@ def attention(name: str = Query("emma", max_length=64, description=f"a name, let
 def next_course(
     prefix: str = Query("", max_length=64, description="the beginning of a name, letters a-z (may be empty)"),
     temperature: float = Query(
-        1.0, ge=0, le=next_dish_widget.T_MAX, allow_inf_nan=False,
+        1.0, ge=0, le=limits.T_MAX, allow_inf_nan=False,
         description="0 = all on the favourite; 1 = the vote as it is; higher = flatter",
     ),
 ):
     temperature = round(temperature, 6)  # as the widgets read it: no subnormal dial settings
     try:
         prefix = tokenizer.check_name(prefix, allow_empty=True)
-        probs = next_dish_widget.vote(prefix, temperature)
+        probs = inspection.next_vote(checkpoint.default_params(), prefix, temperature)
     except ValueError as exc:
         return input_error("prefix", str(exc))
     return Vote(

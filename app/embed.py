@@ -44,25 +44,8 @@ THEMES = ("light", "dark")
 HOST_RE = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 PUBLIC_RE = re.compile(r"^https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 
-# a starting height (CSS pixels) for each widget's iframe: its embed page measured at 640 px
-# wide in its starting state (the taller language); the host script then fits it exactly
-HEIGHTS = {
-    "recipe-book": 1340,
-    "tokenizer": 440,
-    "flavor-cards": 1160,
-    "sous-chefs": 1600,
-    "prep-room": 700,
-    "next-dish": 960,
-    "scorecard": 900,
-    "trace-back": 1860,
-    "knob-wall": 1950,
-    "practice": 1090,
-    "temperature": 520,
-    "notebook": 920,
-    "michelin": 2440,
-}
 DEFAULT_WIDTH = 720      # oEmbed width when the consumer sets no maxwidth
-_titles = {}             # (lang, name) -> the widget's title, read from its partial once
+_titles = {}             # (lang, name) -> the title of a widget that gives none, read from its partial once
 
 
 # --- the site's address --------------------------------------------------------
@@ -160,7 +143,11 @@ TITLE_RE = re.compile(r'class="widget-title"[^>]*>\s*([^<]+)')
 
 
 def title_from(html, widget, lang):
-    """The widget's title as its partial shows it."""
+    """The widget's title: its own (``Widget.title``), else, for a widget that gives
+    none, as its partial shows it."""
+    own = widget.title_in(lang)
+    if own:
+        return own
     m = TITLE_RE.search(html)
     # the partial's text is HTML; the title is plain text, escaped again where it is used
     title = html_mod.unescape(m.group(1)).strip() if m else widget.name
@@ -169,11 +156,13 @@ def title_from(html, widget, lang):
 
 def widget_title(site, lang, widget):
     """The widget's title in ``lang`` (the same in every state), rendered once."""
+    if widget.title_in(lang):
+        return widget.title_in(lang)
     key = (lang, widget.name)
     if key not in _titles:
         home, _ = home_instance(site, lang, widget.name)
         inst = view.Instance(widget, widget.name, dict(home.args) if home else {})
-        html, _ = view.render(inst, lang, [], action="/", embed_control=False)
+        html, _ = view.render(inst, lang, [], action="/")
         _titles[key] = title_from(html, widget, lang)
     return _titles[key]
 
@@ -194,7 +183,7 @@ def host_script():
 
 def snippet(lang, widget, state, title):
     src = BASE + embed_path(lang, widget, state)
-    return iframe(src, title, HEIGHTS.get(widget.name, 700)) + "\n" + host_script()
+    return iframe(src, title, widget.height) + "\n" + host_script()
 
 
 def _attr(text):
@@ -220,6 +209,15 @@ def control(inst, lang, state, partial_html, live):
         code=snippet(lang, widget, state, f"{title} · {t['site_name']}"),
         preview=embed_path(lang, widget, state),
     )
+
+
+def render_with_control(inst, lang, query_pairs, action):
+    """``view.render`` followed by the widget's "Embed" control, as a chapter shows it
+    (the snippet for the state shown: the starting state after a bad input, whose
+    old snippet htmx then leaves in place)."""
+    html, state = view.render(inst, lang, query_pairs, action)
+    shown = state if state is not None else inst.widget.parse({}, inst.args)
+    return html + control(inst, lang, shown, html, live=state is not None), state
 
 
 # --- the embed page ---------------------------------------------------------------
@@ -251,7 +249,7 @@ def embed_page(lang: str, name: str, request: Request):
     theme = request.query_params.get("theme")
     theme = theme if theme in THEMES else None
     path = f"/embed/{lang}/{name}"
-    html, state = view.render(inst, lang, pairs, action=path, fragment_url=path, embed_control=False)
+    html, state = view.render(inst, lang, pairs, action=path, fragment_url=path)
     t = i18n.UI[lang]
     back = back_link(page, lang, inst, state, t)
     status = 200 if state is not None else 422
@@ -384,7 +382,7 @@ def oembed(request: Request):
     lang, widget, state, theme = found
     t = i18n.UI[lang]
     title = widget_title(site, lang, widget)
-    width, height = DEFAULT_WIDTH, HEIGHTS.get(widget.name, 700)
+    width, height = DEFAULT_WIDTH, widget.height
     maxwidth = _positive(request.query_params.get("maxwidth"))
     maxheight = _positive(request.query_params.get("maxheight"))
     if maxwidth:

@@ -11,7 +11,7 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app import settings, widgets
+from app import embed, settings, widgets
 from app.pages import not_found, query_pairs
 from app.widgets import view
 
@@ -57,7 +57,7 @@ def fragment(lang: str, name: str, request: Request):
     source = cur_pairs if (page is not None and cur_pairs is not None) else pairs
     others = [(k, v) for k, v in source if k not in own_keys and k != "ns"]
     mine = [(k, v) for k, v in pairs if k in own_keys]
-    html, state = view.render(inst, lang, others + mine, action=action)
+    html, state = embed.render_with_control(inst, lang, others + mine, action=action)
 
     headers = {"Vary": "HX-Request, HX-Current-URL"}
     if state is not None and page is not None and request.headers.get("HX-Request") == "true":

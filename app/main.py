@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import model
 
-from app import api, crawl, embed, fragments, pages, settings
+from app import api, crawl, embed, fragments, pages, settings, twin
 from app.answers import Answers
 from app.caching import Caching
 from app.head import HeadAsGet
@@ -49,6 +49,7 @@ def create_app(site=None, answer_bytes=None):
     app.mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static")
 
     app.include_router(api.router)
+    app.include_router(twin.router)
     app.include_router(pages.router)
     app.include_router(fragments.router)
     app.include_router(embed.router)

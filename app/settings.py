@@ -47,13 +47,7 @@ HTMX = Script(
     file="dist/htmx.min.js",
     sri="sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg",
 )
-HTMX_SSE = Script(
-    package="htmx-ext-sse",
-    version="2.2.4",
-    file="dist/sse.min.js",
-    sri="sha384-A986SAtodyH8eg8x8irJnYUk7i9inVQqYigD6qZ9evobksGNIXfeFvDwLSHcp31N",
-)
-SCRIPTS = {"htmx": HTMX, "sse": HTMX_SSE}
+SCRIPTS = {"htmx": HTMX}
 
 
 class SettingsError(RuntimeError):

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from app import content, embed, facts as facts_mod, i18n, settings, templating
-from app.widgets import view
 
 
 @dataclass
@@ -34,16 +33,9 @@ class Site:
 
     # --- helpers for templates ---------------------------------------------------
     def scripts(self, page=None):
-        """The pinned scripts a page loads: htmx, plus any extension its widgets need."""
-        names = ["htmx"]
-        if page is not None:
-            for inst, _ in page.widgets:
-                for ext in inst.widget.extensions:
-                    if ext not in names:
-                        names.append(ext)
+        """The pinned scripts a page loads: htmx (widgets' own scripts are their assets)."""
         out = []
-        for name in names:
-            s = settings.SCRIPTS[name]
+        for s in settings.SCRIPTS.values():
             if self.htmx == "local":
                 out.append({"src": s.local_url, "integrity": s.sri, "crossorigin": None})
             else:
@@ -142,7 +134,7 @@ class Site:
                 if isinstance(seg, str):
                     body.append(seg)
                 else:
-                    html, state = view.render(seg, lang, query_pairs, action=page.path)
+                    html, state = embed.render_with_control(seg, lang, query_pairs, action=page.path)
                     ok = ok and state is not None
                     body.append(html)
         query = urlencode(query_pairs)

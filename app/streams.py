@@ -1,6 +1,6 @@
 """Live practice runs as Server-Sent Events: bounded per worker, stopped when the reader leaves.
 
-``/api/train`` (app/api.py) streams one run of ``app.widgets.practice.run_events``.
+``/api/train`` (app/api.py) streams one run of ``engine.train.practice``.
 The numpy work happens in the worker's training helper process
 (app/trainer.py), a small batch of steps at a time, never in the event loop
 or the worker's threads. Between batches the stream checks whether the reader
@@ -24,6 +24,8 @@ import threading
 import time
 
 from starlette.responses import JSONResponse, StreamingResponse
+
+from engine import train as training
 
 from app.settings import env_int
 from app import trainer as trainer_mod
@@ -111,10 +113,10 @@ def _finite(x):
 
 
 def encode(item):
-    """One item of ``practice.run_events`` as an SSE event."""
-    if isinstance(item, practice.Dishes):
+    """One item of ``engine.train.practice`` as an SSE event."""
+    if isinstance(item, training.Dishes):
         return sse("dishes", {"step": item.step, "names": list(item.names)})
-    if isinstance(item, practice.Broke):
+    if isinstance(item, training.Broke):
         return sse("broke", {"step": item.step})
     # a step is a plain message, so a client that only listens for messages gets exactly
     # the step records (step, loss, ...); the named events around them are extras
@@ -150,7 +152,7 @@ async def _run(request, key, slot, stats, trainer=TRAINER):
     try:
         yield "retry: 600000\n" + sse("start", {
             "steps": steps, "lr": lr, "seed": seed, "optimizer": optimizer,
-            "milestones": list(practice.milestones(steps)), "smooth": practice.SMOOTH,
+            "milestones": list(training.milestones(steps)), "smooth": practice.SMOOTH,
         })
         try:
             await trainer.open(run_id, key)
@@ -171,7 +173,7 @@ async def _run(request, key, slot, stats, trainer=TRAINER):
         except TrainerGone:
             yield sse("error", {"message": LOST})
             return
-        run = practice.collect(key, items)
+        run = training.collect(key, items)
         practice.RUNS.put(key, run)
         yield sse("done", {"steps": len(run.losses), "broke_at": run.broke_at})
     finally:

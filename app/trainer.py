@@ -31,6 +31,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
+from engine import train as training
+
 MAX_OPEN = 64            # runs the helper holds at least (more if the worker may stream more)
 NICE = 5                 # how much lower the helper's priority is than the worker's
 WATCH_EVERY = 0.5        # seconds between the helper's checks that its worker is still there
@@ -44,7 +46,7 @@ class TrainerGone(RuntimeError):
 
 # --- in the helper process --------------------------------------------------------------
 
-_runs = OrderedDict()          # run id -> the generator of practice.run_events
+_runs = OrderedDict()          # run id -> the generator of engine.train.practice
 
 
 def _init(worker):
@@ -74,9 +76,7 @@ def _init(worker):
 
 
 def _open(run_id, key, max_open=MAX_OPEN):
-    from app.widgets import practice
-
-    _runs[run_id] = practice.run_events(*key)
+    _runs[run_id] = training.practice(*key)
     while len(_runs) > max_open:
         _, old = _runs.popitem(last=False)
         old.close()
@@ -87,8 +87,6 @@ def _next(run_id, n):
 
     Returns (items, steps, done), or None for a run this helper does not
     hold (it was dropped, or this is a new helper)."""
-    from app.widgets import practice
-
     events = _runs.get(run_id)
     if events is None:
         return None
@@ -100,10 +98,10 @@ def _next(run_id, n):
                 done = True
                 break
             out.append(item)
-            if isinstance(item, practice.Broke):
+            if isinstance(item, training.Broke):
                 done = True
                 break
-            if not isinstance(item, practice.Dishes):
+            if not isinstance(item, training.Dishes):
                 steps += 1
     if done:
         _close(run_id)
@@ -237,8 +235,6 @@ class Trainer:
         It is computed in the helper in batches of ``WHOLE_BATCH`` steps, so
         live streams' batches take their turns between them, and at most
         ``LONG_AT_ONCE`` long jobs are under way at once."""
-        from app.widgets import practice
-
         with self._long:
             run_id = self.new_id()
             items = []
@@ -254,7 +250,7 @@ class Trainer:
                         break
             finally:
                 self.close(run_id)
-            return practice.collect(key, items)
+            return training.collect(key, items)
 
     def compute(self, fn, *args):
         """``fn(*args)`` in the helper (blocks the calling thread): for chapter 8's tuning,

@@ -4,8 +4,14 @@
 downloaded once from a pinned URL, checked against its sha256 and cached.
 Documents are the stripped non-empty lines, in file order; training shuffles
 them itself.
+
+``book_stats`` counts the book once (lengths, letters, first appearances);
+``look_up`` finds a name in it, or its nearest neighbours in alphabetical order.
 """
 
+import bisect
+import collections
+import dataclasses
 import functools
 import hashlib
 import os
@@ -109,3 +115,71 @@ def known_names():
 @functools.lru_cache(maxsize=None)
 def _known(env_value):
     return frozenset(_load(env_value))
+
+
+# ---------------------------------------------------------------- the book, counted
+
+@dataclasses.dataclass(frozen=True)
+class BookStats:
+    """Everything there is to count about the names, counted once."""
+
+    names: tuple                  # file order
+    sorted_names: tuple           # alphabetical, with repeats
+    first_card: dict              # name -> 1-based position of its first appearance
+    copies: collections.Counter   # name -> how many times it appears
+    lengths: dict                 # number of courses (letters) -> how many menus, shortest first
+    letters: dict                 # "all" / "first" / "last" -> Counter of letters
+    n_courses: int                # letters in the whole book
+
+
+def book_stats():
+    """The counted book for the names the engine reads now."""
+    return _book_stats(os.environ.get(ENV_VAR, ""))
+
+
+@functools.lru_cache(maxsize=4)
+def _book_stats(env_value):
+    names = _load(env_value)
+    first_card = {}
+    for i, name in enumerate(names, 1):
+        first_card.setdefault(name, i)
+    return BookStats(
+        names=names,
+        sorted_names=tuple(sorted(names)),
+        first_card=first_card,
+        copies=collections.Counter(names),
+        lengths=dict(sorted(collections.Counter(len(n) for n in names).items())),
+        letters={
+            "all": collections.Counter(ch for n in names for ch in n),
+            "first": collections.Counter(n[0] for n in names),
+            "last": collections.Counter(n[-1] for n in names),
+        },
+        n_courses=sum(len(n) for n in names),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class LookUp:
+    name: str
+    card: int | None      # 1-based position of its first appearance; None if not in the book
+    copies: int           # how many times it appears
+    before: tuple         # not in the book: the nearest different names before it, alphabetically
+    after: tuple          # ... and after it
+
+
+def look_up(stats, name, nearest=3):
+    """Where ``name`` is in the book, or which names sit nearest it alphabetically."""
+    if name in stats.first_card:
+        return LookUp(name, stats.first_card[name], stats.copies[name], (), ())
+    at = bisect.bisect_left(stats.sorted_names, name)
+    before = _distinct(reversed(stats.sorted_names[max(0, at - 8 * nearest):at]))[:nearest][::-1]
+    after = _distinct(stats.sorted_names[at:at + 8 * nearest])[:nearest]
+    return LookUp(name, None, 0, tuple(before), tuple(after))
+
+
+def _distinct(seq):
+    out = []
+    for name in seq:
+        if name not in out:
+            out.append(name)
+    return out

@@ -5,7 +5,10 @@ every intermediate: the courses, their flavour cards and order tags, each
 sous-chef's attention, the prep-room workers before and after the inspector,
 the residual stream around each block, the vote and the score per course.
 
-``gradient`` gives the influence of every one of the knobs on a name's score.
+``gradient`` gives the influence of every one of the knobs on a name's score;
+``knob_influence`` one knob's, checked by turning it, with its share per
+serving for a flavour card. ``card_similarity`` and ``nearest_cards`` compare
+the flavour cards, ``card_map`` lays them flat.
 ``knob_address`` and ``knob_label`` name any knob as (matrix, row, column)
 with a plain label. ``turn_knobs`` tastes a name with some knobs changed, on
 a private copy: the shared model is never touched.
@@ -39,10 +42,6 @@ class Inspection:
     probs: np.ndarray      # (T,V) the vote as probabilities
     losses: np.ndarray     # (T,) -log p(true next course), NaN where unknown
     loss: float            # mean over known positions (the name's score); NaN if none
-
-    @property
-    def n_positions(self):
-        return len(self.tokens)
 
 
 def _tokens(text, is_prefix):
@@ -187,6 +186,54 @@ def turn_knobs(params, name, changes, *, is_prefix=False):
     return inspect(trial, name, is_prefix=is_prefix)
 
 
+# ---------------------------------------------------------------- one knob's influence, checked
+
+@dataclasses.dataclass(frozen=True)
+class KnobInfluence:
+    name: str              # the menu tasted
+    loss: float            # its score
+    index: int             # the knob's place in the flat vector
+    setting: float         # where the knob is set
+    influence: float       # d(score)/d(knob), from the backward pass
+    nudge: float           # how far the check turns the knob
+    nudged_loss: float     # the score with the knob turned by ``nudge`` (on a private copy)
+    positions: tuple       # a flavour-card knob: (position 1.., course id, influence through that serving)
+    telling: tuple         # (flat index, influence) of knobs worth a look: the strongest,
+                           # then each of the first two letters' card numbers that matter most
+
+
+def knob_influence(params, name, index, nudge=0.001, n_top=3, n_letters=2):
+    """How one knob sways ``name``'s score, and the check by really turning it.
+
+    A flavour card is read once per course it is served at, so its knob's
+    influence is the sum of one share per serving; a serving's share is the
+    influence on that position's order tag (card and tag are added, so the
+    backward pass hands both the same number). ``positions`` lists them.
+    """
+    name = check_name(name)
+    loss, grad = gradient(params, name)
+    address = knob_address(params, index)
+    setting = float(params.flat[address.index])
+    nudged = turn_knobs(params, name, {address.index: setting + nudge}).loss
+    n_embd = params.config.n_embd
+    positions = []
+    if address.matrix == "wte":
+        off_wpe = params.offsets["wpe"][0]
+        for pos, tok in enumerate(encode(name)[:-1]):      # the courses served, bell first
+            if tok == address.row:
+                positions.append((pos + 1, tok, float(grad[off_wpe + pos * n_embd + address.col])))
+    off_wte = params.offsets["wte"][0]
+    picks = [int(i) for i in np.argsort(-np.abs(grad), kind="stable")[:n_top]]
+    for ch in list(dict.fromkeys(name))[:n_letters]:
+        start = off_wte + VOCAB.index(ch) * n_embd
+        picks.append(start + int(np.argmax(np.abs(grad[start:start + n_embd]))))
+    return KnobInfluence(name=name, loss=float(loss), index=address.index, setting=setting,
+                         influence=float(grad[address.index]), nudge=nudge, nudged_loss=float(nudged),
+                         positions=tuple(positions), telling=tuple((i, float(grad[i])) for i in dict.fromkeys(picks)))
+
+
+# ---------------------------------------------------------------- the flavour cards side by side
+
 def card_map(params):
     """A 2-D map of the 27 flavour cards: their two main directions (PCA), (27, 2)."""
     wte = params["wte"]
@@ -199,5 +246,19 @@ def card_map(params):
     return coords
 
 
+def card_similarity(params):
+    """(V,V) cosine similarity of every pair of flavour cards, on all their numbers:
+    1 = pointing the same way, 0 = unrelated, -1 = opposite."""
+    cards = params["wte"]                                           # (V,C)
+    unit = cards / np.linalg.norm(cards, axis=1, keepdims=True)     # (V,C)
+    return unit @ unit.T                                            # (V,V)
+
+
+def nearest_cards(similarity, course):
+    """The other courses, most alike to ``course`` first (ties in course order)."""
+    return [int(j) for j in np.argsort(-similarity[course], kind="stable") if j != course]
+
+
 __all__ = ["Inspection", "inspect", "next_vote", "gradient", "KnobAddress", "knob_address", "knob_label",
-           "turn_knobs", "card_map", "STATIONS", "softmax_rows"]
+           "turn_knobs", "KnobInfluence", "knob_influence", "card_map", "card_similarity", "nearest_cards",
+           "STATIONS", "softmax_rows"]

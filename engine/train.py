@@ -95,6 +95,95 @@ def reference_run(steps=1000, seed=42, lr=0.01, optimizer="adam", names=None):
     return params, records, rng
 
 
+# ---------------------------------------------------------------- a practice run, watched
+
+MILESTONES = (1, 100, 500, 1000)   # menus after which the apprentice's dishes are tasted
+DISH_N = 5                          # dishes sampled at each milestone
+DISH_T = 0.5                        # at this adventurousness
+DISH_SEED = 1                       # always the same table, so only the knobs differ
+
+
+@dataclasses.dataclass(frozen=True)
+class Dishes:
+    step: int          # after this many practice menus
+    names: tuple       # what the apprentice cooks then
+
+
+@dataclasses.dataclass(frozen=True)
+class Broke:
+    step: int          # the first menu whose score was no longer a number
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    key: tuple                 # (seed, lr, optimizer, steps)
+    losses: tuple              # per step, step 1 first (shorter if it broke)
+    dishes: tuple              # Dishes at the milestones reached
+    broke_at: int | None       # step where the score stopped being a number
+
+
+def milestones(steps, marks=MILESTONES):
+    """Menus whose dishes are tasted: those of ``marks`` within the run, and the last."""
+    return tuple(sorted({m for m in marks if m <= steps} | {steps}))
+
+
+def practice(seed=42, lr=0.01, optimizer="adam", steps=1000, *, marks=None, n=DISH_N,
+             temperature=DISH_T, sample_seed=DISH_SEED, stop=None):
+    """One practice run from scratch, watched: a generator of events.
+
+    Sets up ``reference_start(seed)``, trains with the hand decaying over
+    ``steps`` menus, and yields a ``StepRecord`` per step, ``Dishes`` (``n``
+    names sampled at ``temperature`` with ``sample_seed``) after each step of
+    ``marks`` (default: ``milestones(steps)``), and ``Broke`` if the score
+    stops being a number (the run ends there). ``stop`` ends the run early,
+    after that step, on the same schedule.
+
+    The caller decides how fast to consume it (all at once, or in small
+    batches for a live stream). Wrap consumption in ``np.errstate`` if a heavy
+    hand may overflow.
+    """
+    docs, params, _ = reference_start(seed)
+    marks = set(milestones(steps) if marks is None else marks)
+    for rec in train(params, docs, steps=steps, lr=lr, optimizer=optimizer):
+        if not math.isfinite(rec.loss):
+            yield Broke(rec.step)
+            return
+        yield rec
+        if rec.step in marks:
+            if not np.isfinite(params.flat).all():
+                yield Broke(rec.step + 1)
+                return
+            got = _sample(params, n=n, temperature=temperature, seed=sample_seed, known=frozenset())
+            yield Dishes(rec.step, tuple(got.names))
+        if rec.step == stop:
+            return
+
+
+def _sample(*args, **kwargs):
+    from engine.sample import sample  # local: sample imports nothing from here, keep it one-way
+
+    return sample(*args, **kwargs)
+
+
+def collect(key, events):
+    """A ``Run`` from the events of ``practice``."""
+    losses, dishes, broke = [], [], None
+    for item in events:
+        if isinstance(item, StepRecord):
+            losses.append(item.loss)
+        elif isinstance(item, Dishes):
+            dishes.append(item)
+        elif isinstance(item, Broke):
+            broke = item.step
+    return Run(tuple(key), tuple(losses), tuple(dishes), broke)
+
+
+def practice_run(seed=42, lr=0.01, optimizer="adam", steps=1000):
+    """The finished practice run for (seed, lr, optimizer, steps), as plain data."""
+    with np.errstate(all="ignore"):
+        return collect((seed, lr, optimizer, steps), practice(seed, lr, optimizer, steps))
+
+
 @dataclasses.dataclass(frozen=True)
 class Snapshot:
     step: int             # after this many practice menus
@@ -104,16 +193,15 @@ class Snapshot:
 
 @functools.lru_cache(maxsize=8)
 def snapshots(steps=(1, 100, 500, 1000), n=4, temperature=0.5, seed=0):
-    """The default run's apprentice at chosen steps, with ``n`` sampled names each."""
-    from engine.sample import sample  # local: sample imports nothing from here, keep it one-way
-
+    """The default run's apprentice at chosen steps, with ``n`` sampled names each
+    (the hand decays over at least 1,000 menus, as in the default run)."""
     steps = tuple(sorted(steps))
     total = steps[-1]
-    docs, params, _ = reference_start()
-    out = []
-    for rec in train(params, docs, steps=max(total, 1000), lr=0.01):
-        if rec.step in steps:
-            out.append(Snapshot(rec.step, rec.loss, tuple(sample(params, n=n, temperature=temperature, seed=seed).names)))
-        if rec.step == total:
-            break
+    losses, out = {}, []
+    for item in practice(42, 0.01, "adam", max(total, 1000), marks=steps, n=n, temperature=temperature,
+                         sample_seed=seed, stop=total):
+        if isinstance(item, StepRecord):
+            losses[item.step] = item.loss
+        elif isinstance(item, Dishes):
+            out.append(Snapshot(item.step, losses[item.step], item.names))
     return tuple(out)

@@ -18,12 +18,19 @@ assistant. This module does the same two steps, for real, on our apprentice:
   master Adam doing the turning), held on a leash to the cook he was. Returns
   a tuned copy.
 
+The chapter's experiments whole, as the widget shows them, return plain data:
+``street_stall`` (our figures), ``sft_experiment`` (a new book: dishes before
+and after, how many follow its rule) and ``rlhf_experiment`` (a taster from
+judged pairs, then tuning toward it: dishes and scores before and after).
+
 numpy and the standard library only; everything is seeded, so the same call
 gives the same knobs.
 """
 
 import dataclasses
+import functools
 import math
+import random
 
 import numpy as np
 
@@ -275,6 +282,175 @@ def rlhf(params, reward, steps=RL_STEPS, lr=RL_LR, batch=RL_BATCH, temperature=R
     return tuned
 
 
-def names_share(names, rule):
-    """How many of ``names`` satisfy ``rule`` (a predicate)."""
-    return sum(1 for n in names if rule(n))
+# ------------------------------------------------------------------ the chapter's experiments, whole
+#
+# Each returns plain data (numbers, names, flags) and is memoised by its
+# arguments: a state already computed costs a lookup. They are module-level and
+# their results picklable, so a worker may run them in a helper process.
+
+SHOW_N, SHOW_T, SHOW_SEED = 10, 0.5, 1     # dishes shown before and after, at the usual adventurousness
+MEASURE_N, MEASURE_SEED = 100, 2           # samples counted for the before/after measures
+BOOK_SEED = 0                              # the order a new book's names are practised in
+REF_N, REF_SEED = 200, 7                   # names that set the taster's units
+PAIRS_YOU = 8                              # pairs a reader judges
+PAIRS_JUDGE = 40                           # pairs a built-in judge judges
+BOOKS = ("a", "start", "list")             # names ending in a / starting with a letter / a list
+
+
+def _default():
+    from engine import checkpoint  # local: checkpoint imports train and sample, as this module does
+
+    return checkpoint.default_params()
+
+
+@functools.lru_cache(maxsize=1)
+def street_stall():
+    """Our kitchen's figures beside the big ones: knobs, names in the book, kinds of
+    course, longest menu, courses practised in the shipped run and its steps."""
+    from engine import checkpoint, data
+    from engine.model import CONFIG, N_PARAMS
+    from engine.tokenizer import VOCAB_SIZE, encode
+    from engine.train import reference_start
+
+    docs, _, _ = reference_start(checkpoint.REFERENCE_SEED)
+    steps = len(checkpoint.default_log())
+    courses = sum(min(CONFIG.block_size, len(encode(n)) - 1) for n in docs[:steps])
+    return {"params": N_PARAMS, "names": len(data.load_names()), "vocab": VOCAB_SIZE,
+            "context": CONFIG.block_size, "courses": courses, "steps": steps}
+
+
+@functools.lru_cache(maxsize=1)
+def _names_by_rule():
+    from engine.data import load_names
+
+    names = load_names()
+    return {"end_a": tuple(n for n in names if n.endswith("a")),
+            **{ch: tuple(n for n in names if n.startswith(ch)) for ch in "abcdefghijklmnopqrstuvwxyz"}}
+
+
+def book_of(kind, letter="", names=()):
+    """(a new book's names in practice order, the rule a name follows if it is 'like the book').
+
+    ``kind`` "a": the names ending in a; "start": those starting with ``letter``;
+    "list": ``names`` themselves."""
+    if kind == "a":
+        book, rule = list(_names_by_rule()["end_a"]), (lambda n: n.endswith("a"))
+    elif kind == "start":
+        book, rule = list(_names_by_rule()[letter]), (lambda n, c=letter: n.startswith(c))
+    elif kind == "list":
+        listed = frozenset(names)
+        book, rule = list(names), (lambda n: n in listed)
+    else:
+        raise ValueError(f"the book must be one of {', '.join(BOOKS)}")
+    random.Random(BOOK_SEED).shuffle(book)
+    return book, rule
+
+
+def _dishes(params):
+    return tuple(sample(params, n=SHOW_N, temperature=SHOW_T, seed=SHOW_SEED, known=frozenset()).names)
+
+
+def _measure(params):
+    return tuple(sample(params, n=MEASURE_N, temperature=SHOW_T, seed=MEASURE_SEED, known=frozenset()).names)
+
+
+@dataclasses.dataclass(frozen=True)
+class SFTResult:
+    book_size: int          # names in the new book
+    before: tuple           # SHOW_N dishes before (same seed as after)
+    after: tuple            # SHOW_N dishes after practising the book
+    before_match: tuple     # per dish before: does it follow the book's rule
+    after_match: tuple      # per dish after
+    match_before: int       # of MEASURE_N samples before, how many follow the rule
+    match_after: int        # ... and after
+
+
+@functools.lru_cache(maxsize=32)
+def sft_experiment(kind, letter, names, steps):
+    """A new recipe book: the trained apprentice practises ``steps`` more menus of it
+    (``sft``); his dishes before and after, and how many of MEASURE_N samples follow
+    the book's rule before and after. ``names`` is a tuple (used by the "list" book)."""
+    base = _default()
+    book, rule = book_of(kind, letter, names)
+    tuned = sft(base, book, steps=steps, lr=SFT_LR)
+    before, after = _dishes(base), _dishes(tuned)
+    return SFTResult(
+        book_size=len(book), before=before, after=after,
+        before_match=tuple(map(rule, before)), after_match=tuple(map(rule, after)),
+        match_before=sum(map(rule, _measure(base))), match_after=sum(map(rule, _measure(tuned))),
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def judge_pairs(jseed, count):
+    """``count`` pairs of different, non-empty dishes from the trained apprentice."""
+    got = sample(_default(), n=4 * count + 8, temperature=1.0, seed=jseed, known=frozenset()).names
+    seen, pool = set(), []
+    for n in got:
+        if n and n not in seen:
+            seen.add(n)
+            pool.append(n)
+    pool = pool[: 2 * count]
+    return tuple(zip(pool[::2], pool[1::2]))
+
+
+@functools.lru_cache(maxsize=1)
+def reference_names():
+    """The names whose feature spread sets the taster's units."""
+    return tuple(sample(_default(), n=REF_N, temperature=1.0, seed=REF_SEED, known=frozenset()).names)
+
+
+def yardstick(judge, names):
+    """A built-in judge's own measure of a batch: the vowel judge counts over every
+    plate (an empty one ends in no vowel); the short-names judge averages the dishes
+    only, since an empty plate is no dish and no judge would call it the shortest."""
+    measure = JUDGES[judge].measure
+    dishes = [n for n in names if n] if judge == "short" else list(names)
+    return float(np.mean([measure(n) for n in dishes])) if dishes else 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class RLHFResult:
+    judged: tuple           # (preferred, other) pairs the taster learned from
+    weights: tuple          # the taster's weight per FEATURES entry
+    before: tuple           # (dish, taster's score) before, SHOW_N of them
+    after: tuple            # ... after tuning toward the taster
+    mean_before: float      # the taster's mean score over MEASURE_N samples, before
+    mean_after: float       # ... after
+    empty_before: int       # empty plates among the MEASURE_N samples, before
+    empty_after: int        # ... after
+    judge_before: float | None = None   # a built-in judge's own yardstick, before
+    judge_after: float | None = None    # ... after
+
+
+@functools.lru_cache(maxsize=32)
+def rlhf_experiment(judge, picks, jseed, rounds):
+    """The judges: a taster learned from judged pairs, then ``rounds`` of RLHF toward it.
+
+    ``judge`` "you": the reader's ``picks`` ("a"/"b" per pair of
+    ``judge_pairs(jseed, PAIRS_YOU)``); otherwise a built-in judge of ``JUDGES``
+    judges ``judge_pairs(jseed, PAIRS_JUDGE)``."""
+    base = _default()
+    if judge == "you":
+        pairs = judge_pairs(jseed, PAIRS_YOU)
+        judged = [(a, b) if p == "a" else (b, a) for (a, b), p in zip(pairs, picks)]
+    else:
+        judged = judged_pairs(JUDGES[judge], judge_pairs(jseed, PAIRS_JUDGE))
+    taster = RewardModel.fit(judged, reference_names())
+    tuned = rlhf(base, taster, steps=rounds, seed=jseed)
+    before, after = _measure(base), _measure(tuned)
+    shown_before, shown_after = _dishes(base), _dishes(tuned)
+    extra = {}
+    if judge != "you":
+        extra = {"judge_before": yardstick(judge, before), "judge_after": yardstick(judge, after)}
+    return RLHFResult(
+        judged=tuple(judged),
+        weights=tuple(float(w) for w in taster.weights),
+        before=tuple((n, float(s)) for n, s in zip(shown_before, taster.score(shown_before))),
+        after=tuple((n, float(s)) for n, s in zip(shown_after, taster.score(shown_after))),
+        mean_before=float(taster.score(before).mean()),
+        mean_after=float(taster.score(after).mean()),
+        empty_before=sum(1 for n in before if not n),
+        empty_after=sum(1 for n in after if not n),
+        **extra,
+    )

@@ -43,6 +43,19 @@ class Param:
     def format(self, value):
         return str(value)
 
+    def schema(self):
+        """The query value as an OpenAPI schema (what ``parse`` accepts, as far as a
+        schema can say it); ``parse`` stays the judge."""
+        return {"type": "string", "maxLength": self.max_raw}
+
+    def openapi(self):
+        """This key as an OpenAPI query parameter: schema, default and what it means."""
+        schema = dict(self.schema())
+        if self.default is not None:
+            schema["default"] = self.format(self.default) if schema.get("type") == "string" else self.default
+        return {"name": self.key, "in": "query", "required": False, "schema": schema,
+                "description": f"{self.label_en} ({self.label_zh})"}
+
 
 @dataclass(frozen=True)
 class Number(Param):
@@ -83,6 +96,9 @@ class Number(Param):
             return str(int(value))
         return f"{value:g}"
 
+    def schema(self):
+        return {"type": "integer" if self.integer else "number", "minimum": self.lo, "maximum": self.hi}
+
 
 @dataclass(frozen=True)
 class Letters(Param):
@@ -90,6 +106,9 @@ class Letters(Param):
 
     max_len: int = 15
     allow_empty: bool = True
+
+    def schema(self):
+        return {"type": "string", "pattern": r"^\s*[a-zA-Z]{%d,%d}\s*$" % (0 if self.allow_empty else 1, self.max_len)}
 
     def parse(self, raw):
         text = str(raw)
@@ -113,8 +132,10 @@ class Letters(Param):
 class Widget:
     """A widget: its name, home chapter, parameters and the engine call.
 
-    Subclasses set ``params`` and implement ``compute``. ``extensions`` lists
-    extra pinned scripts the page must load (e.g. "sse" for a live stream).
+    Subclasses set ``params`` and implement ``compute``. ``title`` and ``concept``
+    name it (the partial shows ``w.title`` and ``w.concept``), ``height`` is its
+    embed iframe's starting height, and each parameter's limits (``w.lo``,
+    ``w.hi`` in the partial) are the ones ``parse`` holds it to.
     ``assets`` lists the widget's own files under static/ (``css/widgets/<name>.css``,
     ``js/widgets/<name>.js``), loaded once in the head of any page that shows it.
     """
@@ -122,8 +143,18 @@ class Widget:
     name: str
     chapter: int
     params: tuple = ()
-    extensions: tuple = field(default=())
     assets: tuple = field(default=())
+    title: tuple = ()       # (zh, en): its title, as the partial and the embed snippet show it
+    concept: tuple = ()     # (zh, en): the real term, in small type beside the title (none: empty)
+    height: int = 700       # its embed iframe's starting height in CSS px (its embed page measured
+                            # 640 px wide in its starting state, the taller language)
+
+    def title_in(self, lang):
+        """The title in ``lang``, or None for a widget that gives none."""
+        return (self.title[0] if lang == "zh" else self.title[1]) if self.title else None
+
+    def concept_in(self, lang):
+        return (self.concept[0] if lang == "zh" else self.concept[1]) if self.concept else None
 
     @property
     def template(self):

@@ -22,6 +22,9 @@ class Choice(Param):
     options: tuple = ()
     words: tuple = ()
 
+    def schema(self):
+        return {"type": "string", "enum": list(self.options)}
+
     def named(self, lang):
         """(option, its name in ``lang``) for every option, in order."""
         names = {key: zh if lang == "zh" else en for key, zh, en in self.words}
@@ -50,6 +53,9 @@ class Pattern(Param):
     regex: str = ""
     message_zh: str = ""
     message_en: str = ""
+
+    def schema(self):
+        return {"type": "string", "pattern": f"^(?:{self.regex})$"}
 
     def parse(self, raw):
         value = str(raw).strip().lower()
@@ -93,3 +99,7 @@ class NameList(Param):
 
     def format(self, value):
         return ", ".join(value)
+
+    def schema(self):
+        return {"type": "string", "maxLength": self.max_raw,
+                "pattern": r"^[a-z]{1,%d}(?:[ ,]+[a-z]{1,%d}){0,%d}$" % (MAX_NAME_LEN, MAX_NAME_LEN, self.max_names - 1)}

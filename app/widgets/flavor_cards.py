@@ -6,8 +6,8 @@ optional second course to compare with, empty for none). The card is row
 diverging scale (one colour for positive, another for negative, stronger for
 bigger), every value also printed. The map places the cards by
 ``engine.inspect.card_map`` (their two main directions); which cards are
-closest is measured on all the numbers of a card (cosine similarity), not on
-the flattened map.
+closest is ``engine.inspect.card_similarity`` and ``nearest_cards``, on all
+the numbers of a card (cosine similarity), not on the flattened map.
 """
 
 import math
@@ -53,6 +53,9 @@ class Course(Param):
             return ""
         return "bell" if value == BOS else VOCAB[value]
 
+    def schema(self):
+        return {"type": "string", "enum": ([""] if self.allow_empty else []) + list(VOCAB) + ["bell"]}
+
 
 def course_name(i, lang):
     if i == BOS:
@@ -86,11 +89,6 @@ def strip(values, scale):
             "cls": f"fc-{sign}{level}" if level else "fc-zero",
         })
     return cells
-
-
-def cosine(cards):
-    unit = cards / np.linalg.norm(cards, axis=1, keepdims=True)   # (V,C)
-    return unit @ unit.T                                            # (V,V)
 
 
 def fmt_sim(x):
@@ -191,9 +189,9 @@ class FlavorCards(Widget):
         c, vs = state["c"], state["vs"]
         n_embd = wte.shape[1]
         scale = float(np.abs(wte).max())                     # the strongest colour on every card
-        sim = cosine(wte)                                    # (V,V)
+        sim = inspect.card_similarity(params)                # (V,V)
         points, map_h = card_map_svg(coords, c, vs)
-        order = [int(j) for j in np.argsort(-sim[c], kind="stable") if j != c]
+        order = inspect.nearest_cards(sim, c)
         nearest = order[:N_NEAREST]
         farthest = order[-1]
         sep = "、" if zh else ", "
@@ -288,6 +286,9 @@ class FlavorCards(Widget):
 FLAVOR_CARDS = FlavorCards(
     name="flavor-cards",
     chapter=2,
+    title=("风味档案卡", "Flavour cards"),
+    concept=("词嵌入 embedding", "embedding"),
+    height=1160,
     params=(
         Course("c", VOCAB.index("a"), "要看的菜", "course"),
         Course("vs", None, "用来比较的菜", "course to compare with", allow_empty=True),

@@ -7,10 +7,8 @@ pick one course of a name. Nothing here calls the engine.
 
 from engine.tokenizer import BOS, token_label
 
+from app.limits import MAX_LETTERS
 from app.widgets.base import Letters, Number, Widget
-
-MAX_LETTERS = 15   # the longest name the kitchen takes (16 positions with the bell)
-
 
 def pct(p, digits=1):
     """A share as a percentage for display: 0.6234 -> "62.3%"; tiny shares stay visible."""
@@ -32,14 +30,6 @@ def course(tok, lang):
     if tok == BOS:
         return "🛎️ 铃" if lang == "zh" else "🛎️ the bell"
     return f"“{token_label(tok)}”" if lang == "zh" else f"‘{token_label(tok)}’"
-
-
-def ordinal_en(n):
-    if 10 <= n % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def courses(tokens, chosen=None):

@@ -140,7 +140,7 @@ def setting_thumbnails():
     return thumbnails(p, p.flat)
 
 
-def wall(name, lang):
+def wall(name):
     """Everything about the wall for one tasted name: the one engine call and its summaries."""
     p = knobs.params()
     loss, grad = ins.gradient(p, name)
@@ -318,7 +318,7 @@ class KnobWall(Widget):
         return {key: value for key, value in super().query(state).items() if value != ""}
 
     def compute(self, state, lang):
-        p, loss, grad = wall(state["name"], lang)
+        p, loss, grad = wall(state["name"])
         view, station, knob = state["view"], state["station"], state["knob"]
         over = stations_overview(p, grad, view, station, lang)
         return {
@@ -340,6 +340,9 @@ class KnobWall(Widget):
 KNOB_WALL = KnobWall(
     name="knob-wall",
     chapter=5,
+    title=("小明的旋钮墙", "Xiao Ming's wall of knobs"),
+    concept=("参数 parameters", "parameters"),
+    height=1950,
     params=(
         Letters("name", "emma", "名字", "name", allow_empty=False),
         Choice("view", "setting", "显示方式", "view", options=("setting", "influence")),
@@ -349,28 +352,3 @@ KNOB_WALL = KnobWall(
     ),
     assets=("css/widgets/knob-wall.css", "js/widgets/knob-wall.js"),
 )
-
-
-def api_report(name, knob=None, new=None):
-    """Plain data for ``/api/knobs``: every knob's setting and influence for ``name``,
-    and, for a chosen knob, its address and labels and the effect of turning it."""
-    p, loss, grad = wall(name, "en")
-    stations = []
-    for key in knobs.ORDER:
-        off, rows, cols = p.offsets[knobs.matrix(key)]
-        stations.append({"key": key, "matrix": knobs.matrix(key), "name_zh": knobs.STATION_ZH[key],
-                         "name_en": knobs.STATION_EN[key], "offset": off, "rows": rows, "cols": cols,
-                         "size": rows * cols})
-    out = {"name": name, "loss": loss, "n_params": int(p.flat.size), "stations": stations,
-           "settings": p.flat.tolist(), "influence": grad.tolist(), "knob": None, "turn": None}
-    if knob is not None:
-        kind, a = knobs.station_of(p, knob)
-        out["knob"] = {"index": a.index, "station": kind, "matrix": a.matrix, "row": a.row, "col": a.col,
-                       "label_en": knobs.knob_label(p, a, "en"), "label_zh": knobs.knob_label(p, a, "zh"),
-                       "setting": float(p.flat[knob]), "influence": float(grad[knob])}
-        if new is not None:
-            before = ins.inspect(p, name)
-            after = ins.turn_knobs(p, name, {knob: float(new)})
-            out["turn"] = {"set": float(new), "loss_before": float(before.loss), "loss_after": float(after.loss),
-                           "next_before": before.probs[-1].tolist(), "next_after": after.probs[-1].tolist()}
-    return out

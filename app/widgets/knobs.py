@@ -146,6 +146,9 @@ class MaybeNumber(Param):
     hi: float = 1
     integer: bool = False
 
+    def schema(self):
+        return {"type": "integer" if self.integer else "number", "minimum": self.lo, "maximum": self.hi}
+
     def parse(self, raw):
         text = str(raw).strip()
         if text == "":

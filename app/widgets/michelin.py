@@ -22,14 +22,10 @@ inputs (small LRU caches), so a link to a state already seen is instant.
 """
 
 import functools
-import random
 
 import numpy as np
 
-from engine import checkpoint, data, model, tune
-from engine.sample import sample
-from engine.tokenizer import VOCAB_SIZE, encode
-from engine.train import reference_start
+from engine import tune
 
 from app.facts import fmt_int
 from app.trainer import TRAINER
@@ -38,17 +34,10 @@ from app.widgets.choices import Choice, NameList, Pattern
 
 SEED_MAX = 2**31 - 1
 SFT_STEPS_MAX = 500
-SFT_LR = tune.SFT_LR
 ROUNDS_MAX = 60
-PAIRS_YOU = 8          # pairs the reader judges
-PAIRS_JUDGE = 40       # pairs a built-in judge judges
-SHOW_N = 10            # dishes shown before and after
-SHOW_T = 0.5           # at the kitchen's usual adventurousness
-SHOW_SEED = 1
-MEASURE_N = 100        # samples counted for the before/after measures
-MEASURE_SEED = 2
-BOOK_SEED = 0          # the order the new book's names are practised in
-REF_N, REF_SEED = 200, 7  # names that set the taster's units
+PAIRS_YOU = tune.PAIRS_YOU      # pairs the reader judges
+SHOW_N = tune.SHOW_N            # dishes shown before and after
+MEASURE_N = tune.MEASURE_N      # samples counted for the before/after measures
 BELL = "🛎️"
 
 # The big kitchens, as quoted in the source notes (seed 001: Andrej Karpathy,
@@ -84,20 +73,9 @@ def _g(x):
     return f"{float(f'{x:.3g}'):,.10g}"
 
 
-@functools.lru_cache(maxsize=1)
 def our_figures():
     """The street stall's figures, from the engine."""
-    docs, _, _ = reference_start(checkpoint.REFERENCE_SEED)
-    steps = len(checkpoint.default_log())
-    courses = sum(min(model.CONFIG.block_size, len(encode(n)) - 1) for n in docs[:steps])
-    return {
-        "params": model.N_PARAMS,
-        "names": len(data.load_names()),
-        "vocab": VOCAB_SIZE,
-        "context": model.CONFIG.block_size,
-        "courses": courses,
-        "steps": steps,
-    }
+    return tune.street_stall()
 
 
 ROWS = {
@@ -144,120 +122,18 @@ def _times(ratio, lang):
     return (f"是小明的 {big(round(ratio), lang, wan=True)} 倍" if lang == "zh" else f"{big(round(ratio), lang)} × ours")
 
 
-# --- a new recipe book -----------------------------------------------------------------
-
-@functools.lru_cache(maxsize=1)
-def _names_by_rule():
-    names = data.load_names()
-    return {"end_a": tuple(n for n in names if n.endswith("a")),
-            **{ch: tuple(n for n in names if n.startswith(ch)) for ch in "abcdefghijklmnopqrstuvwxyz"}}
-
-
-def book_of(kind, letter, names):
-    """(the book's names in practice order, a rule a name follows if it is 'like the book')."""
-    if kind == "a":
-        book, rule = list(_names_by_rule()["end_a"]), (lambda n: n.endswith("a"))
-    elif kind == "start":
-        book, rule = list(_names_by_rule()[letter]), (lambda n, c=letter: n.startswith(c))
-    else:
-        listed = frozenset(names)
-        book, rule = list(names), (lambda n: n in listed)
-    random.Random(BOOK_SEED).shuffle(book)
-    return book, rule
-
-
-def dishes(params):
-    return tuple(sample(params, n=SHOW_N, temperature=SHOW_T, seed=SHOW_SEED, known=frozenset()).names)
-
-
-def measure(params):
-    return tuple(sample(params, n=MEASURE_N, temperature=SHOW_T, seed=MEASURE_SEED, known=frozenset()).names)
-
-
-def sft_run(kind, letter, names, steps):
-    """The new recipe book: before and after dishes, and rule matches out of MEASURE_N.
-    Run in the training helper process (see run_sft), so everything it returns is plain data."""
-    base = checkpoint.default_params()
-    book, rule = book_of(kind, letter, names)
-    tuned = tune.sft(base, book, steps=steps, lr=SFT_LR)
-    before, after = measure(base), measure(tuned)
-    return {
-        "book_size": len(book),
-        "before": dishes(base),
-        "after": dishes(tuned),
-        "match_before": sum(map(rule, before)),
-        "match_after": sum(map(rule, after)),
-    }
-
+# --- a new recipe book and the judges: the engine's experiments, in the training helper ---
 
 @functools.lru_cache(maxsize=32)
 def run_sft(kind, letter, names, steps):
-    """``sft_run`` computed in the worker's training helper, with the book's rule added."""
-    return {**TRAINER.compute(sft_run, kind, letter, names, steps), "rule": book_of(kind, letter, names)[1]}
-
-
-# --- the judges -------------------------------------------------------------------------
-
-@functools.lru_cache(maxsize=32)
-def pairs_for(jseed, count):
-    """``count`` pairs of different, non-empty dishes from the trained apprentice."""
-    base = checkpoint.default_params()
-    got = sample(base, n=4 * count + 8, temperature=1.0, seed=jseed, known=frozenset()).names
-    seen, pool = set(), []
-    for n in got:
-        if n and n not in seen:
-            seen.add(n)
-            pool.append(n)
-    pool = pool[: 2 * count]
-    return tuple(zip(pool[::2], pool[1::2]))
-
-
-@functools.lru_cache(maxsize=1)
-def reference_names():
-    return tuple(sample(checkpoint.default_params(), n=REF_N, temperature=1.0, seed=REF_SEED, known=frozenset()).names)
+    """``engine.tune.sft_experiment``, computed in the worker's training helper."""
+    return TRAINER.compute(tune.sft_experiment, kind, letter, names, steps)
 
 
 @functools.lru_cache(maxsize=32)
 def run_rlhf(judge, picks, jseed, rounds):
-    """``rlhf_run`` computed in the worker's training helper."""
-    return TRAINER.compute(rlhf_run, judge, picks, jseed, rounds)
-
-
-def rlhf_run(judge, picks, jseed, rounds):
-    """Taster from the judged pairs, then RLHF toward it: before/after dishes with scores.
-    Run in the training helper process (see run_rlhf), so everything it returns is plain data."""
-    base = checkpoint.default_params()
-    if judge == "you":
-        pairs = pairs_for(jseed, PAIRS_YOU)
-        judged = [(a, b) if p == "a" else (b, a) for (a, b), p in zip(pairs, picks)]
-    else:
-        judged = tune.judged_pairs(tune.JUDGES[judge], pairs_for(jseed, PAIRS_JUDGE))
-    taster = tune.RewardModel.fit(judged, reference_names())
-    tuned = tune.rlhf(base, taster, steps=rounds, seed=jseed)
-    before, after = measure(base), measure(tuned)
-    out = {
-        "judged": tuple(judged),
-        "weights": tuple(float(w) for w in taster.weights),
-        "before": tuple((n, float(s)) for n, s in zip(dishes(base), taster.score(dishes(base)))),
-        "after": tuple((n, float(s)) for n, s in zip(dishes(tuned), taster.score(dishes(tuned)))),
-        "mean_before": float(taster.score(before).mean()),
-        "mean_after": float(taster.score(after).mean()),
-        "empty_before": sum(1 for n in before if not n),
-        "empty_after": sum(1 for n in after if not n),
-    }
-    if judge != "you":
-        m = tune.JUDGES[judge].measure
-        out["judge_before"] = _yardstick(judge, m, before)
-        out["judge_after"] = _yardstick(judge, m, after)
-    return out
-
-
-def _yardstick(judge, measure, names):
-    """The judge's own measure of a batch: the vowel judge counts over every plate (an
-    empty one ends in no vowel); the short-names judge averages the dishes only, since an
-    empty plate is no dish and no judge would call it the shortest."""
-    dishes = [n for n in names if n] if judge == "short" else list(names)
-    return float(np.mean([measure(n) for n in dishes])) if dishes else 0.0
+    """``engine.tune.rlhf_experiment``, computed in the worker's training helper."""
+    return TRAINER.compute(tune.rlhf_experiment, judge, picks, jseed, rounds)
 
 
 FEATURE_WORDS = {
@@ -339,20 +215,19 @@ class Michelin(Widget):
             book_words = f"以 {state['letter']} 开头的名字" if zh else f"names starting with {state['letter']}"
         else:
             book_words = "你写的名字" if zh else "your own names"
-        rule = sft["rule"]
         sft_view = {
             "book_words": book_words,
-            "book_size": fmt_int(sft["book_size"]),
-            "before": [{"text": _dish(n), "match": rule(n)} for n in sft["before"]],
-            "after": [{"text": _dish(n), "match": rule(n)} for n in sft["after"]],
-            "match_before": sft["match_before"],
-            "match_after": sft["match_after"],
+            "book_size": fmt_int(sft.book_size),
+            "before": [{"text": _dish(n), "match": m} for n, m in zip(sft.before, sft.before_match)],
+            "after": [{"text": _dish(n), "match": m} for n, m in zip(sft.after, sft.after_match)],
+            "match_before": sft.match_before,
+            "match_after": sft.match_after,
             "n": MEASURE_N,
             "steps": fmt_int(state["sft_steps"]),
         }
         # the judges
         judge, picks = state["judge"], state["picks"]
-        pairs = pairs_for(state["jseed"], PAIRS_YOU)
+        pairs = tune.judge_pairs(state["jseed"], PAIRS_YOU)
         waiting = judge == "you" and len(picks) < PAIRS_YOU
         judges = {"judge": judge, "judge_words": JUDGE_WORDS[lang][judge], "waiting": waiting,
                   "n_pairs": PAIRS_YOU, "n_picked": len(picks) if judge == "you" else 0,
@@ -367,28 +242,28 @@ class Michelin(Widget):
         else:
             res = run_rlhf(judge, picks if judge == "you" else "", state["jseed"], state["rounds"])
             judges.update({
-                "n_judged": len(res["judged"]),
-                "taste": _taste_words(res["weights"], lang),
-                "before": [{"text": _dish(n), "score": _signed(s)} for n, s in res["before"]],
-                "after": [{"text": _dish(n), "score": _signed(s)} for n, s in res["after"]],
-                "mean_before": _signed(res["mean_before"]),
-                "mean_after": _signed(res["mean_after"]),
+                "n_judged": len(res.judged),
+                "taste": _taste_words(res.weights, lang),
+                "before": [{"text": _dish(n), "score": _signed(s)} for n, s in res.before],
+                "after": [{"text": _dish(n), "score": _signed(s)} for n, s in res.after],
+                "mean_before": _signed(res.mean_before),
+                "mean_after": _signed(res.mean_after),
                 "rounds": state["rounds"],
                 "judge_measure": None,
                 "gamed": None,
             })
             if judge == "short":
                 judges["judge_measure"] = (
-                    f"评委自己的标准：不算空盘子，平均长度从 {res['judge_before']:.1f} 个字母变成 {res['judge_after']:.1f} 个。" if zh else
+                    f"评委自己的标准：不算空盘子，平均长度从 {res.judge_before:.1f} 个字母变成 {res.judge_after:.1f} 个。" if zh else
                     f"The judge's own yardstick: leaving out empty plates, average length went from "
-                    f"{res['judge_before']:.1f} to {res['judge_after']:.1f} letters.")
+                    f"{res.judge_before:.1f} to {res.judge_after:.1f} letters.")
             elif judge == "vowel":
-                jb, ja = round(res["judge_before"] * MEASURE_N), round(res["judge_after"] * MEASURE_N)
+                jb, ja = round(res.judge_before * MEASURE_N), round(res.judge_after * MEASURE_N)
                 judges["judge_measure"] = (
                     f"评委自己的标准：{MEASURE_N} 道菜里以元音结尾的，从 {jb} 道变成 {ja} 道。" if zh else
                     f"The judge's own yardstick: of {MEASURE_N} dishes, {jb} ended in a vowel before, {ja} after.")
-            if res["empty_after"] > res["empty_before"]:
-                e = res["empty_after"]
+            if res.empty_after > res.empty_before:
+                e = res.empty_after
                 judges["gamed"] = (
                     f"可是 {MEASURE_N} 道菜里有 {e} 道是空盘子，哪位评委都不会把它当成一道菜："
                     f"小明学会了讨好试吃员，而不是讨好评委。" if zh else
@@ -417,6 +292,8 @@ def _cached_context(widget, items, lang):
 MICHELIN = Michelin(
     name="michelin",
     chapter=8,
+    title=("路边摊和三星厨房", "The street stall and the three-star kitchen"),
+    height=2440,
     params=(
         Choice("book", "a", "新菜谱", "recipe book", options=("a", "start", "list")),
         Pattern("letter", "z", "开头的字母", "first letter", regex=r"[a-z]",

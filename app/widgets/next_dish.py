@@ -10,15 +10,15 @@ so the reader can walk a name forward.
 from engine import checkpoint, inspect as inspection
 from engine.tokenizer import BOS, encode_prefix, token_label
 
+from app.limits import T_MAX
 from app.widgets import inside
 from app.widgets.base import Letters, Number
 
-T_MAX = 5
 SHOWN = 10     # the front-runners drawn first; the rest sit in a fold below
 
 
 def vote(prefix, temperature):
-    """The one engine call behind the widget and /api/next."""
+    """The one engine call behind the widget (and /api/next's)."""
     return inspection.next_vote(checkpoint.default_params(), prefix, temperature)
 
 
@@ -89,6 +89,9 @@ class NextDish(inside.Widget):
 NEXT_DISH = NextDish(
     name="next-dish",
     chapter=3,
+    title=("出菜口的投票：下一道上什么？", "The vote at the pass: what comes next?"),
+    concept=("softmax 概率", "softmax"),
+    height=960,
     params=(
         Letters("prefix", "emm", "开头", "beginning", max_len=inside.MAX_LETTERS, allow_empty=True),
         Number("t", 1, "冒险程度（温度）", "adventurousness (temperature)", lo=0, hi=T_MAX),

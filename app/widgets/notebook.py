@@ -124,6 +124,9 @@ class Notebook(inside.Widget):
 NOTEBOOK = Notebook(
     name="notebook",
     chapter=7,
+    title=("副厨的笔记本：一道一道上菜", "The sous-chefs' notebook: one course at a time"),
+    concept=("KV 缓存 KV cache", "KV cache"),
+    height=920,
     params=(
         Letters("menu", "", "已经上的菜", "courses so far", max_len=inside.MAX_LETTERS, allow_empty=True),
         Number("t", 0.5, "冒险程度（温度）", "adventurousness (temperature)", lo=0, hi=T_MAX),

@@ -5,18 +5,17 @@ plain cook, both = the two side by side on the same menus), steps, seed and
 go (0 = not started yet, 1 = show the finished run). A run is fully
 determined by (seed, lr, optimiser, steps): a link replays the same curve.
 
-One engine computation, ``run_events``: ``engine.train.reference_start(seed)``
-then ``engine.train.train``, with dishes sampled (``engine.sample.sample``,
-fixed seed) at menus 1, 100, 500, 1,000 and the last one. The live stream
-(``/api/train``, app/streams.py) and the page drawn without JavaScript both
-consume this one generator; finished runs are kept in a small cache by query,
-so a link or the end of a live run is served at once.
+One engine computation, ``engine.train.practice``: the reference start for
+the seed, then training, with dishes sampled (fixed seed) at menus 1, 100,
+500, 1,000 and the last one. The live stream (``/api/train``, app/streams.py)
+and the page drawn without JavaScript both consume this one generator, in the
+worker's training helper (app/trainer.py); finished runs are kept in a small
+cache by query, so a link or the end of a live run is served at once.
 
 A run whose score stops being a number (too heavy a hand) ends there, and
 the page says so.
 """
 
-import dataclasses
 import functools
 import json
 import math
@@ -25,21 +24,15 @@ from collections import OrderedDict
 
 import numpy as np
 
-from engine import sample as sampling
-from engine.train import StepRecord, reference_start, train
+from engine import train as training
+from engine.train import DISH_N, DISH_SEED, DISH_T, MILESTONES, Broke, Dishes, Run, milestones  # noqa: F401
 
+from app.limits import PRACTICE_LR_MAX as LR_MAX, PRACTICE_LR_MIN as LR_MIN, PRACTICE_STEPS_MAX as STEPS_MAX
+from app.limits import SEED_MAX
 from app.trainer import TRAINER, TrainerGone
 from app.widgets.base import Number, Widget
 from app.widgets.choices import Choice
-
-STEPS_MAX = 2000
-LR_MIN, LR_MAX = 0.0001, 1.0
-SEED_MAX = 2**31 - 1
-MILESTONES = (1, 100, 500, 1000)
 SMOOTH = 50           # the curve is the running mean over this many menus
-DISH_N = 5            # dishes sampled at each milestone
-DISH_T = 0.5          # at this adventurousness
-DISH_SEED = 1         # always the same table, so only the knobs differ
 OPTIMIZERS = ("adam", "sgd")
 
 # chart geometry, shared with static/js/widgets/practice.js through data attributes
@@ -48,65 +41,6 @@ X0, X1, Y0, Y1 = 42, 536, 14, 266     # plot area: left, right, top, bottom
 LO, HI = 1.5, 4.0                      # score range drawn (clipped beyond)
 Y_TICKS = (1.5, 2.0, 2.5, 3.0, 3.5, 4.0)
 MAX_POINTS = 200
-
-
-@dataclasses.dataclass(frozen=True)
-class Dishes:
-    step: int          # after this many practice menus
-    names: tuple       # what the apprentice cooks then
-
-
-@dataclasses.dataclass(frozen=True)
-class Broke:
-    step: int          # the first menu whose score was no longer a number
-
-
-@dataclasses.dataclass(frozen=True)
-class Run:
-    key: tuple                 # (seed, lr, optimizer, steps)
-    losses: tuple              # per step, step 1 first (shorter if it broke)
-    dishes: tuple              # Dishes at the milestones reached
-    broke_at: int | None       # step where the score stopped being a number
-
-
-def milestones(steps):
-    """Menus whose dishes are shown: 1, 100, 500, 1,000 (those within the run) and the last."""
-    return tuple(sorted({m for m in MILESTONES if m <= steps} | {steps}))
-
-
-def run_events(seed, lr, optimizer, steps):
-    """The one run: StepRecord per step, Dishes after each milestone, Broke if it broke.
-
-    The caller decides how fast to consume it (all at once for the page, in
-    small batches for the stream). Wrap consumption in ``np.errstate`` if a
-    heavy hand may overflow.
-    """
-    docs, params, _ = reference_start(seed)
-    marks = set(milestones(steps))
-    for rec in train(params, docs, steps=steps, lr=lr, optimizer=optimizer):
-        if not math.isfinite(rec.loss):
-            yield Broke(rec.step)
-            return
-        yield rec
-        if rec.step in marks:
-            if not np.isfinite(params.flat).all():
-                yield Broke(rec.step + 1)
-                return
-            got = sampling.sample(params, n=DISH_N, temperature=DISH_T, seed=DISH_SEED, known=frozenset())
-            yield Dishes(rec.step, tuple(got.names))
-
-
-def collect(key, items):
-    """A Run from the items of ``run_events``."""
-    losses, dishes, broke = [], [], None
-    for item in items:
-        if isinstance(item, StepRecord):
-            losses.append(item.loss)
-        elif isinstance(item, Dishes):
-            dishes.append(item)
-        elif isinstance(item, Broke):
-            broke = item.step
-    return Run(key, tuple(losses), tuple(dishes), broke)
 
 
 class RunCache:
@@ -142,9 +76,8 @@ def get_run(seed, lr, optimizer, steps):
     if run is None:
         try:
             run = TRAINER.whole(key)  # computed in the worker's training helper process
-        except TrainerGone:
-            with np.errstate(all="ignore"):  # the helper died twice over: compute it here
-                run = collect(key, run_events(*key))
+        except TrainerGone:  # the helper died twice over: compute it here
+            run = training.practice_run(*key)
         RUNS.put(key, run)
     return run
 
@@ -292,6 +225,8 @@ def _cached_context(widget, items, lang):
 PRACTICE = Practice(
     name="practice",
     chapter=6,
+    title=("练习厨房：让小明从零开始练", "The practice kitchen: Xiao Ming learns from scratch"),
+    height=1090,
     params=(
         Number("lr", 0.01, "师傅的手劲（学习率）", "strength of the hand (learning rate)", lo=LR_MIN, hi=LR_MAX),
         Choice("opt", "adam", "师傅", "teacher", options=("adam", "sgd", "both")),

@@ -124,6 +124,9 @@ class PrepRoom(inside.CoursePicker):
 PREP_ROOM = PrepRoom(
     name="prep-room",
     chapter=3,
+    title=("加工间：品控员放行了谁", "The prep room: whom the inspector let through"),
+    concept=("多层感知机 MLP · ReLU", "MLP · ReLU"),
+    height=700,
     params=(inside.name_param(), inside.pos_param(3)),
     assets=("css/widgets/inside.css",),
 )

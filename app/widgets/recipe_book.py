@@ -6,15 +6,12 @@ course, only the first one, or only the last one). The "random page" button
 draws the next page from a generator seeded by the page open now, so every
 page, random or not, has its own link.
 
-Every count comes from ``engine.data.load_names()``, counted once when it is
-first needed (``functools.lru_cache``), never typed by hand.
+Every count comes from ``engine.data.book_stats()`` (the names counted once,
+when first needed) and every look-up from ``engine.data.look_up``; nothing is
+typed by hand.
 """
 
-import bisect
-import collections
-import functools
 import math
-import os
 import random
 from dataclasses import dataclass
 
@@ -35,47 +32,13 @@ BAR_H = 90          # height of the tallest bar
 LABEL_H = 16        # room under the bars for the axis labels
 
 
-@dataclass(frozen=True)
-class Book:
-    """Everything the widget shows about the names, counted once."""
-
-    names: tuple            # file order
-    sorted_names: tuple     # alphabetical, with repeats
-    first_card: dict        # name -> 1-based position of its first appearance
-    copies: collections.Counter   # name -> how many times it appears
-    lengths: dict           # number of courses -> how many menus
-    letters: dict           # "all" / "first" / "last" -> Counter of letters
-    n_courses: int          # all courses in the book
-
-    @property
-    def n_pages(self):
-        return math.ceil(len(self.names) / PAGE_SIZE)
-
-
 def book():
-    """The counted book for the names the engine reads now."""
-    return _book(os.environ.get(data.ENV_VAR, ""))
+    """The counted book for the names the engine reads now (``engine.data.book_stats``)."""
+    return data.book_stats()
 
 
-@functools.lru_cache(maxsize=4)
-def _book(_source):
-    names = tuple(data.load_names())
-    first_card = {}
-    for i, name in enumerate(names, 1):
-        first_card.setdefault(name, i)
-    return Book(
-        names=names,
-        sorted_names=tuple(sorted(names)),
-        first_card=first_card,
-        copies=collections.Counter(names),
-        lengths=dict(sorted(collections.Counter(len(n) for n in names).items())),
-        letters={
-            "all": collections.Counter(ch for n in names for ch in n),
-            "first": collections.Counter(n[0] for n in names),
-            "last": collections.Counter(n[-1] for n in names),
-        },
-        n_courses=sum(len(n) for n in names),
-    )
+def n_pages(b):
+    return math.ceil(len(b.names) / PAGE_SIZE)
 
 
 def random_page(page, n_pages):
@@ -92,19 +55,22 @@ class Page(Param):
     """A page of the book: a whole number from 1 to the last page."""
 
     def _error(self):
-        last = book().n_pages
+        last = n_pages(book())
         return InputError(
             f"{self.label_zh}要是 1 到 {last:,} 之间的整数。",
             f"The {self.label_en} must be a whole number from 1 to {last:,}.",
             self.key,
         )
 
+    def schema(self):
+        return {"type": "integer", "minimum": 1, "maximum": n_pages(book())}
+
     def parse(self, raw):
         text = str(raw).strip()
         if not text.isdigit() or len(text) > 9:
             raise self._error()
         value = int(text)
-        if not 1 <= value <= book().n_pages:
+        if not 1 <= value <= n_pages(book()):
             raise self._error()
         return value
 
@@ -116,6 +82,9 @@ class Choice(Param):
     choices: tuple = ()
     names_zh: tuple = ()
     names_en: tuple = ()
+
+    def schema(self):
+        return {"type": "string", "enum": list(self.choices)}
 
     def parse(self, raw):
         text = str(raw).strip().lower()
@@ -147,9 +116,9 @@ def lookup(b, q, lang):
             "text": "输入一个名字（只用字母 a–z），看看它在不在册子里。" if zh
             else "Type a name (letters a–z only) to see whether it is in the book.",
         }
-    if q in b.first_card:
-        card = b.first_card[q]
-        copies = b.copies[q]
+    found = data.look_up(b, q, NEAREST)
+    if found.card is not None:
+        card, copies = found.card, found.copies
         page = (card - 1) // PAGE_SIZE + 1
         if zh:
             text = f"在。“{q}”在册子里：第 {card:,} 张卡片，第 {page:,} 页。"
@@ -160,22 +129,12 @@ def lookup(b, q, lang):
             if copies > 1:
                 text += f" It appears {copies} times."
         return {"state": "found", "text": text, "page": page, "name": q}
-    at = bisect.bisect_left(b.sorted_names, q)
-    before = _distinct(reversed(b.sorted_names[max(0, at - 8 * NEAREST):at]))[:NEAREST][::-1]
-    after = _distinct(b.sorted_names[at:at + 8 * NEAREST])[:NEAREST]
     text = (f"不在。师傅从没做过“{q}”这一套。" if zh
             else f"No. The master never served “{q}”.")
     near = ("按字母顺序，它前后最近的几个名字是：" if zh
             else "The nearest names in alphabetical order are:")
-    return {"state": "missing", "text": text, "near_text": near, "before": before, "after": after, "name": q}
-
-
-def _distinct(seq):
-    out = []
-    for name in seq:
-        if name not in out:
-            out.append(name)
-    return out
+    return {"state": "missing", "text": text, "near_text": near, "before": list(found.before),
+            "after": list(found.after), "name": q}
 
 
 def length_chart(b, lang):
@@ -250,6 +209,7 @@ def letter_chart(b, by, lang):
 class RecipeBook(Widget):
     def compute(self, state, lang):
         b = book()
+        last = n_pages(b)
         zh = lang == "zh"
         page = state["page"]
         start = (page - 1) * PAGE_SIZE
@@ -262,11 +222,11 @@ class RecipeBook(Widget):
         end = start + len(names)
         if zh:
             intro = f"册子里一共 {n_menus:,} 套菜单，其中 {n_distinct:,} 个不同的名字（有些名字出现不止一次）。"
-            page_text = f"第 {page:,} 页，共 {b.n_pages:,} 页：第 {start + 1:,}–{end:,} 张卡片。"
+            page_text = f"第 {page:,} 页，共 {last:,} 页：第 {start + 1:,}–{end:,} 张卡片。"
         else:
             intro = (f"The book holds {n_menus:,} menus, {n_distinct:,} different names "
                      "(some names appear more than once).")
-            page_text = f"Page {page:,} of {b.n_pages:,}: cards {start + 1:,}–{end:,}."
+            page_text = f"Page {page:,} of {last:,}: cards {start + 1:,}–{end:,}."
         return {
             "intro": intro,
             "lookup": lookup(b, q, lang),
@@ -274,8 +234,8 @@ class RecipeBook(Widget):
             "page_text": page_text,
             "names": names,
             "prev_page": page - 1 if page > 1 else None,
-            "next_page": page + 1 if page < b.n_pages else None,
-            "random_page": random_page(page, b.n_pages),
+            "next_page": page + 1 if page < last else None,
+            "random_page": random_page(page, last),
             "lengths": length_chart(b, lang),
             "letters": letter_chart(b, state["by"], lang),
             "by": state["by"],
@@ -285,6 +245,9 @@ class RecipeBook(Widget):
 RECIPE_BOOK = RecipeBook(
     name="recipe-book",
     chapter=1,
+    title=("师傅的菜单册", "The master's book of menus"),
+    concept=("训练数据 training data", "training data"),
+    height=1340,
     params=(
         Letters("q", "", "要查的名字", "name to look up", max_len=MAX_NAME_LEN, allow_empty=True),
         Page("page", 1, "页码", "page"),

@@ -117,6 +117,9 @@ class Scorecard(inside.Widget):
 SCORECARD = Scorecard(
     name="scorecard",
     chapter=4,
+    title=("食客的评分卡", "The diners' scorecard"),
+    concept=("损失 loss", "loss"),
+    height=900,
     params=(inside.name_param(),),
     assets=("css/widgets/inside.css",),
 )

@@ -17,7 +17,7 @@ LABEL_AT, LABEL_PX = 352, 13   # a grid's widest drawing (22rem, in the styleshe
 
 
 def attention(name):
-    """The one engine call behind the widget and /api/attention."""
+    """The one engine call behind the widget (and /api/attention's)."""
     return inspection.inspect(checkpoint.default_params(), name)
 
 
@@ -136,6 +136,9 @@ class SousChefs(inside.CoursePicker):
 SOUS_CHEFS = SousChefs(
     name="sous-chefs",
     chapter=3,
+    title=("副厨会议记录：每位副厨回头看了谁", "The sous-chefs' meeting: whom each one looked back at"),
+    concept=("注意力 attention", "attention"),
+    height=1600,
     params=(inside.name_param(), inside.pos_param(3)),
     assets=("css/widgets/inside.css",),
 )

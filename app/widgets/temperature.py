@@ -7,16 +7,14 @@ model. Invented names (not in the data set) are marked in words, not colour.
 
 from engine import checkpoint, sample as sampling
 
+from app.limits import N_MAX, SEED_MAX, T_MAX
 from app.widgets.base import Number, Widget
 
-T_MAX = 5          # the largest temperature anyone may ask for
 T_DIAL_MAX = 2     # where the dial stops; the number box goes up to T_MAX
-N_MAX = 50
-SEED_MAX = 2**31 - 1
 
 
 def sample_names(n, temperature, seed, prefix=""):
-    """The one engine call behind the dial and /api/sample."""
+    """The one engine call behind the dial (and /api/sample's)."""
     return sampling.sample(checkpoint.default_params(), n=n, temperature=temperature, seed=seed, prefix=prefix)
 
 
@@ -52,6 +50,8 @@ class Temperature(Widget):
 TEMPERATURE = Temperature(
     name="temperature",
     chapter=7,
+    title=("冒险旋钮：让小明上几道菜", "The adventurousness knob: let Xiao Ming serve"),
+    height=520,
     params=(
         Number("t", 0.5, "冒险程度（温度）", "adventurousness (temperature)", lo=0, hi=T_MAX),
         Number("n", 10, "名字的个数", "number of names", lo=1, hi=N_MAX, integer=True),

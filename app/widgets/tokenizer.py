@@ -257,6 +257,9 @@ class Tokenizer(Widget):
 TOKENIZER = Tokenizer(
     name="tokenizer",
     chapter=2,
+    title=("拆菜板：把名字拆成一道道菜", "The cutting board: a name, course by course"),
+    concept=("分词器 tokenizer", "tokenizer"),
+    height=440,
     params=(Text("text", "emma", "输入的名字", "name"),),
     assets=("css/widgets/tokenizer.css",),
 )

@@ -4,19 +4,20 @@ State: ``step`` (where the reader is in the two-ingredient dish: cooking
 forward, then tracing back), ``name`` (a menu), ``station``/``row``/``col``
 (a knob on the wall, rows and columns counted from 1).
 
-Engine calls: the scalar autograd (``engine.autograd.Value`` and
-``export_graph``) builds the six technique cards and the dish salt 2, sugar 3,
-seasoning = salt × sugar, dish = seasoning + salt; every number of the
-step-through is read from the exported graph. For the real kitchen,
-``engine.inspect.gradient`` gives the influence of every knob on the menu's
-score, and ``engine.inspect.turn_knobs`` checks it by really nudging the knob.
+Engine calls: the scalar autograd's worked examples
+(``engine.autograd.technique_examples`` for the six technique cards,
+``dish_graph`` for the dish salt 2, sugar 3, seasoning = salt × sugar,
+dish = seasoning + salt) and ``engine.autograd.relay``, which replays tracing
+back on the exported graph frame by frame; every number of the step-through
+is read from those frames. For the real kitchen,
+``engine.inspect.knob_influence`` gives a knob's influence on the menu's
+score from the backward pass, its share per serving for a flavour card, the
+knobs worth a look, and the check by really nudging the knob.
 """
 
-import numpy as np
-
 from engine import inspect as ins
-from engine.autograd import Value, export_graph
-from engine.tokenizer import BOS, token_label
+from engine.autograd import dish_graph, relay, technique_examples
+from engine.tokenizer import token_label
 
 from app.widgets import knobs
 from app.widgets.base import InputError, Letters, Number, Widget
@@ -35,42 +36,6 @@ DISH_EN = {"salt": "salt", "sugar": "sugar", "seasoning": "seasoning", "dish": "
 
 
 # ---------------------------------------------------------------- the six technique cards
-
-def _card_examples():
-    """Each technique on real Values: forward result and what it passes back."""
-    out = []
-
-    def run(op, *xs):
-        ins_ = [Value(x) for x in xs]
-        if op == "add":
-            y = ins_[0] + ins_[1]
-        elif op == "mul":
-            y = ins_[0] * ins_[1]
-        elif op == "pow":
-            y = ins_[0] ** 2
-        elif op == "log":
-            y = ins_[0].log()
-        elif op == "exp":
-            y = ins_[0].exp()
-        else:
-            y = ins_[0].relu()
-        y.backward()
-        graph = export_graph(y)
-        root = graph["nodes"][-1]
-        assert root["op"] == op
-        return {"inputs": [v.data for v in ins_], "out": y.data, "grads": [v.grad for v in ins_]}
-
-    for op, examples in (
-        ("add", [(2, 3)]),
-        ("mul", [(2, 3)]),
-        ("pow", [(3,), (4,)]),
-        ("log", [(1,), (4,)]),
-        ("exp", [(1,), (2,)]),
-        ("relu", [(3,), (-2,)]),
-    ):
-        out.append((op, [run(op, *xs) for xs in examples]))
-    return out
-
 
 def _forward_text(op, r, lang):
     xs = [knobs.num(x) for x in r["inputs"]]
@@ -122,7 +87,7 @@ RULE_EN = {
 def technique_cards(lang):
     zh = lang == "zh"
     cards = []
-    for op, runs in _card_examples():
+    for op, runs in technique_examples():
         cards.append({
             "op": op,
             "name": OP_ZH[op] if zh else OP_EN[op].capitalize(),
@@ -138,18 +103,6 @@ def technique_cards(lang):
 
 
 # ---------------------------------------------------------------- the two-ingredient dish
-
-def dish_graph():
-    """salt 2, sugar 3; seasoning = salt × sugar; dish = seasoning + salt. Traced back."""
-    salt = Value(2, label="salt")
-    sugar = Value(3, label="sugar")
-    seasoning = salt * sugar
-    seasoning.label = "seasoning"
-    dish = seasoning + salt
-    dish.label = "dish"
-    dish.backward()
-    return export_graph(dish)
-
 
 def _levels(graph):
     made_from = {n["id"]: [] for n in graph["nodes"]}
@@ -169,46 +122,7 @@ def _levels(graph):
     return level, row, made_from, max(n_inputs - 1, 1)
 
 
-def steps_of(graph):
-    """The step-through as a list of frames, computed from the exported graph.
-
-    Frame k says which nodes are cooked, which influences are known so far (the
-    running sums of the relay), which node is current and which edges carry the
-    baton at this step. The last frame's influences are the graph's grads.
-    """
-    nodes = {n["id"]: n for n in graph["nodes"]}
-    inputs = [n["id"] for n in graph["nodes"] if not n["op"]]
-    ops = [n["id"] for n in graph["nodes"] if n["op"]]
-    frames = []
-    cooked = set(inputs)
-    frames.append({"phase": "forward", "kind": "start", "cooked": set(cooked), "grads": {}, "current": list(inputs), "edges": [], "node": None})
-    for nid in ops:
-        cooked.add(nid)
-        frames.append({"phase": "forward", "kind": "cook", "cooked": set(cooked), "grads": {}, "current": [nid],
-                       "edges": [i for i, e in enumerate(graph["edges"]) if e["target"] == nid], "node": nid})
-    root = graph["backward_order"][0]
-    grads = {root: 1}
-    frames.append({"phase": "back", "kind": "root", "cooked": set(cooked), "grads": dict(grads), "current": [root], "edges": [], "node": root})
-    for nid in graph["backward_order"]:
-        if not nodes[nid]["op"]:
-            continue
-        passes = []
-        for i, e in enumerate(graph["edges"]):
-            if e["target"] != nid:
-                continue
-            before = grads.get(e["source"])
-            add = e["local_grad"] * grads[nid]
-            grads[e["source"]] = (before or 0) + add
-            passes.append({"edge": i, "source": e["source"], "local": e["local_grad"], "upstream": grads[nid],
-                           "add": add, "before": before, "total": grads[e["source"]]})
-        frames.append({"phase": "back", "kind": "pass", "cooked": set(cooked), "grads": dict(grads), "current": [nid],
-                       "edges": [p["edge"] for p in passes], "node": nid, "passes": passes})
-    frames.append({"phase": "back", "kind": "done", "cooked": set(cooked), "grads": dict(grads), "current": list(inputs),
-                   "edges": [], "node": None})
-    return frames
-
-
-N_STEPS = len(steps_of(dish_graph()))  # 7 frames: 0..6
+N_STEPS = len(relay(dish_graph()))  # 7 frames: 0..6
 
 
 def _name(node, lang):
@@ -267,7 +181,7 @@ def _narrate(frame, graph, lang):
 def step_view(step, lang):
     """Display-ready step-through at frame ``step``: an SVG layout, text and a table."""
     graph = dish_graph()
-    frames = steps_of(graph)
+    frames = relay(graph)
     frame = frames[step]
     zh = lang == "zh"
     level, row, made_from, max_row = _levels(graph)
@@ -382,44 +296,22 @@ def _path(kind, address, lang):
     return steps + ([knobs.STATION_ZH[kind]] if zh else [knobs.STATION_EN[kind]])
 
 
-def top_knobs(grad, n):
-    order = np.argsort(-np.abs(grad), kind="stable")
-    return [int(i) for i in order[:n]]
-
-
 def real_kitchen(name, station, row, col, lang):
     p = knobs.params()
     zh = lang == "zh"
-    loss, grad = ins.gradient(p, name)
     address = ins.knob_address(p, knobs.matrix(station), row - 1, col - 1)
-    g = float(grad[address.index])
-    setting = float(p.flat[address.index])
-    nudged = ins.turn_knobs(p, name, {address.index: setting + NUDGE}).loss
+    k = ins.knob_influence(p, name, address.index, nudge=NUDGE)
+    loss, g, setting, nudged = k.loss, k.influence, k.setting, k.nudged_loss
     # a flavour card is used once per course it is served at; the paths add up
-    paths = []
-    if station == "wte":
-        off_wpe = p.offsets["wpe"][0]
-        toks = [BOS] + [ord(ch) - 97 for ch in name]
-        for pos, tok in enumerate(toks):
-            if tok == address.row:
-                share = float(grad[off_wpe + pos * p.config.n_embd + address.col])
-                paths.append({"position": pos + 1, "course": token_label(tok), "influence": knobs.sig(share, 4), "raw": share})
+    paths = [{"position": pos, "course": token_label(tok), "influence": knobs.sig(share, 4), "raw": share}
+             for pos, tok, share in k.positions]
     suggestions = []
-    seen = set()
-    picks = top_knobs(grad, 3)
-    for ch in list(dict.fromkeys(name))[:2]:  # the cards of the first two letters: their most telling number
-        r = ord(ch) - 97
-        row_grad = grad[r * p.config.n_embd:(r + 1) * p.config.n_embd]
-        picks.append(r * p.config.n_embd + int(np.argmax(np.abs(row_grad))))
-    for idx in picks:
-        if idx in seen:
-            continue
-        seen.add(idx)
+    for idx, influence in k.telling:
         kind, a = knobs.station_of(p, idx)
         suggestions.append({
             "station": kind, "row": a.row + 1, "col": a.col + 1,
             "label": knobs.knob_label(p, a, lang),
-            "influence": knobs.sig(grad[idx], 3),
+            "influence": knobs.sig(influence, 3),
             "current": idx == address.index,
         })
     rows, cols = knobs.shape(station, p)
@@ -477,6 +369,9 @@ class TraceBack(Widget):
 TRACE_BACK = TraceBack(
     name="trace-back",
     chapter=5,
+    title=("追源：每一站报一个数，一路乘回去", "Tracing back: each station reports one number, multiplied all the way back"),
+    concept=("反向传播 backpropagation", "backpropagation"),
+    height=1860,
     params=(
         Number("step", 0, "步数", "step", lo=0, hi=N_STEPS - 1, integer=True),
         Letters("name", "emma", "名字", "name", allow_empty=False),

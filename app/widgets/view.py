@@ -8,14 +8,12 @@ fragment link), and carries every other key along, so that the address the
 browser shows always holds the state of every widget on the page.
 """
 
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, parse_qsl
 
 from app import i18n, templating
 from app.widgets.base import MAX_RAW, InputError
 
-NS_RE = re.compile(r"^[a-z][a-z-]*(-[2-9])?$")
 MAX_KEYS = 40  # query keys carried along from the page; more are dropped
 MAX_CARRY = 1024  # longest value carried along for another widget (no parameter reads more)
 
@@ -52,11 +50,7 @@ def carried(query, ns, widget):
     return out
 
 
-def page_query(pairs):
-    return urlencode(pairs)
-
-
-def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url=None, embed_control=True):
+def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url=None):
     """HTML of the partial for ``inst`` in ``lang``.
 
     ``query_pairs`` is the page's whole query as (key, value) pairs. If neither
@@ -66,8 +60,8 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
     the query was invalid.
 
     ``fragment_url`` replaces the fragment route htmx asks (the embed page asks
-    itself). With ``embed_control`` the widget is followed by its "Embed" control
-    (app/embed.py), whose snippet htmx refreshes out of band.
+    itself). The "Embed" control that follows a widget on a chapter is added by
+    the routes (``app.embed.render_with_control``), not here.
     """
     widget = inst.widget
     query = dict(query_pairs)
@@ -102,12 +96,13 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
         "fragment_url": fragment_url,
         "error": error.message(lang) if error is not None else None,
         "data": data,
+        "title": widget.title_in(lang),
+        "concept": widget.concept_in(lang),
+        # each parameter's limits, as parse holds it to them: the form's min and max
+        "lo": {p.key: p.format(p.lo) for p in widget.params if hasattr(p, "lo")},
+        "hi": {p.key: p.format(p.hi) for p in widget.params if hasattr(p, "hi")},
     }
     html = templating.render(widget.template, w=w, t=i18n.UI[lang], lang=lang)
-    if embed_control:
-        from app import embed
-
-        html += embed.control(inst, lang, state if error is None else fallback, html, live=error is None)
     return html, (state if error is None else None)
 
 

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import i18n, settings, widgets
-from app.embed import BASE, BASE_Q, HEIGHTS
+from app.embed import BASE, BASE_Q
 from app.widgets.base import InputError, Number
 
 LANGS = settings.LANGS
@@ -204,7 +204,7 @@ def test_every_widget_on_its_chapter_has_the_embed_control(rc, real_site, lang, 
     assert title.endswith(" · " + i18n.UI[lang]["site_name"])
     assert title.split(" · ")[0] not in ("", name)
     assert 'width="100%"' in iframe and 'loading="lazy"' in iframe
-    assert f'height="{HEIGHTS[name]}"' in iframe
+    assert f'height="{widgets.get(name).height}"' in iframe
     summary = "嵌入" if lang == "zh" else "Embed"
     assert f'<details class="embed-control" id="{name}-embed">\n  <summary>{summary}</summary>' in r.text
     assert "data-copy-code" in r.text and "/static/js/embed-control.js?v=" in r.text
@@ -307,7 +307,7 @@ def test_oembed_for_an_embed_url(rc):
     data, src = check_oembed(rc.get("/oembed", params={"url": f"{HOST}/embed/zh/tokenizer?text=anna&theme=dark", "format": "json"}), "zh")
     assert src == f"{HOST}/embed/zh/tokenizer?text=anna&theme=dark"
     assert f'<script src="{HOST}/static/js/embed-host.js" async></script>' in data["html"]
-    assert data["height"] == HEIGHTS["tokenizer"]
+    assert data["height"] == widgets.get("tokenizer").height
 
 
 def test_oembed_maxwidth_and_maxheight(rc):

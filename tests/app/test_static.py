@@ -26,9 +26,11 @@ def test_pins_match_package_json_lock_and_the_npm_file(script):
     assert script.cdn_url == f"https://cdn.jsdelivr.net/npm/{script.package}@{script.version}/{script.file}"
 
 
-def test_htmx_and_sse_extension_share_one_major_version():
+def test_one_copy_of_htmx_2_and_nothing_else_pinned():
     assert settings.HTMX.version.startswith("2.0.")
-    assert settings.HTMX_SSE.version.startswith("2.2.")
+    assert list(settings.SCRIPTS) == ["htmx"]
+    pkg = json.loads((settings.ROOT / "package.json").read_text())
+    assert list(pkg["dependencies"]) == ["htmx.org"]
     lock = json.loads((settings.ROOT / "package-lock.json").read_text())
     copies = [k for k in lock["packages"] if k.endswith("node_modules/htmx.org")]
     assert copies == ["node_modules/htmx.org"]

@@ -152,13 +152,13 @@ def test_sft_moves_the_dishes_toward_the_book_and_the_numbers_are_the_engines(cl
     before, after = results(html)
     # the engine, called directly, gives the same dishes and counts
     state = michelin.MICHELIN.parse(dict(kv.split("=") for kv in (query + "&sft_steps=150").split("&")))
-    book, _ = michelin.book_of(state["book"], state["letter"], state["names"])
+    book, _ = tune.book_of(state["book"], state["letter"], state["names"])
     base = checkpoint.default_params()
-    tuned = tune.sft(base, book, steps=150, lr=michelin.SFT_LR)
-    assert before == sample(base, n=michelin.SHOW_N, temperature=0.5, seed=michelin.SHOW_SEED).names
-    assert after == sample(tuned, n=michelin.SHOW_N, temperature=0.5, seed=michelin.SHOW_SEED).names
-    m_before = sum(map(rule, sample(base, n=100, temperature=0.5, seed=michelin.MEASURE_SEED).names))
-    m_after = sum(map(rule, sample(tuned, n=100, temperature=0.5, seed=michelin.MEASURE_SEED).names))
+    tuned = tune.sft(base, book, steps=150, lr=tune.SFT_LR)
+    assert before == sample(base, n=michelin.SHOW_N, temperature=0.5, seed=tune.SHOW_SEED).names
+    assert after == sample(tuned, n=michelin.SHOW_N, temperature=0.5, seed=tune.SHOW_SEED).names
+    m_before = sum(map(rule, sample(base, n=100, temperature=0.5, seed=tune.MEASURE_SEED).names))
+    m_after = sum(map(rule, sample(tuned, n=100, temperature=0.5, seed=tune.MEASURE_SEED).names))
     assert f"<strong>{m_before}</strong> were like the new book before, and <strong>{m_after}</strong> after" in html
     assert m_after >= m_before + 40
     assert f"a book of {len(book):,} " in html
@@ -185,7 +185,7 @@ def test_a_typed_book_may_hold_fifty_names(client):
 def test_the_reader_judges_pairs_one_at_a_time(client):
     r = client.get("/en/widget/michelin?judge=you&picks=ab&jseed=5")
     html = part(r.text, "judges")
-    pairs = michelin.pairs_for(5, michelin.PAIRS_YOU)
+    pairs = tune.judge_pairs(5, michelin.PAIRS_YOU)
     assert len(pairs) == michelin.PAIRS_YOU
     assert "Pair 3 of 8: which dish is better?" in html
     a, b = pairs[2]
@@ -202,27 +202,27 @@ def test_the_reader_judges_pairs_one_at_a_time(client):
 
 
 def test_after_eight_picks_the_taster_learns_them_and_rlhf_raises_its_score(client):
-    pairs = michelin.pairs_for(5, michelin.PAIRS_YOU)
+    pairs = tune.judge_pairs(5, michelin.PAIRS_YOU)
     # pick, every time, the shorter dish (first on a tie)
     picks = "".join("a" if len(a) <= len(b) else "b" for a, b in pairs)
     r = client.get(f"/en/widget/michelin?judge=you&picks={picks}&jseed=5&rounds=15")
     assert r.status_code == 200
     html = part(r.text, "judges")
     judged = [(a, b) if p == "a" else (b, a) for (a, b), p in zip(pairs, picks)]
-    taster = tune.RewardModel.fit(judged, michelin.reference_names())
+    taster = tune.RewardModel.fit(judged, tune.reference_names())
     assert dict(zip([f.key for f in tune.FEATURES], taster.weights))["length"] < 0
     assert "dislikes long names" in html
     base = checkpoint.default_params()
     tuned = tune.rlhf(base, taster, steps=15, seed=5)
     before, after = results(html)
-    assert before == sample(base, n=10, temperature=0.5, seed=michelin.SHOW_SEED).names
-    assert after == [n or michelin.BELL for n in sample(tuned, n=10, temperature=0.5, seed=michelin.SHOW_SEED).names]
+    assert before == sample(base, n=10, temperature=0.5, seed=tune.SHOW_SEED).names
+    assert after == [n or michelin.BELL for n in sample(tuned, n=10, temperature=0.5, seed=tune.SHOW_SEED).names]
     scores = re.findall(r'<span class="tag">score ([+−][\d.]+)</span>', html)
     want = [f"{s:+.2f}".replace("-", "−") for s in taster.score(before)] + \
            [f"{s:+.2f}".replace("-", "−") for s in taster.score([n for n in sample(tuned, n=10, temperature=0.5, seed=1).names])]
     assert scores == want
-    mb = taster.score(sample(base, n=100, temperature=0.5, seed=michelin.MEASURE_SEED).names).mean()
-    ma = taster.score(sample(tuned, n=100, temperature=0.5, seed=michelin.MEASURE_SEED).names).mean()
+    mb = taster.score(sample(base, n=100, temperature=0.5, seed=tune.MEASURE_SEED).names).mean()
+    ma = taster.score(sample(tuned, n=100, temperature=0.5, seed=tune.MEASURE_SEED).names).mean()
     assert ma > mb
     assert f"from <strong>{mb:+.2f}</strong> to <strong>{ma:+.2f}</strong>".replace("-", "−") in html
 
@@ -236,30 +236,30 @@ def test_a_built_in_judge_states_its_taste_and_the_apprentice_moves_toward_it(cl
     html = part(r.text, "judges")
     assert "What the taster learned: " + first in html
     res = michelin.run_rlhf(judge, "", 1, 20)
-    assert res["mean_after"] > res["mean_before"] + 0.5
+    assert res.mean_after > res.mean_before + 0.5
     if judge == "vowel":
-        assert res["judge_after"] > res["judge_before"] + 0.2
+        assert res.judge_after > res.judge_before + 0.2
     else:
-        assert res["judge_after"] < res["judge_before"] - 0.5
-    before = sample(checkpoint.default_params(), n=100, temperature=0.5, seed=michelin.MEASURE_SEED).names
+        assert res.judge_after < res.judge_before - 0.5
+    before = sample(checkpoint.default_params(), n=100, temperature=0.5, seed=tune.MEASURE_SEED).names
     # the short-names judge measures dishes; an empty plate is none
     dishes = [n for n in before if n] if judge == "short" else before
-    assert res["judge_before"] == pytest.approx(np.mean([measure(n) for n in dishes]))
+    assert res.judge_before == pytest.approx(np.mean([measure(n) for n in dishes]))
     assert "The judge&#39;s own yardstick" in html
     # a light touch: no more empty plates than before, and the page claims no gaming
-    assert res["empty_after"] <= res["empty_before"] and "michelin-gamed" not in html
+    assert res.empty_after <= res.empty_before and "michelin-gamed" not in html
 
 
 def test_too_many_rounds_and_the_taster_is_gamed_and_the_page_says_so(client):
     r = client.get("/en/widget/michelin?judge=short&rounds=60&jseed=1")
     html = part(r.text, "judges")
     res = michelin.run_rlhf("short", "", 1, 60)
-    assert res["empty_after"] > res["empty_before"] + 10
-    assert f"But {res['empty_after']} of the 100 dishes are empty plates, which no judge would call a dish" in html
+    assert res.empty_after > res.empty_before + 10
+    assert f"But {res.empty_after} of the 100 dishes are empty plates, which no judge would call a dish" in html
     # the judge's own yardstick counts dishes, so it can't be fooled into praising empty plates
-    assert 1 <= res["judge_after"]
+    assert 1 <= res.judge_after
     r = client.get("/zh/widget/michelin?judge=short&rounds=60&jseed=1")
-    assert f"100 道菜里有 {res['empty_after']} 道是空盘子" in part(r.text, "judges")
+    assert f"100 道菜里有 {res.empty_after} 道是空盘子" in part(r.text, "judges")
 
 
 def test_the_tuning_runs_in_the_training_helper_not_in_the_worker(monkeypatch):
@@ -280,11 +280,11 @@ def test_the_tuning_runs_in_the_training_helper_not_in_the_worker(monkeypatch):
     michelin.run_rlhf.cache_clear()
     sft = michelin.run_sft("start", "k", (), 30)
     res = michelin.run_rlhf("vowel", "", 9, 5)
-    assert seen == ["sft_run", "rlhf_run"]
+    assert seen == ["sft_experiment", "rlhf_experiment"]
     # what comes back is what the same computation gives in this process
-    assert {k: v for k, v in sft.items() if k != "rule"} == michelin.sft_run("start", "k", (), 30)
-    assert sft["rule"]("kate") and not sft["rule"]("anna")
-    assert res == michelin.rlhf_run("vowel", "", 9, 5)
+    assert sft == tune.sft_experiment.__wrapped__("start", "k", (), 30)
+    assert all(n.startswith("k") == m for n, m in zip(sft.after, sft.after_match))
+    assert res == tune.rlhf_experiment.__wrapped__("vowel", "", 9, 5)
 
 
 def test_a_field_the_chosen_book_does_not_read_never_blocks_the_page(client):

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from engine import checkpoint
 from engine import inspect as ins
-from engine.autograd import Value
+from engine.autograd import Value, dish_graph, relay
 
 from app.widgets import knobs, trace_back
 from tests.app.widget_checks import assert_refused
@@ -119,7 +119,7 @@ def test_backprop_example_api_is_the_autograd_graph(ch5):
     r = ch5.get("/api/backprop-example")
     assert r.status_code == 200
     data = r.json()
-    assert data == trace_back.dish_graph()
+    assert data == dish_graph()
     by_label = {n["label"]: n for n in data["nodes"]}
     assert (by_label["salt"]["grad"], by_label["sugar"]["grad"]) == (4, 2)
 
@@ -127,8 +127,8 @@ def test_backprop_example_api_is_the_autograd_graph(ch5):
 # ---------------------------------------------------------------- engine agreement
 
 def test_step_through_comes_from_export_graph_and_ends_at_4_and_2(ch5, monkeypatch):
-    graph = trace_back.dish_graph()
-    frames = trace_back.steps_of(graph)
+    graph = dish_graph()
+    frames = relay(graph)
     assert len(frames) == trace_back.N_STEPS == 7
     final = frames[-1]["grads"]
     # the relay's running sums end exactly at the graph's own grads

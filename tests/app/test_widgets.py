@@ -193,3 +193,42 @@ def test_every_widget_form_leaves_checking_to_the_server(fixture_site):
         html, _ = view.render(view.Instance(widget, name), "en", [], action="/x")
         tags = re.findall(r"<form\b[^>]*>", html)
         assert tags and all(" novalidate" in t for t in tags), name
+
+
+def test_each_widget_is_one_record_its_partial_and_embed_snippet_read(fixture_site):
+    """Title, concept, limits and embed height come from the widget itself: the partial
+    shows its title and the real term, and no number field offers a value its parse
+    refuses (a field may be narrower, as a station's rows are)."""
+    import html as html_mod
+
+    from app import embed, widgets
+    from app.widgets import view
+
+    for name, widget in widgets.BUILT.items():
+        assert widget.height >= 200, name
+        states = [[]]
+        if name == "knob-wall":
+            states.append([("knob", "5"), ("set", "1")])  # the turning field shows only for a chosen knob
+        for lang in ("zh", "en"):
+            for query in states:
+                html, _ = view.render(view.Instance(widget, name), lang, query, action="/x")
+                title = re.search(r'class="widget-title"[^>]*>(.*?)</p>', html, re.S).group(1)
+                assert html_mod.unescape(title).startswith(widget.title_in(lang)), (name, lang)
+                if widget.concept:
+                    assert f'<small class="term">{html_mod.escape(widget.concept_in(lang), quote=False)}</small>' in title
+                params = {f"{name}.{p.key}": p for p in widget.params}
+                for tag in re.findall(r'<input type="number"[^>]*>', html):
+                    field = re.search(r'name="([^"]+)"', tag)
+                    key = field.group(1) if field else None
+                    if key is None:  # a typed twin of a range: paired by id
+                        pair = re.search(r'data-pair-of="([^"]+)"', tag).group(1)
+                        key = f"{name}." + pair.split("-")[-1]
+                    p = params[key]
+                    lo = re.search(r' min="([^"]+)"', tag)
+                    hi = re.search(r' max="([^"]+)"', tag)
+                    assert lo and float(lo.group(1)) >= p.lo, (name, key, "min")
+                    if hi:
+                        assert float(hi.group(1)) <= p.hi, (name, key, "max")
+            snippet = embed.snippet(lang, widget, widget.parse({}), embed.title_from("", widget, lang))
+            assert f'height="{widget.height}"' in snippet
+            assert f'title="{embed._attr(widget.title_in(lang))}"' in snippet

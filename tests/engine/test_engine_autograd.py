@@ -97,3 +97,19 @@ def test_export_graph_of_the_example():
 def test_power_by_a_value_is_refused():
     with pytest.raises(TypeError):
         Value(2.0) ** Value(3.0)
+
+
+def test_the_relay_replays_tracing_back_and_ends_at_the_graphs_own_grads():
+    from engine.autograd import dish_graph, relay, technique_examples
+
+    graph = dish_graph()
+    frames = relay(graph)
+    assert [f["kind"] for f in frames] == ["start", "cook", "cook", "root", "pass", "pass", "done"]
+    assert frames[-1]["grads"] == {n["id"]: n["grad"] for n in graph["nodes"]}
+    # salt reaches the dish by two paths: 1 straight in, then 3 through the seasoning
+    salt = next(n["id"] for n in graph["nodes"] if n["label"] == "salt")
+    adds = [p for f in frames if f["kind"] == "pass" for p in f["passes"] if p["source"] == salt]
+    assert [(p["before"], p["add"], p["total"]) for p in adds] == [(None, 1, 1), (1, 3, 4)]
+    ops = dict(technique_examples())
+    assert [r["grads"] for r in ops["mul"]] == [[3, 2]]
+    assert [r["out"] for r in ops["relu"]] == [3, 0] and [r["grads"] for r in ops["relu"]] == [[1.0], [0.0]]

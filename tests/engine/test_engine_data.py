@@ -101,3 +101,20 @@ def test_offline_download_says_what_to_do(monkeypatch, tmp_path, restore_cache):
     _fresh(monkeypatch, KITCHEN_NAMES=None, XDG_CACHE_HOME=str(tmp_path))
     with pytest.raises(data.DataError, match="Set KITCHEN_NAMES"):
         data.load_names()
+
+
+def test_the_book_is_counted_from_the_names_and_looked_up_in_it():
+    from engine.data import book_stats, load_names, look_up
+
+    names = load_names()
+    b = book_stats()
+    assert b.names == tuple(names) and sum(b.lengths.values()) == len(names)
+    assert b.n_courses == sum(b.letters["all"].values()) == sum(map(len, names))
+    assert sum(b.letters["first"].values()) == sum(b.letters["last"].values()) == len(names)
+    found = look_up(b, "emma")
+    assert names[found.card - 1] == "emma" and "emma" not in names[: found.card - 1]
+    assert found.copies == names.count("emma")
+    missing = look_up(b, "emmq")
+    assert missing.card is None and len(missing.before) == len(missing.after) == 3
+    assert missing.before == tuple(sorted({n for n in names if n < "emmq"})[-3:])
+    assert missing.after == tuple(sorted({n for n in names if n > "emmq"})[:3])

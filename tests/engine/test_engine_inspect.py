@@ -129,3 +129,43 @@ def test_card_map(params):
     # the two directions carry the most spread of any pair
     assert np.var(m[:, 0]) >= np.var(m[:, 1]) > 0
     assert np.var(m[:, 0]) + np.var(m[:, 1]) <= np.var(centred, axis=0).sum() + 1e-12
+
+
+def test_a_flavour_card_knobs_influence_is_the_sum_of_its_servings(params):
+    # "anna" serves 'n' twice (positions 3 and 4, after the bell and 'a'); the card of 'n', number 3:
+    row, col = 13, 2
+    a = ins.knob_address(params, "wte", row, col)
+    k = ins.knob_influence(params, "anna", a.index)
+    loss, grad = ins.gradient(params, "anna")
+    assert k.loss == pytest.approx(loss) and k.influence == grad[a.index]
+    assert [(pos, tok) for pos, tok, _ in k.positions] == [(3, 13), (4, 13)]
+    assert sum(share for _, _, share in k.positions) == pytest.approx(k.influence, rel=1e-12, abs=1e-15)
+    # the check really turns the knob, on a copy
+    assert k.nudged_loss - k.loss == pytest.approx(k.nudge * k.influence, rel=0.05)
+    assert params.flat[a.index] == k.setting
+    # a knob that is no card has no servings
+    assert ins.knob_influence(params, "anna", ins.knob_address(params, "lm_head", 0, 0).index).positions == ()
+
+
+def test_the_knobs_worth_a_look_are_the_strongest_then_the_first_letters_cards(params):
+    _, grad = ins.gradient(params, "olivia")
+    k = ins.knob_influence(params, "olivia", 0)
+    picks = [i for i, _ in k.telling]
+    assert len(picks) == len(set(picks))
+    strongest = [int(i) for i in np.argsort(-np.abs(grad), kind="stable")[:3]]
+    assert picks[:3] == strongest
+    for ch in "ol":
+        row = grad[(ord(ch) - ord("a")) * 16:(ord(ch) - ord("a") + 1) * 16]
+        assert (ord(ch) - ord("a")) * 16 + int(np.argmax(np.abs(row))) in picks
+    assert all(g == grad[i] for i, g in k.telling)
+
+
+def test_card_similarity_is_cosine_on_whole_cards(params):
+    sim = ins.card_similarity(params)
+    wte = params["wte"]
+    e, a = wte[4], wte[0]
+    assert sim[4, 0] == pytest.approx(e @ a / np.linalg.norm(e) / np.linalg.norm(a))
+    assert np.allclose(np.diag(sim), 1)
+    near = ins.nearest_cards(sim, 4)
+    assert 4 not in near and len(near) == 26
+    assert [sim[4, j] for j in near] == sorted((sim[4, j] for j in near), reverse=True)
