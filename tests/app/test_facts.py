@@ -126,3 +126,22 @@ def test_the_engine_trains_much_faster_than_the_one_number_at_a_time_reference()
     from engine import reference, train
 
     assert train.training_seconds(steps=20) * 5 < reference.training_seconds(steps=20, measured=1)
+
+
+def test_kitchen_serve_measures_once_and_hands_the_figures_to_its_workers(monkeypatch):
+    import sys
+    import types
+
+    from app import cli
+
+    seen = {}
+    fake = types.SimpleNamespace(run=lambda *a, **k: seen.update(env=__import__("os").environ.get(facts.TIMES_ENV)))
+    monkeypatch.setitem(sys.modules, "uvicorn", fake)
+    monkeypatch.delenv(facts.TIMES_ENV, raising=False)
+    monkeypatch.setattr(facts, "training_times", lambda: (0.5, 480.0))
+    assert cli.main(["serve", "--workers", "2"]) == 0
+    assert seen["env"] == "0.5,480.0"
+    # a figure already set (by a supervisor, or by hand) is left alone
+    monkeypatch.setenv(facts.TIMES_ENV, "0.7,500.0")
+    assert cli.main(["serve"]) == 0
+    assert seen["env"] == "0.7,500.0"
