@@ -65,17 +65,6 @@ def test_the_sous_chefs_habits_are_measured_over_names_from_the_book(shipped, ba
         str(head), course, f"{times:.1f}")
 
 
-def test_head_habits_count_attention_against_looking_evenly():
-    """A made-up attention of exactly even looking gives every course a liking of 1."""
-    params = checkpoint.default_params().copy()
-    for m in ("layer0.attn_wq", "layer0.attn_wk"):
-        params[m][...] = 0.0                      # every score equal: each sous-chef looks evenly
-    habits = inspect.head_habits(params, ["emma", "olivia", "anna"])
-    seen = habits.seen > 0
-    assert np.allclose(habits.course[0][:, seen], 1.0)
-    assert np.allclose(habits.bell[0], habits.even_bell)
-
-
 def test_at_temperature_zero_the_careful_cook_still_invents(shipped, barely_trained):
     known = data.known_names()
     p = checkpoint.default_params()
@@ -120,12 +109,6 @@ def test_training_times_are_worded_per_language_and_follow_the_clock(shipped, mo
     monkeypatch.setenv(facts.TIMES_ENV, "nonsense")
     fast, slow_s = facts.training_times()           # a bad value is measured afresh
     assert 0 < fast < slow_s
-
-
-def test_the_engine_trains_much_faster_than_the_one_number_at_a_time_reference():
-    from engine import reference, train
-
-    assert train.training_seconds(steps=20) * 5 < reference.training_seconds(steps=20, measured=1)
 
 
 def test_kitchen_serve_measures_once_and_hands_the_figures_to_its_workers(monkeypatch):
