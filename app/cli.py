@@ -76,8 +76,15 @@ def cmd_sample(args):
 
 
 def cmd_serve(args):
+    import os
+
     import uvicorn
 
+    from app import facts
+
+    # the story says how long training takes; measure once here, so every worker says the same
+    if facts.TIMES_ENV not in os.environ:
+        os.environ[facts.TIMES_ENV] = ",".join(repr(x) for x in facts.training_times())
     uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers,
                 log_level=args.log_level, proxy_headers=True)
 

@@ -8,10 +8,15 @@ thousands separators in both, two decimals for losses (scores).
 
 import functools
 import math
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine import checkpoint, data, model, tokenizer
+
+HABIT_NAMES = 300      # the sous-chefs' habits are read over this many names from the book (its first ones)
+HABIT_MIN_SEEN = 40    # a course counts for a habit only if it was there to look back at this often
+TIMES_ENV = "KITCHEN_TRAIN_SECONDS"  # "fast,reference": set once by `kitchen serve` so every worker says the same
 
 PLACEHOLDER_RE = re.compile(r"\{\{(.*?)\}\}")
 NAME_RE = re.compile(r"^([a-z_]+)(?::(.+))?$")
@@ -37,6 +42,28 @@ def join_names(names, lang):
     return ("、" if lang == "zh" else ", ").join(names)
 
 
+def fmt_pct(share):
+    return f"{round(share * 100):d}%"
+
+
+def fmt_duration(seconds, lang):
+    """A training time in words: under a second, so many seconds, so many minutes."""
+    zh = lang == "zh"
+    if seconds < 1:
+        return "不到一秒" if zh else "under a second"
+    if seconds < 90:
+        n = round(seconds)
+        return f"大约 {n} 秒" if zh else f"about {n} second{'s' if n != 1 else ''}"
+    n = round(seconds / 60)
+    return f"大约 {n} 分钟" if zh else f"about {n} minutes"
+
+
+def course_name(token, lang):
+    if token == tokenizer.BOS:
+        return "服务铃" if lang == "zh" else "the bell"
+    return tokenizer.VOCAB[token]
+
+
 @dataclass(frozen=True)
 class Facts:
     """Everything the placeholders can show, read once from the engine."""
@@ -59,6 +86,14 @@ class Facts:
     invented: tuple        # True where a sample is not in the data set
     temperature: float     # the temperature the 20 names were drawn at
     param_counts: dict     # matrix name -> number of knobs
+    bell_shares: tuple     # each sous-chef's mean attention on the opening bell over HABIT_NAMES names
+    even_share: float      # what looking evenly would give the bell over the same names
+    habit: tuple           # (sous-chef 1-based, course letter, times even) of the strongest habit
+    careful: tuple         # at temperature 0, from each opening letter: (name, invented)
+    careful_name: str      # at temperature 0 from the bell alone
+    train_seconds: float   # this engine's time for the default training run
+    reference_seconds: float  # the one-number-at-a-time reference's time for it (estimated)
+    params: object = field(default=None, compare=False, repr=False)  # the model the prefix placeholders ask
 
     @property
     def train_steps(self):
@@ -79,12 +114,54 @@ def learning_rate():
     return float(optim.AdamConfig().lr)
 
 
+def training_times():
+    """(this engine's seconds, the reference's seconds) for the default run.
+
+    `kitchen serve` measures once and hands the figures to every worker in
+    KITCHEN_TRAIN_SECONDS, so all workers print the same words; otherwise
+    they are measured here.
+    """
+    raw = os.environ.get(TIMES_ENV, "")
+    try:
+        fast, slow = (float(x) for x in raw.split(","))
+        if math.isfinite(fast) and math.isfinite(slow) and fast > 0 and slow > 0:
+            return fast, slow
+    except ValueError:
+        pass
+    from engine import reference, train
+
+    return train.training_seconds(), reference.training_seconds()
+
+
+def model_facts(params, names, known):
+    """The placeholders' figures that depend on the knobs, for any model."""
+    from engine import inspect, sample
+
+    habits = inspect.head_habits(params, names[:HABIT_NAMES])
+    course = habits.course[-1].copy()                      # (H,V) the last (only) table
+    course[:, habits.seen < HABIT_MIN_SEEN] = 0.0
+    h, v = divmod(int(course.argmax()), course.shape[1])
+    careful = []
+    for letter in tokenizer.VOCAB:
+        r = sample.sample(params, n=1, temperature=0, prefix=letter, known=known)
+        careful.append((r.names[0], bool(r.invented[0])))
+    return {
+        "bell_shares": tuple(float(x) for x in habits.bell[-1]),
+        "even_share": float(habits.even_bell),
+        "habit": (h + 1, tokenizer.VOCAB[v], float(course[h, v])),
+        "careful": tuple(careful),
+        "careful_name": sample.sample(params, n=1, temperature=0, known=known).names[0],
+        "params": params,
+    }
+
+
 @functools.lru_cache(maxsize=1)
 def build():
     names = data.load_names()
     known = data.known_names()
     samples = tuple(checkpoint.reference_samples())
     cfg = model.CONFIG
+    fast, slow = training_times()
     return Facts(
         n_params=model.N_PARAMS,
         n_names=len(names),
@@ -104,6 +181,9 @@ def build():
         invented=tuple(s not in known for s in samples),
         temperature=float(checkpoint.REFERENCE_TEMPERATURE),
         param_counts={name: r * c for name, (r, c) in model.PARAM_SHAPES.items()},
+        train_seconds=fast,
+        reference_seconds=slow,
+        **model_facts(checkpoint.default_params(), names, known),
     )
 
 
@@ -125,8 +205,26 @@ _SIMPLE = {
     "uniform_loss": lambda f: fmt_loss(f.uniform_loss),
     "n_invented": lambda f: fmt_int(sum(f.invented)),
     "sample_temperature": lambda f: fmt_number(f.temperature),
+    "n_known": lambda f: fmt_int(len(f.invented) - sum(f.invented)),
+    "habit_names": lambda f: fmt_int(HABIT_NAMES),
+    "bell_share_low": lambda f: fmt_pct(min(f.bell_shares)),
+    "bell_share_high": lambda f: fmt_pct(max(f.bell_shares)),
+    "even_share": lambda f: fmt_pct(f.even_share),
+    "habit_head": lambda f: fmt_int(f.habit[0]),
+    "habit_course": lambda f: f.habit[1],
+    "habit_times": lambda f: f"{f.habit[2]:.1f}",
+    "careful_name": lambda f: f.careful_name,
+    "careful_openings": lambda f: fmt_int(len(f.careful)),
+    "careful_invented": lambda f: fmt_int(sum(new for _, new in f.careful)),
 }
-NAMES = tuple(_SIMPLE) + ("loss", "mean_loss", "samples", "sample", "invented", "params_in")
+_WORDED = {  # placeholders whose words depend on the language
+    "train_time": lambda f, lang: fmt_duration(f.train_seconds, lang),
+    "reference_train_time": lambda f, lang: fmt_duration(f.reference_seconds, lang),
+}
+NAMES = tuple(_SIMPLE) + tuple(_WORDED) + (
+    "loss", "mean_loss", "odds", "samples", "sample", "invented", "params_in",
+    "careful_example", "next", "next_pct", "passed",
+)
 
 
 def _int_arg(arg, lo, hi, what):
@@ -149,16 +247,29 @@ def resolve(expr, lang, facts=None):
         if arg is not None:
             raise PlaceholderError(f"placeholder {{{{{name}}}}} takes no argument")
         return _SIMPLE[name](f)
+    if name in _WORDED:
+        if arg is not None:
+            raise PlaceholderError(f"placeholder {{{{{name}}}}} takes no argument")
+        return _WORDED[name](f, lang)
     if name == "loss":
         return fmt_loss(f.loss_at(_int_arg(arg, 1, f.train_steps, "{{loss:N}}")))
-    if name == "mean_loss":
+    if name in ("mean_loss", "odds"):
         parts = (arg or "").split("-")
         if len(parts) != 2:
-            raise PlaceholderError(f"{{{{mean_loss:A-B}}}} needs two steps like 901-1000, got {arg!r}")
-        a = _int_arg(parts[0], 1, f.train_steps, "{{mean_loss:A-B}}")
-        b = _int_arg(parts[1], a, f.train_steps, "{{mean_loss:A-B}} (B at least A)")
+            raise PlaceholderError(f"{{{{{name}:A-B}}}} needs two steps like 901-1000, got {arg!r}")
+        a = _int_arg(parts[0], 1, f.train_steps, f"{{{{{name}:A-B}}}}")
+        b = _int_arg(parts[1], a, f.train_steps, f"{{{{{name}:A-B}}}} (B at least A)")
         chunk = f.losses[a - 1 : b]
-        return fmt_loss(sum(chunk) / len(chunk))
+        mean = sum(chunk) / len(chunk)
+        # a mean score s is a stake of about 1 in e**s on the right next course
+        return fmt_loss(mean) if name == "mean_loss" else fmt_int(round(math.exp(mean)))
+    if name == "careful_example":
+        made_up = [n for n, new in f.careful if new]
+        if not made_up:
+            raise PlaceholderError("{{careful_example:K}}: at temperature 0 no opening letter leads to an invented name")
+        return made_up[_int_arg(arg, 1, len(made_up), "{{careful_example:K}}") - 1]
+    if name in ("next", "next_pct", "passed"):
+        return _prefix_fact(f, name, arg, lang)
     if name == "samples":
         count = len(f.samples) if arg is None else _int_arg(arg, 1, len(f.samples), "{{samples:N}}")
         return join_names(f.samples[:count], lang)
@@ -175,6 +286,27 @@ def resolve(expr, lang, facts=None):
             raise PlaceholderError(f"{{{{params_in:NAME}}}} needs one of {known}, got {arg!r}")
         return fmt_int(f.param_counts[arg.strip()])
     raise PlaceholderError(f"unknown placeholder {{{{{expr}}}}}; content/README.md lists the known ones")
+
+
+def _prefix_fact(f, name, arg, lang):
+    """{{next:PREFIX:K}}, {{next_pct:PREFIX:K}}: the K-th favourite after PREFIX and its share;
+    {{passed:PREFIX}}: how many prep-room hands the inspector lets through at PREFIX's last course."""
+    from engine import inspect
+
+    parts = (arg or "").split(":")
+    want = 1 if name == "passed" else 2
+    if len(parts) != want or not re.fullmatch(r"[a-z]{1,15}", parts[0]):
+        shape = "PREFIX" if name == "passed" else "PREFIX:K"
+        raise PlaceholderError(f"{{{{{name}:{shape}}}}} needs lower-case letters a-z like emm, got {arg!r}")
+    params = f.params if f.params is not None else checkpoint.default_params()
+    ins = inspect.inspect(params, parts[0], is_prefix=True)
+    if name == "passed":
+        return fmt_int(int((ins.mlp_post[-1, -1] > 0).sum()))
+    k = _int_arg(parts[1], 1, tokenizer.VOCAB_SIZE, f"{{{{{name}:PREFIX:K}}}}")
+    probs = ins.probs[-1]
+    order = sorted(range(len(probs)), key=lambda i: -probs[i])
+    token = order[k - 1]
+    return course_name(token, lang) if name == "next" else fmt_pct(float(probs[token]))
 
 
 def fill(text, lang, facts=None):

@@ -16,10 +16,11 @@ LANGS = ("zh", "en")
 # growth.svg: the plot box in the drawing's own units (viewBox 0 0 360 560)
 PLOT_LEFT, PLOT_RIGHT = 50.0, 340.0
 PLOT_TOP, PLOT_BOTTOM = 44.0, 196.0
-SMOOTH_WINDOW = 50          # the curve is the running mean of the last this-many menus
+SMOOTH_WINDOW = 100         # the curve is the running mean of the last this-many menus (the averages chapter 6 gives)
 CURVE_EVERY = 5             # one curve point every this many menus (plus the last)
 SNAPSHOT_STEPS = (1, 100, 500, 1000)
-SNAPSHOT_N = 4
+SNAPSHOT_N = 4              # dishes shown per card
+SNAPSHOT_TALLY = 100        # dishes cooked per card to count how many are names already in the book
 SNAPSHOT_TEMPERATURE = 0.5
 SNAPSHOT_SEED = 0
 
@@ -68,13 +69,14 @@ def curve_steps(n_steps, every=CURVE_EVERY):
 def _growth_data():
     """Language-free part of the growth curve: plot geometry, ticks, snapshots."""
     from engine.checkpoint import default_log
+    from engine.data import known_names
     from engine.train import snapshots
 
+    known = known_names()
     losses = [float(x) for x in default_log()]
     n = len(losses)
     smoothed = smooth(losses)
-    lo = min(min(smoothed), min(losses[s - 1] for s in SNAPSHOT_STEPS if s <= n))
-    hi = max(max(smoothed), max(losses[s - 1] for s in SNAPSHOT_STEPS if s <= n))
+    lo, hi = min(smoothed), max(smoothed)
     y_min = int(lo * 4) / 4.0               # round down to a quarter
     y_max = int(hi * 4 + 0.999999) / 4.0    # round up to a quarter
     if y_max - y_min < 0.5:
@@ -92,16 +94,18 @@ def _growth_data():
     y_ticks = [{"y": f"{y_of(v):.1f}", "label": f"{v:.1f}"} for v in _nice_ticks(y_min, y_max, 0.5)]
 
     snaps = []
-    for rec in snapshots(steps=SNAPSHOT_STEPS, n=SNAPSHOT_N, temperature=SNAPSHOT_TEMPERATURE, seed=SNAPSHOT_SEED):
+    for rec in snapshots(steps=SNAPSHOT_STEPS, n=SNAPSHOT_TALLY, temperature=SNAPSHOT_TEMPERATURE, seed=SNAPSHOT_SEED):
         step = int(rec.step)
         snaps.append({
             "step": step,
             "step_label": _thousands(step),
-            "loss": f"{losses[step - 1]:.2f}",
+            "loss": f"{smoothed[step - 1]:.2f}",   # the curve's value there: that menu's score at menu 1
+            "averaged": step > 1,
             "x": f"{x_of(step):.1f}",
-            "y": f"{y_of(losses[step - 1]):.1f}",
-            "y_smooth": f"{y_of(smoothed[step - 1]):.1f}",
-            "names": [name or "·" for name in rec.names],  # an empty dish still takes a line
+            "y": f"{y_of(smoothed[step - 1]):.1f}",
+            "names": [name or "·" for name in rec.names[:SNAPSHOT_N]],  # an empty dish still takes a line
+            "in_book": sum(name in known for name in rec.names),
+            "cooked": len(rec.names),
         })
     return {
         "points": points,

@@ -96,6 +96,42 @@ def gradient(params, name):
     return loss_and_grad(params, encode(check_name(name)))
 
 
+# ---------------------------------------------------------------- the sous-chefs' habits
+
+@dataclasses.dataclass
+class HeadHabits:
+    n_names: int           # how many names were looked at
+    bell: np.ndarray       # (L,H) mean attention on the opening bell, over every course after it
+    even_bell: float       # what looking evenly over the courses in sight would give the bell
+    course: np.ndarray     # (L,H,V) mean attention on an earlier course of each kind, as a multiple
+                           #         of looking evenly (bell and the course in hand left out)
+    seen: np.ndarray       # (V,) how many times a course of each kind was there to look back at
+
+
+def head_habits(params, names):
+    """How each sous-chef spends his attention over ``names`` (the habits chapter 6 tells)."""
+    cfg = params.config
+    bell = np.zeros((cfg.n_layer, cfg.n_head))
+    even = 0.0
+    rows = 0
+    ratio = np.zeros((cfg.n_layer, cfg.n_head, cfg.vocab_size))
+    seen = np.zeros(cfg.vocab_size)
+    for name in names:
+        ins = inspect(params, name)
+        a = ins.attn                                                       # (L,H,T,T)
+        T = a.shape[-1]
+        toks = np.array(ins.tokens)
+        for t in range(1, T):
+            bell += a[:, :, t, 0]
+            even += 1.0 / (t + 1)
+            rows += 1
+            if t > 1:                                                      # earlier courses 1..t-1
+                np.add.at(ratio, (slice(None), slice(None), toks[1:t]), a[:, :, t, 1:t] * (t + 1))
+                np.add.at(seen, toks[1:t], 1)
+    course = ratio / np.maximum(seen, 1)                                   # (L,H,V), 0 where never seen
+    return HeadHabits(len(names), bell / max(rows, 1), even / max(rows, 1), course, seen)
+
+
 # ---------------------------------------------------------------- naming the knobs
 
 STATIONS = {
@@ -261,4 +297,4 @@ def nearest_cards(similarity, course):
 
 __all__ = ["Inspection", "inspect", "next_vote", "gradient", "KnobAddress", "knob_address", "knob_label",
            "turn_knobs", "KnobInfluence", "knob_influence", "card_map", "card_similarity", "nearest_cards",
-           "STATIONS", "softmax_rows"]
+           "head_habits", "HeadHabits", "STATIONS", "softmax_rows"]

@@ -46,7 +46,7 @@ def embed_backward(dout, cache):
     return dwte, dwpe
 
 
-# ---------------------------------------------------------------- rinsing the palate
+# ---------------------------------------------------------------- bringing it to strength
 
 def rmsnorm_forward(x):
     """Scale each row to unit root-mean-square (no learned gain)."""

@@ -172,12 +172,12 @@ def forward(params, tokens):
     x, c_norm0 = L.rmsnorm_forward(emb)                     # (T,C)
     layers = []
     for i in range(cfg.n_layer):
-        x_in = x                                            # (T,C) the spoon of broth
+        x_in = x                                            # (T,C) the pot
         xn, c_norm1 = L.rmsnorm_forward(x_in)               # (T,C)
         qkv, c_qkv = L.linear_forward(xn, params.qkv(i))    # (T,3C)
         o, c_attn = L.attention_forward(qkv, cfg.n_head)    # (T,C)
         a, c_wo = L.linear_forward(o, params[f"layer{i}.attn_wo"])  # (T,C)
-        x_mid = a + x_in                                    # (T,C) broth back in
+        x_mid = a + x_in                                    # (T,C) the station's ladle added to the pot
         xn2, c_norm2 = L.rmsnorm_forward(x_mid)             # (T,C)
         m, c_mlp = L.mlp_forward(xn2, params[f"layer{i}.mlp_fc1"], params[f"layer{i}.mlp_fc2"])  # (T,C)
         x = m + x_mid                                       # (T,C)

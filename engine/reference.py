@@ -124,4 +124,20 @@ def sample_one(sd, rng, temperature, config=CONFIG):
     return out
 
 
-__all__ = ["to_values", "to_params", "grads_of", "gpt", "loss_of", "train", "sample_one", "math"]
+def training_seconds(steps=1000, measured=2):
+    """Seconds the one-number-at-a-time reference would take for ``steps`` menus,
+    estimated from timing its first ``measured`` menus of the reference run."""
+    import time
+
+    from engine.tokenizer import encode
+    from engine.train import reference_start
+
+    docs, params, _ = reference_start()
+    sd = to_values(params)
+    start = time.perf_counter()
+    for _ in train(sd, [encode(d) for d in docs[:measured]], steps=measured):
+        pass
+    return (time.perf_counter() - start) / measured * steps
+
+
+__all__ = ["to_values", "to_params", "grads_of", "gpt", "loss_of", "train", "sample_one", "training_seconds", "math"]

@@ -205,3 +205,14 @@ def snapshots(steps=(1, 100, 500, 1000), n=4, temperature=0.5, seed=0):
         elif isinstance(item, Dishes):
             out.append(Snapshot(item.step, losses[item.step], item.names))
     return tuple(out)
+
+
+def training_seconds(steps=1000):
+    """Wall-clock seconds this engine takes for the reference run of ``steps`` menus."""
+    import time
+
+    docs, params, _ = reference_start()
+    start = time.perf_counter()
+    for _ in train(params, docs, steps=steps):
+        pass
+    return time.perf_counter() - start

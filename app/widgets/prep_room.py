@@ -89,7 +89,7 @@ class PrepRoom(inside.CoursePicker):
             count = f"{M} 个工人里，品控员放行了 {n_pass} 个，倒掉了 {M - n_pass} 个。"
             focus = f"{pos} 号位的{chosen}进了加工间。"
             if n_pass == 0:
-                verdict = "这一道，所有念头都被倒掉了：加工间什么也没加，汤底原样送回流水线。"
+                verdict = "这一道，所有念头都被倒掉了：加工间什么也没往锅里添，锅里的汤原样往下走。"
             elif share <= 0.25:
                 verdict = "大多数念头进了水槽，只有少数几个留了下来。"
             else:
@@ -98,7 +98,7 @@ class PrepRoom(inside.CoursePicker):
             count = f"Of {M} kitchen hands, the inspector let {n_pass} through and poured {M - n_pass} away."
             focus = f"{chosen} (order tag {pos}) comes into the prep room."
             if n_pass == 0:
-                verdict = "This time every idea went down the sink: the prep room adds nothing, and the broth goes back unchanged."
+                verdict = "This time every idea went down the sink: the prep room adds nothing to the pot, and the pot goes on unchanged."
             elif share <= 0.25:
                 verdict = "Most ideas went down the sink; only a handful survived."
             else:

@@ -277,7 +277,7 @@ def _path(kind, address, lang):
         return steps + ["加工间·出" if zh else "the prep room, out"]
     if kind == "mlp_fc1":
         return steps + (["加工间·出", "品控员", "加工间·进"] if zh else ["the prep room, out", "the quality inspector", "the prep room, in"])
-    steps = steps + ["加工间（旁边兑回一勺原汤）" if zh else "the prep room (and around it, the spoon of broth)"]
+    steps = steps + ["加工间（也顺着汤锅直接往回）" if zh else "the prep room (and straight back along the pot)"]
     if kind == "attn_wo":
         return steps + ["副厨的汇报" if zh else "the sous-chefs' reports"]
     if kind in ("attn_wq", "attn_wk", "attn_wv"):
@@ -290,9 +290,9 @@ def _path(kind, address, lang):
         what = ("问题", "question") if kind == "attn_wq" else ("标签", "label")
         return steps + ([f"副厨会议桌：第 {h} 位副厨看每道菜的多少", f"第 {h} 位副厨的{what[0]}"] if zh else
                         [f"the sous-chefs' table: how much sous-chef {h} looked at each course", f"sous-chef {h}'s {what[1]}"])
-    # a card or a tag: through the sous-chefs and around them, then the rinse
-    steps = steps + ["副厨会议桌（旁边兑回一勺原汤）" if zh else "the sous-chefs' table (and around it, the spoon of broth)",
-                     "漱口" if zh else "rinsing the palate"]
+    # a card or a tag: through the sous-chefs and along the pot past them, then the first bringing to strength
+    steps = steps + ["副厨会议桌（也顺着汤锅直接往回）" if zh else "the sous-chefs' table (and straight back along the pot)",
+                     "校准浓淡" if zh else "bringing it to strength"]
     return steps + ([knobs.STATION_ZH[kind]] if zh else [knobs.STATION_EN[kind]])
 
 

@@ -284,7 +284,7 @@ def test_a_knob_is_named_in_the_page_language_with_the_english_name_beside_it_in
     ("attn_wq", ["the sous-chefs' reports", "the sous-chefs' table: how much sous-chef 1 looked at each course", "sous-chef 1's question"]),
     ("attn_wk", ["the sous-chefs' table: how much sous-chef 1 looked at each course", "sous-chef 1's label"]),
     ("attn_wv", ["the sous-chefs' reports", "the courses' recipes for sous-chef 1, weighed by how much he looked at each"]),
-    ("wpe", ["the sous-chefs' table (and around it, the spoon of broth)", "rinsing the palate", "order tags"]),
+    ("wpe", ["the sous-chefs' table (and straight back along the pot)", "bringing it to strength", "order tags"]),
 ])
 def test_the_path_back_follows_the_kitchen_line(ch5, station, through):
     html = ch5.get(f"/en/widget/trace-back?name=emma&station={station}&row=2&col=1").text

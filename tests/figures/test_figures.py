@@ -142,20 +142,54 @@ def test_menus_on_the_wall_are_real_names():
     assert slips and all(s in names for s in slips)
 
 
-def test_growth_shows_the_engines_names_and_losses():
+def test_growth_shows_the_engines_names_and_the_averages_the_chapter_gives():
+    from app.figures import SMOOTH_WINDOW, SNAPSHOT_TALLY
     from engine.checkpoint import default_log
+    from engine.data import known_names
     from engine.train import snapshots
 
-    expected = snapshots(steps=SNAPSHOT_STEPS, n=SNAPSHOT_N, temperature=SNAPSHOT_TEMPERATURE, seed=SNAPSHOT_SEED)
+    expected = snapshots(steps=SNAPSHOT_STEPS, n=SNAPSHOT_TALLY, temperature=SNAPSHOT_TEMPERATURE, seed=SNAPSHOT_SEED)
     losses = default_log()
+    known = known_names()
+    assert SMOOTH_WINDOW == 100  # chapter 6 gives the means of menus 1-100, 401-500 and 901-1000
     for lang in ("zh", "en"):
         root = parse(render("growth", lang))
         shown = [el.text for el in root.iter(SVG + "tspan")]
-        assert shown == [name for rec in expected for name in rec.names]
+        assert shown == [name or "·" for rec in expected for name in rec.names[:SNAPSHOT_N]]
         words = " ".join(texts(root))
+        assert f"{losses[0]:.2f}" in words                  # menu 1: its own score
+        for step in SNAPSHOT_STEPS[1:]:                      # later: the mean of the last hundred
+            mean = sum(losses[step - 100 : step]) / 100
+            assert f"{mean:.2f}" in words
         for rec in expected:
-            assert f"{losses[rec.step - 1]:.2f}" in words
             assert f"{rec.step:,}" in words
+            assert f"{sum(n in known for n in rec.names)}/{SNAPSHOT_TALLY}" in words
+
+
+def test_the_growth_cards_tell_the_arc_from_bad_to_good():
+    """Scores fall and more of the dishes are real names, card after card: the arc the chapter tells."""
+    ctx = figure_context("growth", "en")
+    scores = [float(s["loss"]) for s in ctx["snapshots"]]
+    in_book = [s["in_book"] for s in ctx["snapshots"]]
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[-1]
+    assert in_book == sorted(in_book) and in_book[0] < in_book[-1]
+
+
+def test_the_growth_figure_follows_the_training_log(monkeypatch):
+    """Another training log draws another figure: nothing in it is typed."""
+    import app.figures as figs
+    from engine import checkpoint
+
+    before = figs._growth_data()
+    flat = [3.0] * 500 + [2.0] * 500
+    monkeypatch.setattr(checkpoint, "default_log", lambda: list(flat))
+    figs._growth_data.cache_clear()
+    try:
+        after = figs._growth_data()
+        assert [s["loss"] for s in after["snapshots"]] == ["3.00", "3.00", "3.00", "2.00"]
+        assert after["points"] != before["points"]
+    finally:
+        figs._growth_data.cache_clear()
 
 
 def test_growth_curve_has_one_point_per_plotted_step():
