@@ -351,10 +351,13 @@ class Where:
     pages: dict
 
     def page(self, lang, slug):
+        """(path, title) of a page; the cover is always there, written or not."""
         page = self.pages.get((lang, slug))
-        if page is None:
-            raise ValueError(f"no page {slug!r} in {lang} to show")
-        return page
+        if page is not None:
+            return page.path, page.title
+        if slug == "index":
+            return page_path(lang, slug), i18n.UI[lang]["site_name"]
+        raise ValueError(f"no page {slug!r} in {lang} to show")
 
     def figure(self, lang, name):
         for slug in PAGES:

@@ -102,8 +102,7 @@ def screen_link(scene, lang, where):
         page, alt = where.figure(lang, scene.target)
         return f"{page.path}#figure-{scene.target}", alt
     if scene.kind == "page":
-        page = where.page(lang, scene.target)
-        return page.path, page.title
+        return where.page(lang, scene.target)
     page, title = where.widget(lang, scene.target)
     query = urlencode([(f"{scene.target}.{k}", v) for k, v in scene.args.items()])
     href = f"{page.path}{'?' + query if query else ''}#w-{scene.target}"
@@ -134,4 +133,4 @@ def runtime_html(script, totals, counts, lang):
     t = i18n.UI[lang]
     total = totals[script]
     return (f'<p class="runtime" data-script="{html.escape(script)}" data-seconds="{total}">'
-            f'{html.escape(t["runtime"].format(length=length(total, lang), n=counts[script]))}</p>\n')
+            f'{html.escape(t["runtime" if counts[script] != 1 else "runtime_one"].format(length=length(total, lang), n=counts[script]))}</p>\n')
