@@ -508,6 +508,10 @@ def load_page(path, lang, slug, md, facts=None, templates_dir=settings.TEMPLATES
             home = widgets.NAMES.get(item.widget) if item.widget else None
             title = widget_title(item.widget, lang) if item.widget else ""
             env["blocks_html"][key] = glossary.entry_html(item, lang, title, home)
+    if page_terms:   # the list of entries stands before the first one
+        first = id(block_items[0][0])
+        opening, closing = env["blocks_html"][first]
+        env["blocks_html"][first] = (glossary.index_html(page_terms, lang) + opening, closing)
     if scenes:
         totals, counts = video.place(scenes)
         finder = Where(where_pages or {})

@@ -93,6 +93,14 @@ def entry_html(term, lang, widget_title, widget_chapter):
     return opening, closing
 
 
+def index_html(terms, lang):
+    """A list of every entry's kitchen word, linked, to stand before the first entry."""
+    t = i18n.UI[lang]
+    items = "".join(f'<li><a href="#{term.anchor}">{html.escape(term.kitchen)}</a></li>' for term in terms)
+    return (f'<nav class="term-index" aria-label="{html.escape(t["glossary_index"])}">\n'
+            f'<ul>{items}</ul>\n</nav>\n')
+
+
 def _text(content):
     tok = Token("text", "", 0)
     tok.content = content

@@ -168,3 +168,22 @@ def test_the_new_pages_are_served_like_the_others(library):
                 assert target.status_code == 200, href
                 if frag:
                     assert f'id="{frag}"' in target.text, href
+
+
+@pytest.mark.parametrize("lang", settings.LANGS)
+def test_the_glossary_lists_its_entries_first(library, lang):
+    page = library.get(lang, "glossary")
+    html = "".join(s for s in page.segments if isinstance(s, str))
+    nav = html[html.index('<nav class="term-index"'):html.index("</nav>")]
+    assert re.findall(r'href="#term-([a-z0-9-]+)"', nav) == [t.id for t in page.terms]
+    assert html.index("</nav>") < html.index('<section class="term"')
+
+
+def test_chapter_5s_trace_caption_opens_the_knob_on_the_wall(library):
+    f = __import__("app.facts", fromlist=["build"]).build()
+    for lang in settings.LANGS:
+        html = "".join(s for s in library.get(lang, "chapter-5").segments if isinstance(s, str))
+        caption = html[html.index('id="figure-trace"'):]
+        caption = caption[caption.index("<figcaption>"):caption.index("</figcaption>")]
+        assert (f'href="?knob-wall.name={f.trace["dish"]}&amp;knob-wall.view=influence&amp;knob-wall.station=wte'
+                f'&amp;knob-wall.knob={f.trace["knob"]}#w-knob-wall"') in caption
