@@ -14,7 +14,7 @@ from engine import autograd, checkpoint, model, sample as sampling, tokenizer
 from engine import inspect as inspection
 
 from app import limits, streams
-from app.widgets import knobs
+from app import knob_words as knobs
 
 router = APIRouter(prefix="/api", tags=["model"])
 

@@ -6,7 +6,13 @@ our own (content/README.md is their specification):
 - ``::: widget NAME key=value ...`` on one line: a widget slot;
 - ``::: figure NAME alt="..."`` ... ``:::``: an inline SVG drawing from
   ``templates/figures/NAME.svg`` with the inner lines as caption;
-- ``::: summary`` ... ``:::``: the chapter's one-sentence summary.
+- ``::: summary`` ... ``:::``: the chapter's one-sentence summary;
+- ``::: term ID kitchen="..." real="..." find="..." chapter=N widget=NAME`` ... ``:::``:
+  a glossary entry (glossary.md only); the chapters' first mention of each
+  ``find`` phrase is linked to it;
+- ``::: scene script=NAME seconds=N screen="..."`` ... ``:::`` and
+  ``::: runtime NAME``: a video script's scene with its narration, and the
+  script's running time added up from its scenes (video.md only).
 
 Placeholders ``{{...}}`` are filled from the engine (app.facts) before the
 Markdown is parsed. Anything the site does not know stops start-up with a
@@ -27,11 +33,11 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from app import facts as facts_mod
-from app import i18n, settings, widgets
+from app import glossary, i18n, settings, video, widgets
 from app.widgets.base import InputError
 from app.widgets.view import Instance
 
-PAGES = ("index",) + tuple(f"chapter-{n}" for n in range(1, 9)) + ("ending", "thread")
+PAGES = ("index",) + tuple(f"chapter-{n}" for n in range(1, 9)) + ("ending", "thread", "glossary", "video")
 READING_ORDER = ("index",) + tuple(f"chapter-{n}" for n in range(1, 9)) + ("ending",)
 FIGURE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 BLOCK_RE = re.compile(r"^:::+\s*(.*?)\s*$")
@@ -72,6 +78,10 @@ class Page:
     sections: int                # number of ## headings
     posts: list = field(default_factory=list)  # thread page: each post's plain text
     h1_count: int = 0
+    figure_alts: dict = field(default_factory=dict)  # figure name -> its alt text
+    terms: list = field(default_factory=list)   # glossary page: the entries (Term), in order
+    scenes: list = field(default_factory=list)  # video page: the scenes (Scene), in order
+    term_links: list = field(default_factory=list)  # term ids linked from this page, in order
 
     @property
     def path(self):
@@ -151,6 +161,45 @@ def _validate_figure(params, *args):
     return params.strip().split(" ", 1)[0] == "figure"
 
 
+def _validate_term(params, *args):
+    return params.strip().split(" ", 1)[0] == "term"
+
+
+def _validate_scene(params, *args):
+    return params.strip().split(" ", 1)[0] == "scene"
+
+
+def _render_block(self, tokens, idx, options, env):
+    """The opening and closing HTML of a term or scene, made by load_page."""
+    token = tokens[idx]
+    if token.nesting == 1:
+        return env["blocks_html"][id(token)][0]
+    return env["blocks_html"][id(token.meta["open"])][1]
+
+
+def _runtime_rule(state, start_line, end_line, silent):
+    """``::: runtime NAME`` on a line of its own: one block token."""
+    if state.sCount[start_line] - state.blkIndent >= 4:
+        return False
+    pos = state.bMarks[start_line] + state.tShift[start_line]
+    line = state.src[pos : state.eMarks[start_line]]
+    m = re.match(r"^:::+\s*runtime(\s.*)?$", line)
+    if not m:
+        return False
+    if silent:
+        return True
+    token = state.push("kitchen_runtime", "", 0)
+    token.info = (m.group(1) or "").strip()
+    token.map = [start_line, start_line + 1]
+    token.block = True
+    state.line = start_line + 1
+    return True
+
+
+def _render_runtime(self, tokens, idx, options, env):
+    return env["blocks_html"][id(tokens[idx])][0]
+
+
 def _validate_summary(params, *args):
     return params.strip() == "summary"
 
@@ -161,10 +210,16 @@ def make_parser():
     md.use(front_matter_plugin)
     md.use(container_plugin, name="figure", validate=_validate_figure, render=_render_figure)
     md.use(container_plugin, name="summary", validate=_validate_summary, render=_render_summary)
+    md.use(container_plugin, name="term", validate=_validate_term, render=_render_block)
+    md.use(container_plugin, name="scene", validate=_validate_scene, render=_render_block)
     md.block.ruler.before(
         "fence", "kitchen_widget", _widget_rule, {"alt": ["paragraph", "reference", "blockquote", "list"]}
     )
     md.add_render_rule("kitchen_widget", _render_widget)
+    md.block.ruler.before(
+        "fence", "kitchen_runtime", _runtime_rule, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+    )
+    md.add_render_rule("kitchen_runtime", _render_runtime)
     return md
 
 
@@ -214,21 +269,21 @@ def _scan_blocks(lines, where):
             continue
         body = m.group(1)
         kind = body.split(" ", 1)[0] if body else ""
-        if kind == "widget":
+        if kind in ("widget", "runtime"):
             if open_block:
                 raise ContentError(f"{where}:{number}: a widget cannot sit inside the {open_block[0]} block opened on line {open_block[1]}")
             continue
-        if kind in ("figure", "summary"):
+        if kind in ("figure", "summary", "term", "scene"):
             if open_block:
                 raise ContentError(f"{where}:{number}: ::: {kind} inside the {open_block[0]} block opened on line {open_block[1]}; close that one first with :::")
             open_block = (kind, number)
             continue
         if kind == "":
             if not open_block:
-                raise ContentError(f"{where}:{number}: a closing ::: with no open figure or summary block")
+                raise ContentError(f"{where}:{number}: a closing ::: with no open block")
             open_block = None
             continue
-        raise ContentError(f"{where}:{number}: unknown block '::: {kind}' (known: widget, figure, summary)")
+        raise ContentError(f"{where}:{number}: unknown block '::: {kind}' (known: widget, figure, summary, term, scene, runtime)")
     if open_block:
         raise ContentError(f"{where}:{open_block[1]}: the {open_block[0]} block is never closed with :::")
 
@@ -273,7 +328,64 @@ def _plain(html_text):
     return html.unescape(TAG_RE.sub("", html_text)).strip()
 
 
-def load_page(path, lang, slug, md, facts=None, templates_dir=settings.TEMPLATES_DIR, figure_context=None):
+def widget_title(name, lang):
+    """A widget's title as its partial shows it (its starting state, rendered once)."""
+    key = (name, lang)
+    if key not in _WIDGET_TITLES:
+        from app.embed import title_from
+        from app.widgets import view
+
+        widget = widgets.get(name)
+        html_text, _ = view.render(Instance(widget, name, {}), lang, [], action="/")
+        _WIDGET_TITLES[key] = title_from(html_text, widget, lang)
+    return _WIDGET_TITLES[key]
+
+
+_WIDGET_TITLES = {}
+
+
+@dataclass
+class Where:
+    """What a video scene can show, found among the pages loaded so far in its language."""
+
+    pages: dict
+
+    def page(self, lang, slug):
+        """(path, title) of a page; the cover is always there, written or not."""
+        page = self.pages.get((lang, slug))
+        if page is not None:
+            return page.path, page.title
+        if slug == "index":
+            return page_path(lang, slug), i18n.UI[lang]["site_name"]
+        raise ValueError(f"no page {slug!r} in {lang} to show")
+
+    def figure(self, lang, name):
+        for slug in PAGES:
+            page = self.pages.get((lang, slug))
+            if page is not None and name in page.figure_alts:
+                return page, page.figure_alts[name]
+        raise ValueError(f"no page in {lang} carries the figure {name!r}")
+
+    def widget(self, lang, name):
+        for slug in PAGES:
+            page = self.pages.get((lang, slug))
+            if page is not None and any(inst.widget.name == name for inst, _ in page.widgets):
+                return page, widget_title(name, lang)
+        raise ValueError(f"no page in {lang} carries the widget {name!r}")
+
+
+def _check_widget_state(name, state):
+    widget = widgets.get(name)
+    if widget is None:
+        raise ValueError(f"unknown widget {name!r} (known: {', '.join(widgets.NAMES)})")
+    try:
+        widget.check_args(state)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def load_page(path, lang, slug, md, facts=None, templates_dir=settings.TEMPLATES_DIR, figure_context=None,
+              terms=None, where_pages=None):
     where = str(path)
     try:
         raw = path.read_text(encoding="utf-8")
@@ -291,8 +403,9 @@ def load_page(path, lang, slug, md, facts=None, templates_dir=settings.TEMPLATES
     if not meta.get("title"):
         raise ContentError(f"{where}:1: front matter needs a title (---, title: ..., summary: ..., ---)")
 
-    env = {"slots": [], "figures_html": {}}
+    env = {"slots": [], "figures_html": {}, "blocks_html": {}}
     instances, figures = [], []
+    figure_alts, page_terms, scenes, runtimes, open_blocks, block_items = {}, [], [], [], [], []
     seen = {}
     sections = h1 = 0
     list_depth = 0
@@ -335,11 +448,40 @@ def load_page(path, lang, slug, md, facts=None, templates_dir=settings.TEMPLATES
                     f"{where}:{line}: figure {name!r} does not render: {type(exc).__name__}: {exc}"
                 ) from exc
             figures.append(name)
+            figure_alts.setdefault(name, alt)
             env["figures_html"][id(token)] = (
                 f'<figure class="figure figure-{name}" id="figure-{name}">\n'
                 f'<div class="figure-art" role="img" aria-label="{html.escape(alt)}">{svg}</div>\n'
                 "<figcaption>\n"
             )
+        elif token.type in ("container_term_open", "container_scene_open"):
+            kind = token.type.split("_")[1]
+            if slug != ("glossary" if kind == "term" else "video"):
+                raise ContentError(f"{where}:{line}: '::: {kind}' belongs in {'glossary' if kind == 'term' else 'video'}.md")
+            parts = _parse_args(token.info.strip(), where, line)[1:]
+            names = [p for p in parts if "=" not in p]
+            args = _key_values([p for p in parts if "=" in p], where, line)
+            try:
+                if kind == "term":
+                    item = glossary.parse_term(names, args, where, line, range(1, 9), widgets.NAMES)
+                    if any(t.id == item.id for t in page_terms):
+                        raise ValueError(f"term {item.id!r} is defined twice")
+                    page_terms.append(item)
+                else:
+                    item = video.parse_scene(names, args, _check_widget_state)
+                    item.line = line
+                    scenes.append(item)
+            except ValueError as exc:
+                raise ContentError(f"{where}:{line}: {exc}") from None
+            open_blocks.append((token, item))
+            block_items.append((token, item))
+        elif token.type in ("container_term_close", "container_scene_close"):
+            opener, item = open_blocks.pop()
+            token.meta = {"open": opener}
+        elif token.type == "kitchen_runtime":
+            if slug != "video":
+                raise ContentError(f"{where}:{line}: '::: runtime' belongs in video.md")
+            runtimes.append((token, token.info.strip(), line))
         elif token.type == "heading_open":
             if token.tag == "h1":
                 h1 += 1
@@ -358,6 +500,35 @@ def load_page(path, lang, slug, md, facts=None, templates_dir=settings.TEMPLATES
     posts = []
     if slug == "thread":
         posts = _mark_posts(tokens, posts_tokens, lang, md, env)
+
+    # glossary entries, video scenes and running times: their HTML, now that all are known
+    items = {id(opener): item for opener, item in block_items}
+    for key, item in items.items():
+        if isinstance(item, glossary.Term):
+            home = widgets.NAMES.get(item.widget) if item.widget else None
+            title = widget_title(item.widget, lang) if item.widget else ""
+            env["blocks_html"][key] = glossary.entry_html(item, lang, title, home)
+    if page_terms:   # the list of entries stands before the first one
+        first = id(block_items[0][0])
+        opening, closing = env["blocks_html"][first]
+        env["blocks_html"][first] = (glossary.index_html(page_terms, lang) + opening, closing)
+    if scenes:
+        totals, counts = video.place(scenes)
+        finder = Where(where_pages or {})
+        for key, item in items.items():
+            if isinstance(item, video.Scene):
+                try:
+                    href, text = video.screen_link(item, lang, finder)
+                except ValueError as exc:
+                    raise ContentError(f"{where}:{item.line}: {exc}") from None
+                env["blocks_html"][key] = video.scene_html(item, lang, href, text)
+    for token, script, line in runtimes:
+        if not scenes or script not in totals:
+            raise ContentError(f"{where}:{line}: '::: runtime {script}': no scene has script={script}")
+        env["blocks_html"][id(token)] = (video.runtime_html(script, totals, counts, lang),)
+
+    # the chapters' first mention of each glossary term links to its entry
+    term_links = glossary.link_terms(tokens, terms, lang) if (terms and chapter_number(slug)) else []
 
     body = md.renderer.render(tokens, md.options, env)
     pieces = SLOT_RE.split(body)
@@ -384,6 +555,10 @@ def load_page(path, lang, slug, md, facts=None, templates_dir=settings.TEMPLATES
         sections=sections,
         posts=posts,
         h1_count=h1,
+        figure_alts=figure_alts,
+        terms=page_terms,
+        scenes=scenes,
+        term_links=term_links,
     ), [name for _, _, name in instances]
 
 
@@ -449,17 +624,22 @@ def load(content_dir=settings.CONTENT_DIR, templates_dir=settings.TEMPLATES_DIR,
     md = make_parser()
     md.add_render_rule("list_item_close", _render_list_item_close)
     pages, order = {}, {}
+    first, last = ("glossary",), ("video",)   # the chapters link to the glossary; the video shows the chapters
     for lang in settings.LANGS:
         folder = Path(content_dir) / lang
         if not folder.is_dir():
             continue
-        for path in sorted(folder.glob("*.md")):
-            if path.name.lower() == "readme.md":
-                continue
+        paths = sorted(p for p in folder.glob("*.md") if p.name.lower() != "readme.md")
+        paths.sort(key=lambda p: (0 if p.stem in first else 2 if p.stem in last else 1))
+        terms = []
+        for path in paths:
             slug = path.stem
             if slug not in PAGES:
                 raise ContentError(f"{path}:1: not a page of the story (pages: {', '.join(p + '.md' for p in PAGES)})")
-            page, names = load_page(path, lang, slug, md, facts, templates_dir, figure_context)
+            page, names = load_page(path, lang, slug, md, facts, templates_dir, figure_context,
+                                    terms=terms, where_pages=pages)
+            if slug == "glossary":
+                terms = page.terms
             pages[(lang, slug)] = page
             order[(lang, slug)] = names
     return Library(pages=pages, order=order)

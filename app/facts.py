@@ -12,6 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from app import figures
 from engine import checkpoint, data, model, tokenizer
 
 HABIT_NAMES = 300      # the sous-chefs' habits are read over this many names from the book (its first ones)
@@ -94,6 +95,8 @@ class Facts:
     train_seconds: float   # this engine's time for the default training run
     reference_seconds: float  # the one-number-at-a-time reference's time for it (estimated)
     params: object = field(default=None, compare=False, repr=False)  # the model the prefix placeholders ask
+    stations: tuple = ()   # (station key, knobs, whole percent of the wall), app.figures.station_counts
+    trace: dict = None     # chapter 5's trace back: app.figures.trace_blame for its dish
 
     @property
     def train_steps(self):
@@ -180,10 +183,12 @@ def build():
         samples=samples,
         invented=tuple(s not in known for s in samples),
         temperature=float(checkpoint.REFERENCE_TEMPERATURE),
-        param_counts={name: r * c for name, (r, c) in model.PARAM_SHAPES.items()},
+        param_counts=model.param_counts(),
         train_seconds=fast,
         reference_seconds=slow,
         **model_facts(checkpoint.default_params(), names, known),
+        stations=tuple(figures.station_counts()),
+        trace=figures.trace_blame(),
     )
 
 
@@ -224,7 +229,9 @@ _WORDED = {  # placeholders whose words depend on the language
 NAMES = tuple(_SIMPLE) + tuple(_WORDED) + (
     "loss", "mean_loss", "odds", "samples", "sample", "invented", "params_in",
     "careful_example", "next", "next_pct", "passed",
+    "station_knobs", "station_share", "trace_blame", "trace_knob",
 )
+TRACE_STOP_KEYS = ("pass", "prep", "sous", "cards")   # figures.TRACE_STOPS, from the plate back
 
 
 def _int_arg(arg, lo, hi, what):
@@ -285,6 +292,31 @@ def resolve(expr, lang, facts=None):
             known = ", ".join(f.param_counts)
             raise PlaceholderError(f"{{{{params_in:NAME}}}} needs one of {known}, got {arg!r}")
         return fmt_int(f.param_counts[arg.strip()])
+    if name in ("station_knobs", "station_share"):
+        keys = [k for k, _, _ in f.stations]
+        if arg is None or arg.strip() not in keys:
+            raise PlaceholderError(f"{{{{{name}:KEY}}}} needs one of {', '.join(keys)}, got {arg!r}")
+        _, count, pct = f.stations[keys.index(arg.strip())]
+        return fmt_int(count) if name == "station_knobs" else fmt_int(pct)
+    if name == "trace_blame":
+        if arg is None or arg.strip() not in TRACE_STOP_KEYS:
+            raise PlaceholderError(f"{{{{trace_blame:STOP}}}} needs one of {', '.join(TRACE_STOP_KEYS)}, got {arg!r}")
+        return fmt_int(f.trace["stops"][TRACE_STOP_KEYS.index(arg.strip())])
+    if name == "trace_knob":
+        what = (arg or "").strip()
+        t = f.trace
+        if what == "dish":
+            return t["dish"]
+        if what == "number":
+            return fmt_int(t["knob"])
+        if what == "rank":
+            return fmt_int(t["rank"])
+        if what == "ordinal":   # "8th" in English, "8" in Chinese (第 8)
+            return figures.ordinal(t["rank"]) if lang == "en" else fmt_int(t["rank"])
+        if what == "label":
+            from app import knob_words
+            return knob_words.knob_label(checkpoint.default_params(), t["address"], lang)
+        raise PlaceholderError(f"{{{{trace_knob:WHAT}}}} needs dish, number, rank, ordinal or label, got {arg!r}")
     raise PlaceholderError(f"unknown placeholder {{{{{expr}}}}}; content/README.md lists the known ones")
 
 

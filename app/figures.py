@@ -10,7 +10,7 @@ when the site starts, so a drawing can never drift from the model.
 
 import functools
 
-FIGURES = ("kitchen", "line", "trace", "techniques", "growth", "scale")
+FIGURES = ("kitchen", "line", "trace", "techniques", "growth", "scale", "wall", "loop")
 LANGS = ("zh", "en")
 
 # growth.svg: the plot box in the drawing's own units (viewBox 0 0 360 560)
@@ -123,6 +123,202 @@ def _growth_data():
     }
 
 
+# ---------------------------------------------------------------- the wall, station by station
+
+# The wall's stations in the order a course meets them: (key, matrices by their name
+# without the layer, Chinese name, English name). The sous-chefs' four kinds of knob
+# are the knob wall's own stations; the prep room's two are one room here.
+STATIONS = (
+    ("cards", ("wte",), "风味档案卡", "Flavour cards"),
+    ("tags", ("wpe",), "上菜顺序标签", "Order tags"),
+    ("question", ("attn_wq",), "副厨的问题旋钮", "Sous-chefs' questions"),
+    ("label", ("attn_wk",), "副厨的标签旋钮", "Sous-chefs' labels"),
+    ("recipe", ("attn_wv",), "副厨的配方旋钮", "Sous-chefs' recipes"),
+    ("report", ("attn_wo",), "副厨的汇报旋钮", "Sous-chefs' reports"),
+    ("prep", ("mlp_fc1", "mlp_fc2"), "后厨加工间", "Prep room"),
+    ("pass", ("lm_head",), "出菜口", "The pass"),
+)
+STATION_KEYS = tuple(s[0] for s in STATIONS)
+
+
+def percents(parts):
+    """Whole percentages of ``parts`` that add up to exactly 100 (largest remainders)."""
+    total = sum(parts)
+    if total <= 0:
+        return [0 for _ in parts]
+    exact = [100 * x / total for x in parts]
+    out = [int(e) for e in exact]
+    for i in sorted(range(len(parts)), key=lambda i: out[i] - exact[i])[: 100 - sum(out)]:
+        out[i] += 1
+    return out
+
+
+def station_counts(config=None):
+    """[(station key, knobs, whole percent of the wall)] from the engine's matrix sizes."""
+    from engine import model
+
+    counts = model.param_counts(config or model.CONFIG)
+    per = [sum(n for name, n in counts.items() if name.split(".")[-1] in mats) for _, mats, _, _ in STATIONS]
+    assert sum(per) == sum(counts.values()), "every matrix belongs to a station"
+    return [(key, n, pct) for key, n, pct in zip(STATION_KEYS, per, percents(per))]
+
+
+# wall.svg: the wall's column in the drawing's units (viewBox 0 0 360 H)
+WALL_TOP, WALL_HEIGHT = 52.0, 468.0
+WALL_LEFT, WALL_RIGHT, DOTS_LEFT = 20.0, 340.0, 262.0
+DOT_STEP = 13.0
+
+
+def wall_data(lang, config=None):
+    """Bands of the wall, one per station, tall in proportion to its knobs, already placed."""
+    from engine import model
+
+    rows = station_counts(config)
+    total = sum(n for _, n, _ in rows)
+    names = {key: (zh if lang == "zh" else en) for key, _, zh, en in STATIONS}
+    bands, y = [], WALL_TOP
+    for key, n, pct in rows:
+        h = WALL_HEIGHT * n / total
+        dots = []
+        k = y + DOT_STEP / 2 + 1
+        while k < y + h - DOT_STEP / 2 + 2:
+            dots.append(f"M{DOTS_LEFT + 8:g} {k:.1f}H{WALL_RIGHT - 8:g}")
+            k += DOT_STEP
+        bands.append({
+            "key": key,
+            "name": names[key],
+            "count": _thousands(n),
+            "share": f"{pct}%",
+            "y": f"{y:.1f}",
+            "h": f"{h:.1f}",
+            "text_y": f"{y + min(h, 40) / 2 + 5:.1f}",
+            "big": h >= 80,           # room for two more lines
+            "line2_y": f"{y + 46:.1f}",
+            "line3_y": f"{y + 68:.1f}",
+            "dots": "".join(dots),
+        })
+        y += h
+    prep = next(b for b in bands if b["key"] == "prep")
+    counts = model.param_counts(config or model.CONFIG)
+    parts = [sum(n for name, n in counts.items() if name.endswith(m)) for m in ("mlp_fc1", "mlp_fc2")]
+    prep["parts"] = (f"进 {_thousands(parts[0])} · 出 {_thousands(parts[1])}" if lang == "zh"
+                     else f"in {_thousands(parts[0])} · out {_thousands(parts[1])}")
+    return {
+        "n_params": _thousands(total),
+        "bands": bands,
+        "prep_share": prep["share"],
+        "left": f"{WALL_LEFT:g}", "right": f"{WALL_RIGHT:g}", "dots_left": f"{DOTS_LEFT:g}",
+        "width": f"{WALL_RIGHT - WALL_LEFT:g}", "count_x": f"{DOTS_LEFT - 10:g}",
+        "height": f"{WALL_TOP + WALL_HEIGHT + 12:g}",
+        "n_layer": (config or model.CONFIG).n_layer,
+    }
+
+
+# ---------------------------------------------------------------- the trace back, from the engine
+
+TRACE_DISH = "emma"   # the menu the diner finds too salty: the knob wall's and trace-back's own first menu
+
+# the trace's stops, from the plate back: (stops' stations, Chinese name, English name)
+TRACE_STOPS = (
+    (("pass",), "出菜口的旋钮", "The pass's knobs"),
+    (("prep",), "后厨加工间", "Prep room"),
+    (("question", "label", "recipe", "report"), "副厨会议桌", "Sous-chefs' table"),
+    (("cards", "tags"), "风味档案卡和顺序标签", "Flavour cards and tags"),
+)
+
+
+def trace_blame(params=None, dish=TRACE_DISH):
+    """Who carries the blame for ``dish``'s score: each stop's whole percent of all the
+    influence (the size of the gradient of the dish's loss), and the flavour-card knob
+    with the most influence, with its rank on the whole wall."""
+    import numpy as np
+
+    from engine import checkpoint, inspect as ins
+
+    p = params or checkpoint.default_params()
+    loss, grad = ins.gradient(p, dish)
+    mags = np.abs(np.asarray(grad))
+    per_station = {}
+    for key, mats, _, _ in STATIONS:
+        per_station[key] = sum(float(mags[o:o + r * c].sum()) for name, (o, r, c) in p.offsets.items()
+                               if name.split(".")[-1] in mats)
+    stop_blame = [sum(per_station[k] for k in keys) for keys, _, _ in TRACE_STOPS]
+    off, r, c = p.offsets["wte"]
+    knob = off + int(np.argmax(mags[off:off + r * c]))
+    return {
+        "dish": dish,
+        "loss": float(loss),
+        "stops": percents(stop_blame),
+        "knob": knob,
+        "rank": int((mags > mags[knob]).sum()) + 1,
+        "influence": float(np.asarray(grad)[knob]),
+        "address": ins.knob_address(p, knob),
+    }
+
+
+def trace_data(lang, params=None):
+    from app import knob_words as knobs
+    from engine.tokenizer import VOCAB
+    from engine import checkpoint
+
+    p = params or checkpoint.default_params()
+    b = trace_blame(p)
+    a = b["address"]
+    zh = lang == "zh"
+    card = knobs.knob_label(p, a, lang)
+    stops = []
+    for (keys, name_zh, name_en), pct in zip(TRACE_STOPS, b["stops"]):
+        stops.append({"name": name_zh if zh else name_en,
+                      "blame": f"担 {pct}% 的账" if zh else f"{pct}% of the blame"})
+    return {
+        "dish": b["dish"],
+        "stops": stops,
+        "knob_number": f"#{b['knob']:,}",
+        "knob_station": knobs.station_name("wte", lang).capitalize(),
+        "knob_card": (f"“{VOCAB[a.row]}”的卡，第 {a.col + 1} 个数" if zh else
+                      f"card of '{VOCAB[a.row]}', number {a.col + 1}") if a.row < len(VOCAB) else card,
+        "knob_rank": (f"{_thousands(p.flat.size)} 个旋钮里，影响第 {b['rank']} 大" if zh
+                      else f"{ordinal(b['rank'])} most blamed of {_thousands(p.flat.size)}"),
+        "n_params": _thousands(p.flat.size),
+    }
+
+
+def ordinal(n):
+    """1st, 2nd, 3rd, 4th, 11th, 21st ..."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
+
+
+# ---------------------------------------------------------------- the generation loop
+
+LOOP_PREFIX = "emm"   # chapter 3's example: the courses so far
+LOOP_SHOWN = 3        # courses shown in the vote
+LOOP_BAR = 120.0      # drawn length of the front-runner's bar
+LOOP_VOTE_Y = 30      # the first vote row inside its box
+
+
+def loop_data(lang, params=None):
+    from engine import checkpoint, inspect as ins
+    from engine.tokenizer import BELL, BOS, VOCAB
+
+    p = params or checkpoint.default_params()
+    probs = ins.next_vote(p, LOOP_PREFIX, 1.0)
+    order = sorted(range(len(probs)), key=lambda i: -probs[i])[:LOOP_SHOWN]
+    label = lambda i: BELL if i == BOS else VOCAB[i]  # noqa: E731
+    pick = order[0]
+    return {
+        "so_far": " ".join([BELL] + list(LOOP_PREFIX)),
+        "votes": [{"course": label(i), "pct": f"{100 * probs[i]:.0f}%", "w": f"{LOOP_BAR * probs[i] / probs[pick]:.1f}",
+                   "text_y": f"{LOOP_VOTE_Y + 20 * k + 18:g}", "bar_y": f"{LOOP_VOTE_Y + 20 * k + 6:g}"}
+                  for k, i in enumerate(order)],
+        "pct_x": f"{64 + LOOP_BAR:g}",
+        "pick": label(pick),
+        "pick_pct": f"{100 * probs[pick]:.0f}%",
+        "after": " ".join([BELL] + list(LOOP_PREFIX) + [label(pick)]),
+        "bell": BELL,
+    }
+
+
 @functools.lru_cache(maxsize=None)
 def figure_context(name: str, lang: str) -> dict:
     """What the template ``figures/<name>.svg`` needs besides ``lang`` and ``alt``."""
@@ -134,4 +330,10 @@ def figure_context(name: str, lang: str) -> dict:
         return dict(_kitchen_facts())
     if name == "growth":
         return dict(_growth_data())
+    if name == "wall":
+        return wall_data(lang)
+    if name == "trace":
+        return trace_data(lang)
+    if name == "loop":
+        return loop_data(lang)
     return {}

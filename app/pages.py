@@ -1,4 +1,4 @@
-"""HTML pages: the cover, the chapters, the ending, the thread, and / itself."""
+"""HTML pages: the cover, the chapters, the ending, the thread, the glossary, the video scripts, and / itself."""
 
 import re
 
@@ -106,3 +106,13 @@ async def ending(lang: str, request: Request):
 @router.get("/{lang}/thread")
 async def thread(lang: str, request: Request):
     return await _serve(request, lang, "thread")
+
+
+@router.get("/{lang}/glossary")
+async def glossary(lang: str, request: Request):
+    return await _serve(request, lang, "glossary")
+
+
+@router.get("/{lang}/video")
+async def video(lang: str, request: Request):
+    return await _serve(request, lang, "video")

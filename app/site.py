@@ -62,7 +62,7 @@ class Site:
             if page is None:
                 continue
             n = page.chapter
-            label = t["chapter_n"].format(n=n) if n else (t["ending"] if slug == "ending" else t["thread"])
+            label = t["chapter_n"].format(n=n) if n else t[slug]   # ending, thread, glossary, video
             items.append({"slug": slug, "href": page.path, "label": label, "title": page.title, "summary": page.summary})
         return items
 
@@ -87,7 +87,7 @@ class Site:
         elif slug.startswith("chapter-"):
             label = t["chapter_n"].format(n=content.chapter_number(slug))
         else:
-            label = t["ending"] if slug == "ending" else t["thread"]
+            label = t[slug]
         return {"href": content.page_path(lang, slug), "label": label, "title": title}
 
     # --- pages ------------------------------------------------------------------------

@@ -65,8 +65,13 @@ def param_shapes(config=CONFIG):
     return shapes
 
 
+def param_counts(config=CONFIG):
+    """How many knobs each matrix holds, in creation order: name -> rows x columns."""
+    return {name: r * c for name, (r, c) in param_shapes(config).items()}
+
+
 PARAM_SHAPES = param_shapes()
-N_PARAMS = sum(r * c for r, c in PARAM_SHAPES.values())  # 4,192
+N_PARAMS = sum(param_counts().values())  # 4,192
 
 
 def _offsets(config):

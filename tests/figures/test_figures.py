@@ -115,7 +115,7 @@ def test_small_self_contained_and_readable(name, lang):
                 assert value.startswith("#"), "no external references"
     ids = [el.get("id") for el in root.iter() if el.get("id")]
     assert len(ids) == len(set(ids))
-    prefix = {"kitchen": "fk-", "line": "fl-", "trace": "ft-", "techniques": "fq-", "growth": "fg-", "scale": "fs-"}[name]
+    prefix = {"kitchen": "fk-", "line": "fl-", "trace": "ft-", "techniques": "fq-", "growth": "fg-", "scale": "fs-", "wall": "fw-", "loop": "fo-"}[name]
     assert all(i.startswith(prefix) for i in ids), "ids are shared with the page: keep them prefixed"
     css = "".join(el.text or "" for el in root.iter(SVG + "style"))
     assert all(c.startswith(prefix) for c in re.findall(r"\.([a-zA-Z][\w-]*)\s*[{,]", css))
