@@ -77,6 +77,7 @@ class Sampling(Widget):
                 "die_p": float(c.die[tok]),
                 "bar": inside.bar(c.die[tok]),
                 "cut": ", ".join(cut_of[tok]),
+                "knob": not kept and not cut_of[tok],   # no share left after the knob, before any rule
             })
         n_kept = sum(r["kept"] for r in rows)
         counts = {r: len(c.cut_by[r]) for r in RULES}
