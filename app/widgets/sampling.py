@@ -122,7 +122,6 @@ class Sampling(Widget):
             else:
                 verdict = (f"Here they differ: always taking the favourite serves “{greedy['name']}” (a whole-menu share of {greedy['share']}), "
                            f"while the beam found “{best.name}” ({menus[0]['share']}), {times} times as likely.")
-        n_greedy_in = sum(m["is_greedy"] for m in menus)
         return {
             "so_far": [token_label(x) for x in encode_prefix(lab.prefix)],
             "summary": summary,
@@ -136,11 +135,9 @@ class Sampling(Widget):
             "served_summary": served_summary,
             "menus": menus,
             "greedy": greedy,
-            "greedy_in_beam": n_greedy_in > 0,
             "verdict": verdict,
             "width": fmt["width"],
             "block_size": checkpoint.default_params().config.block_size,
-            "t_dial": min(state["t"], T_DIAL_MAX),
             "t_dial_max": T_DIAL_MAX,
             "next_seed": state["seed"] + 1 if state["seed"] < PARAM["seed"].hi else 0,
         }
