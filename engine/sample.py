@@ -115,8 +115,11 @@ def cut(logits, temperature=1.0, top_k=None, top_p=1.0, min_p=0.0):
     rules = check_rules(top_k, top_p, min_p, logits.shape[-1])
     z = logits.reshape(1, -1)                                            # (1,V)
     raw, warmed = softmax_rows(z)[0], vote(z, temperature)              # (V,) (1,V)
-    masks = rule_keeps(warmed, *rules)
-    cut_by = {name: np.flatnonzero(~m[0]).tolist() for name, m in zip(("top_k", "top_p", "min_p"), masks)}
+    names = ("top_k", "top_p", "min_p")
+    if rules_off(*rules):
+        cut_by = {name: [] for name in names}
+    else:
+        cut_by = {name: np.flatnonzero(~m[0]).tolist() for name, m in zip(names, rule_keeps(warmed, *rules))}
     return Cut(raw, warmed[0], cut_by, trim(warmed, *rules)[0], rules)
 
 
