@@ -6,9 +6,9 @@ shares reach P), min_p (drop what is below M times the favourite's share),
 seed (the table) and width (how many menus the beam keeps). One engine call,
 ``engine.search.lab``: the next course's vote as it comes out of the pass and
 after the knob, which courses each rule cut, the die that remains, ten names
-served with these settings, and beam search beside greedy. The parameters
-below are the single source of the limits: the form, the messages and the
-API's bounds read them.
+served with these settings, and beam search beside greedy. The limits come
+from app/limits.py, which the API's bounds read too; the form reads them from
+the parameters.
 """
 
 import math
@@ -16,6 +16,7 @@ import math
 from engine import checkpoint, search
 from engine.tokenizer import BOS, VOCAB_SIZE, encode_prefix, token_label
 
+from app.limits import BEAM_WIDTH_DEFAULT, BEAM_WIDTH_MAX, MAX_LETTERS, SEED_MAX, T_MAX, TOP_K_MAX, TOP_P_MIN
 from app.widgets import inside
 from app.widgets.base import Letters, Number, Widget
 
@@ -26,13 +27,14 @@ RULES = ("top_k", "top_p", "min_p")
 RULE_NAMES = {"top_k": "top-k", "top_p": "top-p", "min_p": "min-p"}
 
 PARAMS = (
-    Letters("prefix", "", "一套菜的开头", "start of the menu", max_len=inside.MAX_LETTERS, allow_empty=True),
-    Number("t", 1.0, "冒险程度（温度）", "adventurousness (temperature)", lo=0, hi=5),
-    Number("top_k", VOCAB_SIZE, "只留前 K 道（top-k）", "top-k (keep the K most likely)", lo=1, hi=VOCAB_SIZE, integer=True),
-    Number("top_p", 1.0, "凑够 P 就停（top-p）", "top-p (the smallest set reaching P)", lo=0.05, hi=1),
+    Letters("prefix", "", "一套菜的开头", "start of the menu", max_len=MAX_LETTERS, allow_empty=True),
+    Number("t", 1.0, "冒险程度（温度）", "adventurousness (temperature)", lo=0, hi=T_MAX),
+    Number("top_k", TOP_K_MAX, "只留前 K 道（top-k）", "top-k (keep the K most likely)", lo=1, hi=TOP_K_MAX, integer=True),
+    Number("top_p", 1.0, "凑够 P 就停（top-p）", "top-p (the smallest set reaching P)", lo=TOP_P_MIN, hi=1),
     Number("min_p", 0.0, "不到头名 M 倍就丢（min-p）", "min-p (drop below M times the favourite)", lo=0, hi=1),
-    Number("seed", 1, "桌号（随机种子）", "table (seed)", lo=0, hi=2**31 - 1, integer=True),
-    Number("width", 5, "束宽（同时盯住几套菜单）", "beam width (menus kept at each course)", lo=1, hi=search.MAX_WIDTH, integer=True),
+    Number("seed", 1, "桌号（随机种子）", "table (seed)", lo=0, hi=SEED_MAX, integer=True),
+    Number("width", BEAM_WIDTH_DEFAULT, "束宽（同时盯住几套菜单）", "beam width (menus kept at each course)",
+           lo=1, hi=BEAM_WIDTH_MAX, integer=True),
 )
 PARAM = {p.key: p for p in PARAMS}
 
@@ -169,4 +171,12 @@ class Sampling(Widget):
         return lines
 
 
-SAMPLING = Sampling(name="sampling", chapter=7, params=PARAMS, assets=("css/widgets/inside.css", "css/widgets/sampling.css"))
+SAMPLING = Sampling(
+    name="sampling",
+    chapter=7,
+    title=("取样实验室：掷骰子之前，先裁掉几面", "The sampling lab: trim the die before the roll"),
+    concept=("采样 sampling", "sampling"),
+    height=2120,
+    params=PARAMS,
+    assets=("css/widgets/inside.css", "css/widgets/sampling.css"),
+)
