@@ -219,3 +219,23 @@ def test_embed_page(client):
 )
 def test_bad_state_gets_the_pages_own_message(client, query, zh, en):
     assert_refused(client, "sampling", 7, query, zh, en)
+
+
+def test_the_json_twin_is_the_data_the_partial_shows(client):
+    query = "prefix=olivia&t=0.9&top_k=6&top_p=0.8&min_p=0.02&seed=12&width=4"
+    twin = client.get(f"/api/widget/sampling?{query}&lang=zh")
+    assert twin.status_code == 200
+    body = twin.json()
+    assert body["state"] == {"prefix": "olivia", "t": "0.9", "top_k": "6", "top_p": "0.8", "min_p": "0.02", "seed": "12", "width": "4"}
+    data = body["data"]
+    c = engine_cut("olivia", 0.9, 6, 0.8, 0.02)
+    rows_all = data["rows"] + data["rest"]
+    assert [r["die_p"] for r in sorted(rows_all, key=lambda r: r["tok"])] == c.die.tolist()
+    want = sampling.sample(checkpoint.default_params(), n=10, temperature=0.9, seed=12, prefix="olivia", top_k=6, top_p=0.8, min_p=0.02)
+    assert [n["text"] for n in data["names"]] == want.names
+    assert [m["name"] for m in data["menus"]] == [m.name for m in search.beam(checkpoint.default_params(), "olivia", 4)]
+    page = client.get(f"/zh/widget/sampling?{query}")
+    assert [n for _, n in served(page.text)] == want.names
+    assert [(t, d) for t, d, _ in rows(page.text)] == [(r["tok"], r["die_p"]) for r in rows_all]
+    bad = client.get("/api/widget/sampling?top_k=0&lang=en")
+    assert bad.status_code == 422 and "The top-k (keep the K most likely) must be a whole number from 1 to 27." in bad.text
