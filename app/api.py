@@ -10,13 +10,39 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from engine import autograd, checkpoint, model, sample as sampling, tokenizer
+from engine import autograd, checkpoint, model, sample as sampling, search, tokenizer
 from engine import inspect as inspection
 
 from app import limits, streams
 from app import knob_words as knobs
 
 router = APIRouter(prefix="/api", tags=["model"])
+
+K_ALL = limits.TOP_K_MAX  # top-k of every course: no cut
+
+
+def top_k_query():
+    return Query(None, ge=1, le=K_ALL, description=f"keep only the K most likely next courses (1-{K_ALL}; "
+                                                   f"leave out or {K_ALL} for all)")
+
+
+def top_p_query():
+    return Query(None, ge=limits.TOP_P_MIN, le=1, allow_inf_nan=False,
+                 description=f"keep the smallest set of courses whose shares reach P ({limits.TOP_P_MIN}-1; leave out or 1 for all)")
+
+
+def min_p_query():
+    return Query(None, ge=0, le=1, allow_inf_nan=False,
+                 description="drop courses below M times the favourite's share (0-1; leave out or 0 for none)")
+
+
+def rule_args(top_k, top_p, min_p):
+    """The rules as the engine takes them (None = that rule is off), rounded as the widgets read them."""
+    return {
+        "top_k": top_k,
+        "top_p": 1.0 if top_p is None else round(top_p, 6),
+        "min_p": 0.0 if min_p is None else round(min_p, 6),
+    }
 
 
 def input_error(loc, message):
@@ -45,6 +71,9 @@ class Samples(BaseModel):
     seed: int
     n: int
     prefix: str
+    top_k: int | None = None      # echoed only when the request sets a rule
+    top_p: float | None = None
+    min_p: float | None = None
 
 
 @router.get("/model", response_model=ModelInfo, summary="The model's size and shape")
@@ -65,6 +94,7 @@ def model_info():
 @router.get(
     "/sample",
     response_model=Samples,
+    response_model_exclude_none=True,
     summary="Names the trained apprentice invents at a temperature",
     responses={422: {"description": "A parameter is out of range"}},
 )
@@ -76,16 +106,25 @@ def sample(
     ),
     seed: int = Query(1, ge=0, le=limits.SEED_MAX, description="the same seed gives the same names"),
     prefix: str = Query("", max_length=64, description="letters a-z every name starts with (at most 15)"),
+    top_k: int | None = top_k_query(),
+    top_p: float | None = top_p_query(),
+    min_p: float | None = min_p_query(),
 ):
+    """With top_k, top_p or min_p each vote is trimmed before its roll: a course stays on
+    the die only if every rule keeps it, and the shares are re-spread over what is left.
+    Without them the names are exactly the plain sampler's."""
     temperature = round(temperature, 6)  # as the widgets read it: no subnormal dial settings
     try:
         prefix = tokenizer.check_name(prefix, allow_empty=True)
     except ValueError as exc:
         return input_error("prefix", str(exc))
+    rules = rule_args(top_k, top_p, min_p)
     try:
-        result = sampling.sample(checkpoint.default_params(), n=n, temperature=temperature, seed=seed, prefix=prefix)
+        result = sampling.sample(checkpoint.default_params(), n=n, temperature=temperature, seed=seed,
+                                 prefix=prefix, **rules)
     except ValueError as exc:
         return input_error("query", str(exc))
+    ruled = top_k is not None or top_p is not None or min_p is not None
     return Samples(
         names=result.names,
         invented=[bool(x) for x in result.invented],
@@ -93,6 +132,7 @@ def sample(
         seed=seed,
         n=n,
         prefix=prefix,
+        **({"top_k": top_k or K_ALL, "top_p": rules["top_p"], "min_p": rules["min_p"]} if ruled else {}),
     )
 
 
@@ -243,6 +283,12 @@ class Vote(BaseModel):
     tokens: list[int]
     labels: list[str]
     probs: list[float]
+    # only when the request sets a rule: the rules, the shares before them, and what each cut
+    top_k: int | None = None
+    top_p: float | None = None
+    min_p: float | None = None
+    before_rules: list[float] | None = None
+    cut: dict[str, list[int]] | None = None
 
 
 @router.get(
@@ -262,6 +308,7 @@ def attention(name: str = Query("emma", max_length=64, description=f"a name, let
 @router.get(
     "/next",
     response_model=Vote,
+    response_model_exclude_none=True,
     summary="The vote over the 27 next courses after a beginning (token-id order, the bell last)",
     responses={422: {"description": "A parameter is out of range"}},
 )
@@ -271,20 +318,82 @@ def next_course(
         1.0, ge=0, le=limits.T_MAX, allow_inf_nan=False,
         description="0 = all on the favourite; 1 = the vote as it is; higher = flatter",
     ),
+    top_k: int | None = top_k_query(),
+    top_p: float | None = top_p_query(),
+    min_p: float | None = min_p_query(),
 ):
+    """`probs` is what the next course is drawn from. With top_k, top_p or min_p the vote is
+    trimmed first (each rule reads the vote after the temperature; a course stays only if
+    every rule keeps it, and the shares are re-spread to sum to 1): `before_rules` holds the
+    shares before the rules and `cut` the token ids each rule took off."""
     temperature = round(temperature, 6)  # as the widgets read it: no subnormal dial settings
     try:
         prefix = tokenizer.check_name(prefix, allow_empty=True)
-        probs = inspection.next_vote(checkpoint.default_params(), prefix, temperature)
     except ValueError as exc:
         return input_error("prefix", str(exc))
+    extra = {}
+    if top_k is None and top_p is None and min_p is None:
+        probs = inspection.next_vote(checkpoint.default_params(), prefix, temperature)
+    else:
+        rules = rule_args(top_k, top_p, min_p)
+        logits, _ = model.forward(checkpoint.default_params(), tokenizer.encode_prefix(prefix))
+        trimmed = sampling.cut(logits[-1], temperature, **rules)
+        probs = trimmed.die
+        extra = {"top_k": top_k or K_ALL, "top_p": rules["top_p"], "min_p": rules["min_p"],
+                 "before_rules": trimmed.warmed.tolist(), "cut": trimmed.cut_by}
     return Vote(
         prefix=prefix,
         temperature=temperature,
         tokens=tokenizer.encode_prefix(prefix),
         labels=[tokenizer.token_label(i) for i in range(tokenizer.VOCAB_SIZE)],
         probs=probs.tolist(),
+        **extra,
     )
+
+
+class BeamMenu(BaseModel):
+    name: str
+    logprob: float
+    ended: Literal["bell", "full"]
+
+
+class Beam(BaseModel):
+    prefix: str
+    width: int
+    names: list[BeamMenu]
+    greedy: BeamMenu
+
+
+@router.get(
+    "/beam",
+    response_model=Beam,
+    summary="The most likely whole names from a beginning (beam search), with log-probabilities",
+    responses={422: {"description": "A parameter is out of range"}},
+)
+def beam(
+    prefix: str = Query("", max_length=64, description="the beginning of a name, letters a-z (may be empty)"),
+    width: int = Query(
+        limits.BEAM_WIDTH_DEFAULT, ge=1, le=limits.BEAM_WIDTH_MAX,
+        description="how many menus the beam keeps at each course (at most that many names come back)",
+    ),
+):
+    """`logprob` is the natural log of a whole name's probability given the beginning: the
+    model's own vote (temperature 1) for each course after it, the closing bell included
+    (`ended` = "full" when the name fills all 16 positions and no bell is voted on). Most
+    likely first. `greedy` is always taking the favourite, what temperature 0 serves; the
+    first name is never less likely than it. A name has at least one letter."""
+    try:
+        prefix = tokenizer.check_name(prefix, allow_empty=True)
+    except ValueError as exc:
+        return input_error("prefix", str(exc))
+    params = checkpoint.default_params()
+    favourite = search.greedy(params, prefix)
+    found = search.beam(params, prefix, width, favourite)
+
+    def menu(m):
+        return BeamMenu(name=m.name, logprob=m.logprob, ended="bell" if m.rang_bell else "full")
+
+    return Beam(prefix=prefix, width=width, names=[menu(m) for m in found], greedy=menu(favourite))
 
 
 class TrainStatus(BaseModel):

@@ -4,6 +4,7 @@
     kitchen train  [--steps 1000] [--seed 42] [--lr 0.01] [--optimizer adam|sgd]
                    [--out PATH.npz] [--loss-log FILE] [--names FILE] [--init PATH.npz]
     kitchen sample [-n 20] [--temperature 0.5] [--seed S] [--prefix P] [--checkpoint PATH.npz]
+                   [--top-k K] [--top-p P] [--min-p M]
 
 With its defaults ``kitchen train`` replays the reference run and ends by
 printing the same 20 names at temperature 0.5.
@@ -70,7 +71,8 @@ def cmd_sample(args):
 
     params = checkpoint.load(args.checkpoint) if args.checkpoint else checkpoint.default_params()
     seed = args.seed if args.seed is not None else int.from_bytes(__import__("os").urandom(4), "big")
-    result = sample.sample(params, n=args.n, temperature=args.temperature, seed=seed, prefix=args.prefix)
+    result = sample.sample(params, n=args.n, temperature=args.temperature, seed=seed, prefix=args.prefix,
+                           top_k=args.top_k, top_p=args.top_p, min_p=args.min_p)
     for name, invented in zip(result.names, result.invented):
         print(f"{name}\t{'invented' if invented else 'in the book'}" if args.mark else name)
 
@@ -118,6 +120,11 @@ def build_parser():
     m.add_argument("--seed", type=int)
     m.add_argument("--prefix", default="")
     m.add_argument("--checkpoint", metavar="PATH.npz")
+    m.add_argument("--top-k", type=int, metavar="K", help="keep only the K most likely courses at each roll (1-27; default: all)")
+    m.add_argument("--top-p", type=float, default=1.0, metavar="P",
+                   help="keep the smallest set of courses whose shares reach P (above 0, up to 1; default 1: all)")
+    m.add_argument("--min-p", type=float, default=0.0, metavar="M",
+                   help="drop courses below M times the favourite's share (0-1; default 0: none)")
     m.add_argument("--mark", action="store_true", help="say for each name whether it is in the data set")
     m.set_defaults(func=cmd_sample)
     return p

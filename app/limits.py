@@ -4,7 +4,8 @@ Each widget's parameters (app/widgets/) and each ``/api/`` route's query bounds
 read their limits from here, so the two never disagree.
 """
 
-from engine.tokenizer import MAX_NAME_LEN
+from engine.search import MAX_WIDTH
+from engine.tokenizer import MAX_NAME_LEN, VOCAB_SIZE
 
 SEED_MAX = 2**31 - 1     # the largest seed (table, kitchen number, pairs) anyone may ask for
 T_MAX = 5                # the largest temperature anyone may ask for
@@ -13,3 +14,8 @@ MAX_LETTERS = MAX_NAME_LEN  # the longest name the kitchen takes (16 positions w
 
 PRACTICE_STEPS_MAX = 2000             # menus in one practice run
 PRACTICE_LR_MIN, PRACTICE_LR_MAX = 0.0001, 1.0  # the strength of the hand
+
+TOP_K_MAX = VOCAB_SIZE   # top-k: keep the K most likely courses; all of them = no cut
+TOP_P_MIN = 0.05         # top-p: the smallest share the kept courses must reach that anyone may ask for
+BEAM_WIDTH_MAX = MAX_WIDTH  # menus beam search keeps at each course
+BEAM_WIDTH_DEFAULT = 5

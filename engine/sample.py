@@ -7,6 +7,13 @@ A seed fixes the draws, so the same seed gives the same names. Each name's
 draws come from its own row of uniforms, so a name does not depend on how
 long the others turned out.
 
+Three rules may trim the die after the knob and before the roll (``cut``):
+top-k keeps the K most likely courses, top-p the smallest set whose shares
+reach P, min-p the courses with at least M times the favourite's share. Each
+rule reads the same vote (after the knob); a course stays on the die only if
+every rule keeps it, and the shares are re-spread over what is left. With the
+rules off (the defaults) the die is the vote itself, bit for bit.
+
 ``serve_next`` serves one table one course at a time, for the notebook.
 
 ``sample_reference`` draws one name after another from a ``random.Random``
@@ -39,6 +46,81 @@ def check_seed(seed):
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise ValueError(f"the seed must be a whole number from 0 to {MAX_SEED}")
     return seed
+
+
+def check_rules(top_k=None, top_p=1.0, min_p=0.0, vocab_size=27):
+    """The three rules, checked: (top_k or None for all, top_p, min_p)."""
+    if top_k is not None:
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= vocab_size:
+            raise ValueError(f"top-k must be a whole number from 1 to {vocab_size}")
+        if top_k == vocab_size:
+            top_k = None
+    for name, value, lo_open in (("top-p", top_p, True), ("min-p", min_p, False)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            raise ValueError(f"{name} must be a number from 0 to 1")
+        if value > 1 or value < 0 or (lo_open and value == 0):
+            raise ValueError(f"{name} must be a number {'above 0 and up to' if lo_open else 'from 0 to'} 1")
+    return top_k, float(top_p), float(min_p)
+
+
+def rules_off(top_k, top_p, min_p):
+    return top_k is None and top_p >= 1 and min_p <= 0
+
+
+TOP_P_SLACK = 1e-12  # shares that add up to P within rounding count as reaching it
+
+
+def rule_keeps(probs, top_k=None, top_p=1.0, min_p=0.0):
+    """What each rule keeps. probs (n, V), checked rules -> three (n, V) bool masks
+    (top-k, top-p, min-p); True = the rule leaves that course on the die.
+    Ties rank by token id, as ``np.argmax`` picks the favourite."""
+    n, V = probs.shape
+    order = np.argsort(-probs, axis=1, kind="stable")                    # (n,V) most likely first
+    rank = np.empty_like(order)
+    rank[np.arange(n)[:, None], order] = np.arange(V)                    # (n,V) 0 = favourite
+    keep_k = rank < (V if top_k is None else top_k)                      # (n,V)
+    if top_p >= 1:
+        keep_p = np.ones_like(keep_k)
+    else:
+        cum = np.cumsum(np.take_along_axis(probs, order, axis=1), axis=1)  # (n,V) running share
+        size = (cum < top_p - TOP_P_SLACK).sum(axis=1) + 1               # (n,) smallest set reaching P
+        keep_p = rank < size[:, None]                                    # (n,V)
+    keep_m = probs >= min_p * probs.max(axis=1, keepdims=True)          # (n,V)
+    return keep_k, keep_p, keep_m
+
+
+def trim(probs, top_k=None, top_p=1.0, min_p=0.0):
+    """The die after the rules: shares re-spread over the courses every rule keeps.
+    probs (n, V) -> (n, V); unchanged (the same array) when the rules are off."""
+    if rules_off(top_k, top_p, min_p):
+        return probs
+    keep_k, keep_p, keep_m = rule_keeps(probs, top_k, top_p, min_p)
+    kept = np.where(keep_k & keep_p & keep_m, probs, 0.0)               # (n,V)
+    return kept / kept.sum(axis=1, keepdims=True)                        # (n,V) each row sums to 1
+
+
+@dataclasses.dataclass
+class Cut:
+    """One vote trimmed by the rules, for showing (arrays are (V,), token-id order)."""
+    vote: np.ndarray       # the vote as it comes out of the pass (temperature 1)
+    warmed: np.ndarray     # the vote after the adventurousness knob, before the rules
+    cut_by: dict           # "top_k" / "top_p" / "min_p" -> token ids that rule takes off the die
+    die: np.ndarray        # what the roll reads: shares over the kept courses, summing to 1
+    rules: tuple           # the checked rules (top_k or None, top_p, min_p)
+
+
+def cut(logits, temperature=1.0, top_k=None, top_p=1.0, min_p=0.0):
+    """The next course's vote from ``logits`` (V,), trimmed by the rules."""
+    temperature = check_temperature(temperature)
+    rules = check_rules(top_k, top_p, min_p, logits.shape[-1])
+    z = logits.reshape(1, -1)                                            # (1,V)
+    raw, warmed = softmax_rows(z)[0], vote(z, temperature)              # (V,) (1,V)
+    names = ("top_k", "top_p", "min_p")
+    if rules_off(*rules):
+        cut_by = {name: [] for name in names}
+    else:
+        cut_by = {name: np.flatnonzero(~m[0]).tolist() for name, m in zip(names, rule_keeps(warmed, *rules))}
+    return Cut(raw, warmed[0], cut_by, trim(warmed, *rules)[0], rules)
 
 
 def vote(logits, temperature):
@@ -76,14 +158,16 @@ class SampleResult:
         return out
 
 
-def sample(params, n=10, temperature=0.5, seed=0, prefix="", known=None):
-    """Cook ``n`` names at once. ``known`` is the set of names in the book (default: the data set)."""
+def sample(params, n=10, temperature=0.5, seed=0, prefix="", known=None, top_k=None, top_p=1.0, min_p=0.0):
+    """Cook ``n`` names at once. ``known`` is the set of names in the book (default: the data set).
+    ``top_k``, ``top_p``, ``min_p`` trim each vote before its roll (see ``trim``)."""
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_N:
         raise ValueError(f"n must be a whole number from 1 to {MAX_N}")
     temperature = check_temperature(temperature)
     seed = check_seed(seed)
     prefix = check_name(prefix, allow_empty=True)
     cfg = params.config
+    rules = check_rules(top_k, top_p, min_p, cfg.vocab_size)
     start = encode_prefix(prefix)
     kv = new_kv(cfg, n)
     for pos, tok in enumerate(start[:-1]):  # feed the prefix, no votes needed
@@ -98,7 +182,7 @@ def sample(params, n=10, temperature=0.5, seed=0, prefix="", known=None):
     lengths = np.zeros(n, dtype=int)
     for j in range(room):
         logits, _ = step(params, tok, len(start) - 1 + j, kv)
-        p = vote(logits, temperature)
+        p = trim(vote(logits, temperature), *rules)                      # (n,V) the die
         nxt = pick(p, uniforms[:, j])
         probs[alive, j] = p[alive]
         chosen[alive, j] = nxt[alive]

@@ -51,6 +51,7 @@ from app.widgets.michelin import MICHELIN  # noqa: E402
 # every widget, in reading order
 BUILT = {w.name: w for w in (RECIPE_BOOK, TOKENIZER, FLAVOR_CARDS, SOUS_CHEFS, PREP_ROOM, NEXT_DISH, SCORECARD,
                              TRACE_BACK, KNOB_WALL, PRACTICE, TEMPERATURE, NOTEBOOK, MICHELIN)}
+from app.widgets.sampling import SAMPLING; NAMES["sampling"] = 7; BUILT["sampling"] = SAMPLING  # noqa: E402,E702
 
 assert set(BUILT) == set(NAMES), "every widget DESIGN.md names is built, and no other"
 assert all(BUILT[n].chapter == c for n, c in NAMES.items()), "each widget knows its home chapter"

@@ -82,7 +82,7 @@ def test_api_is_documented(client):
     schema = client.get("/openapi.json").json()
     assert "/api/model" in schema["paths"] and "/api/sample" in schema["paths"]
     params = {p["name"] for p in schema["paths"]["/api/sample"]["get"]["parameters"]}
-    assert params == {"n", "temperature", "seed", "prefix"}
+    assert params == {"n", "temperature", "seed", "prefix", "top_k", "top_p", "min_p"}
     assert not any(p.startswith("/{lang}") for p in schema["paths"])
     assert client.get("/docs").status_code == 200
 

@@ -160,6 +160,7 @@ def test_widget_registry_matches_the_design():
     assert list(widgets.NAMES) == [
         "recipe-book", "tokenizer", "flavor-cards", "sous-chefs", "prep-room", "next-dish",
         "scorecard", "trace-back", "knob-wall", "practice", "temperature", "notebook", "michelin",
+        "sampling",
     ]
     assert widgets.NAMES["temperature"] == 7
     for name, widget in widgets.BUILT.items():

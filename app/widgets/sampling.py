@@ -1,0 +1,182 @@
+"""Chapter 7's sampling lab: trim the die before the roll, and the most likely whole menus.
+
+State: prefix (the courses so far, may be empty), t (the adventurousness knob),
+top_k (keep the K most likely; 27 = all), top_p (keep the smallest set whose
+shares reach P), min_p (drop what is below M times the favourite's share),
+seed (the table) and width (how many menus the beam keeps). One engine call,
+``engine.search.lab``: the next course's vote as it comes out of the pass and
+after the knob, which courses each rule cut, the die that remains, ten names
+served with these settings, and beam search beside greedy. The limits come
+from app/limits.py, which the API's bounds read too; the form reads them from
+the parameters.
+"""
+
+import math
+
+from engine import checkpoint, search
+from engine.tokenizer import BOS, VOCAB_SIZE, encode_prefix, token_label
+
+from app.limits import BEAM_WIDTH_DEFAULT, BEAM_WIDTH_MAX, MAX_LETTERS, SEED_MAX, T_MAX, TOP_K_MAX, TOP_P_MIN
+from app.widgets import inside
+from app.widgets.base import Letters, Number, Widget
+
+N_SERVED = 10       # names served per table
+T_DIAL_MAX = 2      # where the dial stops; the number box goes up to the parameter's limit
+SHOWN = 10          # vote rows drawn first; the rest sit in a fold below
+RULES = ("top_k", "top_p", "min_p")
+RULE_NAMES = {"top_k": "top-k", "top_p": "top-p", "min_p": "min-p"}
+
+PARAMS = (
+    Letters("prefix", "", "一套菜的开头", "start of the menu", max_len=MAX_LETTERS, allow_empty=True),
+    Number("t", 1.0, "冒险程度（温度）", "adventurousness (temperature)", lo=0, hi=T_MAX),
+    Number("top_k", TOP_K_MAX, "只留前 K 道（top-k）", "top-k (keep the K most likely)", lo=1, hi=TOP_K_MAX, integer=True),
+    Number("top_p", 1.0, "凑够 P 就停（top-p）", "top-p (the smallest set reaching P)", lo=TOP_P_MIN, hi=1),
+    Number("min_p", 0.0, "不到头名 M 倍就丢（min-p）", "min-p (drop below M times the favourite)", lo=0, hi=1),
+    Number("seed", 1, "桌号（随机种子）", "table (seed)", lo=0, hi=SEED_MAX, integer=True),
+    Number("width", BEAM_WIDTH_DEFAULT, "束宽（同时盯住几套菜单）", "beam width (menus kept at each course)",
+           lo=1, hi=BEAM_WIDTH_MAX, integer=True),
+)
+PARAM = {p.key: p for p in PARAMS}
+
+
+def share(p):
+    """A whole menu's share for display: two significant figures below 10%."""
+    p = float(p)
+    if p >= 0.1:
+        return f"{p * 100:.1f}%"
+    return f"{p * 100:.2g}%"
+
+
+def run(state):
+    """The one engine call."""
+    return search.lab(
+        checkpoint.default_params(), state["prefix"], state["t"],
+        top_k=state["top_k"], top_p=state["top_p"], min_p=state["min_p"],
+        seed=state["seed"], n=N_SERVED, width=state["width"],
+    )
+
+
+class Sampling(Widget):
+    def compute(self, state, lang):
+        zh = lang == "zh"
+        lab = run(state)
+        c = lab.cut
+        fmt = {p.key: p.format(state[p.key]) for p in PARAMS}
+        cut_of = {tok: [RULE_NAMES[r] for r in RULES if tok in c.cut_by[r]] for tok in range(VOCAB_SIZE)}
+        order = sorted(range(VOCAB_SIZE), key=lambda i: (-c.vote[i], i))
+        rows = []
+        for rank, tok in enumerate(order, 1):
+            kept = c.die[tok] > 0
+            rows.append({
+                "tok": tok,
+                "rank": rank,
+                "label": token_label(tok),
+                "is_bell": tok == BOS,
+                "vote": inside.pct(c.vote[tok]),
+                "warmed": inside.pct(c.warmed[tok]),
+                "kept": bool(kept),
+                "die": inside.pct(c.die[tok]) if kept else None,
+                "die_p": float(c.die[tok]),
+                "bar": inside.bar(c.die[tok]),
+                "cut": ", ".join(cut_of[tok]),
+                "knob": not kept and not cut_of[tok],   # no share left after the knob, before any rule
+            })
+        n_kept = sum(r["kept"] for r in rows)
+        counts = {r: len(c.cut_by[r]) for r in RULES}
+        fav = int(c.warmed.argmax())
+        fav_share = float(c.warmed[fav])
+        after = (("只响了开场铃" if not lab.prefix else f"“{' '.join(lab.prefix)}”之后") if zh
+                 else ("With just the bell" if not lab.prefix else f"After “{' '.join(lab.prefix)}”"))
+        if zh:
+            summary = f"{after}，冒险程度 {fmt['t']}：骰子上还剩 {n_kept} 面（一共 {VOCAB_SIZE} 道菜）。"
+        else:
+            summary = (f"{after}, at adventurousness {fmt['t']}: {n_kept} of the {VOCAB_SIZE} courses "
+                       f"{'is' if n_kept == 1 else 'are'} left on the die.")
+        rule_lines = self.rule_lines(state, fmt, counts, fav, fav_share, c, zh)
+
+        names = [{"text": nm, "invented": inv} for nm, inv in zip(lab.served.names, lab.served.invented)]
+        n_invented = sum(lab.served.invented)
+        if zh:
+            served_summary = f"用这些设定上 {len(names)} 道菜（桌号 {fmt['seed']}）：{n_invented} 道是小明自己编的。"
+        else:
+            served_summary = (f"{len(names)} dishes served with these settings (table {fmt['seed']}): "
+                              f"{n_invented} of them {'is' if n_invented == 1 else 'are'} Xiao Ming's own invention{'s' if n_invented != 1 else ''}.")
+
+        g = lab.greedy
+        menus = [{
+            "name": m.name,
+            "share": share(math.exp(m.logprob)),
+            "logprob": f"{m.logprob:.2f}",
+            "full": not m.rang_bell,
+            "is_greedy": m.name == g.name,
+        } for m in lab.beam]
+        greedy = {"name": g.name or ("（空）" if zh else "(empty)"), "share": share(math.exp(g.logprob)), "logprob": f"{g.logprob:.2f}"}
+        best = lab.beam[0]
+        ratio = math.exp(best.logprob - g.logprob)
+        if best.name == g.name:
+            verdict = (f"这一次两者一致：每一步都选头名，端出的正是光束找到的最可能的整套菜单“{g.name}”。" if zh else
+                       f"Here they agree: always taking the favourite serves “{g.name}”, the most likely whole menu the beam found.")
+        else:
+            times = f"{ratio:.1f}" if ratio < 10 else f"{ratio:.0f}"
+            if zh:
+                verdict = (f"这一次两者不同：每一步都选头名，端出的是“{greedy['name']}”（整套的份额 {greedy['share']}）；"
+                           f"光束找到的“{best.name}”（{menus[0]['share']}）是它的 {times} 倍。")
+            else:
+                verdict = (f"Here they differ: always taking the favourite serves “{greedy['name']}” (a whole-menu share of {greedy['share']}), "
+                           f"while the beam found “{best.name}” ({menus[0]['share']}), {times} times as likely.")
+        return {
+            "so_far": [token_label(x) for x in encode_prefix(lab.prefix)],
+            "summary": summary,
+            "rule_lines": rule_lines,
+            "rows": rows[:SHOWN],
+            "rest": rows[SHOWN:],
+            "rest_start": SHOWN + 1,
+            "n_kept": n_kept,
+            "names": names,
+            "n_invented": n_invented,
+            "served_summary": served_summary,
+            "menus": menus,
+            "greedy": greedy,
+            "verdict": verdict,
+            "width": fmt["width"],
+            "block_size": checkpoint.default_params().config.block_size,
+            "t_dial_max": T_DIAL_MAX,
+            "next_seed": state["seed"] + 1 if state["seed"] < PARAM["seed"].hi else 0,
+        }
+
+    @staticmethod
+    def rule_lines(state, fmt, counts, fav, fav_share, c, zh):
+        """One line per rule: what it keeps here and how many courses it cut."""
+        lines = []
+        k, p, m = state["top_k"], state["top_p"], state["min_p"]
+        if k >= VOCAB_SIZE:
+            lines.append(f"top-k：全部 {VOCAB_SIZE} 道都留下（关）。" if zh else f"top-k: all {VOCAB_SIZE} courses stay (off).")
+        else:
+            lines.append(f"top-k = {fmt['top_k']}：只留票数最多的 {k} 道，裁掉 {counts['top_k']} 道。" if zh else
+                         f"top-k = {fmt['top_k']}: keeps the {k} most likely course{'s' if k != 1 else ''}, cut {counts['top_k']}.")
+        if p >= 1:
+            lines.append("top-p = 1：要凑够 100%，所以全部留下（关）。" if zh else "top-p = 1: it must reach 100%, so everything stays (off).")
+        else:
+            kept_p = VOCAB_SIZE - counts["top_p"]
+            reached = inside.pct(sum(float(c.warmed[i]) for i in range(VOCAB_SIZE) if i not in c.cut_by["top_p"]))
+            lines.append(f"top-p = {fmt['top_p']}：从票最多的往下数，凑够 {inside.pct(p, 0)} 为止：这里是前 {kept_p} 道（合计 {reached}），裁掉 {counts['top_p']} 道。" if zh else
+                         f"top-p = {fmt['top_p']}: counting down from the favourite until the shares reach {inside.pct(p, 0)}: here the top {kept_p} ({reached}), cut {counts['top_p']}.")
+        if m <= 0:
+            lines.append("min-p = 0：什么都不丢（关）。" if zh else "min-p = 0: nothing is dropped (off).")
+        else:
+            bar = inside.pct(m * fav_share)
+            who = inside.course(fav, "zh" if zh else "en")
+            lines.append(f"min-p = {fmt['min_p']}：头名{who}占 {inside.pct(fav_share)}，不到它 {fmt['min_p']} 倍（{bar}）的都丢掉，裁掉 {counts['min_p']} 道。" if zh else
+                         f"min-p = {fmt['min_p']}: the favourite, {who}, has {inside.pct(fav_share)}; anything below {fmt['min_p']} times that ({bar}) goes, cut {counts['min_p']}.")
+        return lines
+
+
+SAMPLING = Sampling(
+    name="sampling",
+    chapter=7,
+    title=("取样实验室：掷骰子之前，先裁掉几面", "The sampling lab: trim the die before the roll"),
+    concept=("采样 sampling", "sampling"),
+    height=2120,
+    params=PARAMS,
+    assets=("css/widgets/inside.css", "css/widgets/sampling.css"),
+)
