@@ -26,7 +26,9 @@ NAMES = {
     "sous-chefs": 3,
     "prep-room": 3,
     "next-dish": 3,
+    "kitchen-map": 3,
     "scorecard": 4,
+    "guess": 4,
     "trace-back": 5,
     "knob-wall": 5,
     "practice": 6,
@@ -47,9 +49,11 @@ from app.widgets.knob_wall import KNOB_WALL  # noqa: E402
 from app.widgets.practice import PRACTICE  # noqa: E402
 from app.widgets.notebook import NOTEBOOK  # noqa: E402
 from app.widgets.michelin import MICHELIN  # noqa: E402
+from app.widgets.kitchen_map import KITCHEN_MAP  # noqa: E402
+from app.widgets.guess import GUESS  # noqa: E402
 
 # every widget, in reading order
-BUILT = {w.name: w for w in (RECIPE_BOOK, TOKENIZER, FLAVOR_CARDS, SOUS_CHEFS, PREP_ROOM, NEXT_DISH, SCORECARD,
+BUILT = {w.name: w for w in (RECIPE_BOOK, TOKENIZER, FLAVOR_CARDS, SOUS_CHEFS, PREP_ROOM, NEXT_DISH, KITCHEN_MAP, SCORECARD, GUESS,
                              TRACE_BACK, KNOB_WALL, PRACTICE, TEMPERATURE, NOTEBOOK, MICHELIN)}
 
 assert set(BUILT) == set(NAMES), "every widget DESIGN.md names is built, and no other"
