@@ -21,6 +21,7 @@ from app.widgets import inside
 TOP = 5            # courses listed in each vote
 TOP_WORKERS = 3    # strongest prep-room workers named
 CELL_PX = 28       # width of one course's column in the sous-chefs' bars
+BAR_H = 2.2        # height of a whole (100%) bar, in columns
 
 
 def whole_pass(name, pos):
@@ -107,9 +108,9 @@ class KitchenMap(inside.CoursePicker):
             row = kp.attn[h]                                  # (P,)
             top = int(row.argmax())
             bars = Markup("".join(
-                f'<rect class="{"top" if s == top else "look"}" x="{s + 0.15:.2f}" y="{1.4 * (1 - float(w)):.3f}" '
-                f'width="0.7" height="{1.4 * float(w):.3f}"/>'
-                f'<text x="{s + 0.5}" y="1.95">{Markup.escape(labels[s])}</text>'
+                f'<rect class="{"top" if s == top else "look"}" x="{s + 0.15:.2f}" y="{BAR_H * (1 - float(w)):.3f}" '
+                f'width="0.7" height="{BAR_H * float(w):.3f}"/>'
+                f'<text x="{s + 0.5}" y="{BAR_H + 0.55:.2f}">{Markup.escape(labels[s])}</text>'
                 for s, w in enumerate(row)
             ))
             who = inside.course(kp.tokens[top], lang)
@@ -178,7 +179,7 @@ class KitchenMap(inside.CoursePicker):
             "rinse": {k: rinse(k) for k in lens.READ_POINTS},
             "heads": heads,
             "heads_width": width,
-            "heads_view": f"0 0 {len(labels)} 2.1",
+            "heads_view": f"0 0 {len(labels)} {BAR_H + 0.7:g}",
             "n_pass": n_pass,
             "n_workers": int(pre.shape[0]),
             "workers": workers,
