@@ -73,3 +73,41 @@ def test_without_javascript_the_game_is_a_series_of_links_and_forms(nojs_page, s
     assert xm == pytest.approx(float(np.sum(g.model)), abs=1e-12)
     assert nojs_page.evaluate("document.documentElement.scrollWidth") <= 360
     assert nojs_page.watch.problems == [], nojs_page.watch.problems
+
+
+def test_the_game_and_the_map_work_embedded_on_another_origin(kpage, server, tmp_path):
+    import functools
+    import http.server
+    import threading
+    from urllib.parse import urlsplit
+
+    from tests.browser.test_embed import QuietHandler, free_port, snippet
+
+    codes = [snippet(server, "/en/chapter/4?guess.name=emma", "guess"), snippet(server, "/zh/chapter/3", "kitchen-map")]
+    (tmp_path / "index.html").write_text(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Notes</title></head><body>'
+        + "".join(codes) + "</body></html>", encoding="utf-8")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()),
+                                            functools.partial(QuietHandler, directory=str(tmp_path)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/index.html"
+        assert urlsplit(url).netloc != urlsplit(server).netloc
+        kpage.set_viewport_size({"width": 900, "height": 2000})
+        kpage.goto(url)
+        game_frame = kpage.frame_locator("iframe >> nth=0")
+        expect(game_frame.locator("#w-guess")).to_be_visible()
+        kpage.locator("iframe").nth(0).element_handle().content_frame().wait_for_function("() => window.htmx !== undefined")
+        game_frame.locator("#guess-bet-a").focus()
+        kpage.keyboard.press("e")
+        expect(game_frame.locator("#guess-out li.guess-row")).to_have_count(1)
+        frame_url = kpage.locator("iframe").nth(0).element_handle().content_frame().url
+        assert urlsplit(frame_url).path == "/embed/en/guess" and "bets=e" in frame_url
+        map_frame = kpage.frame_locator("iframe >> nth=1")
+        expect(map_frame.locator("#kitchen-map-read-3")).to_be_visible()
+        link = map_frame.locator("#kitchen-map-sous-chefs .km-more a")
+        assert link.get_attribute("target") == "_blank"
+        assert kpage.watch.problems == [], kpage.watch.problems
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
