@@ -224,7 +224,7 @@ class Guess(inside.Widget):
         last = rows[-1] if rows else None
         if last:
             if zh:
-                news = (f"上来的是{last['came']}。你押了 {last['bet']}，给了它 {last['you_pct']}，扣 {last['you_pts']} 分；"
+                news = (f"上来的是{last['came']}。你押了{last['bet']}，给了它 {last['you_pct']}，扣 {last['you_pts']} 分；"
                         f"小明给了它 {last['xm_pct']}，扣 {last['xm_pts']} 分。")
             else:
                 news = (f"It was {last['came']}. You bet {last['bet']}, giving it {last['you_pct']}: −{last['you_pts']}. "

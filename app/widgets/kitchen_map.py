@@ -108,6 +108,7 @@ class KitchenMap(inside.CoursePicker):
             row = kp.attn[h]                                  # (P,)
             top = int(row.argmax())
             bars = Markup("".join(
+                f'<rect class="track" x="{s + 0.15:.2f}" y="0" width="0.7" height="{BAR_H}"/>'
                 f'<rect class="{"top" if s == top else "look"}" x="{s + 0.15:.2f}" y="{BAR_H * (1 - float(w)):.3f}" '
                 f'width="0.7" height="{BAR_H * float(w):.3f}"/>'
                 f'<text x="{s + 0.5}" y="{BAR_H + 0.55:.2f}">{Markup.escape(labels[s])}</text>'

@@ -34,6 +34,7 @@ def test_a_bet_is_one_key_press_and_the_game_ends_with_a_link(kpage, server):
     assert xm == pytest.approx(float(np.sum(card.losses)), abs=1e-12)
     expect(kpage.locator("#guess-share-text")).to_contain_text("I beat the kitchen on “emma”")
     expect(kpage.locator("#guess-share")).to_be_focused()
+    expect(kpage.locator('#w-guess button[data-copy="guess-share-box"]')).to_be_visible()
     assert kpage.evaluate("document.documentElement.scrollWidth") <= 360
     assert kpage.watch.problems == [], kpage.watch.problems
 
@@ -47,7 +48,7 @@ def test_a_spread_stake_from_the_form_and_a_wide_screen(kpage, server):
     kpage.keyboard.press("Enter")
     expect(kpage.locator("#guess-out li.guess-row")).to_have_count(1)
     assert query(kpage)["guess.bets"] == "aei" and "guess.bet" not in query(kpage)
-    expect(kpage.locator("#guess-out li.guess-row .guess-you")).to_contain_text("你押 “a”、“e”、“i”")
+    expect(kpage.locator("#guess-out li.guess-row .guess-you")).to_contain_text("你押“a”、“e”、“i”")
     # a bad stake gets the page's own message, and the game is still there to go on
     kpage.locator("#guess-bet").fill("aa")
     kpage.keyboard.press("Enter")
