@@ -112,3 +112,14 @@ def test_the_game_and_the_map_work_embedded_on_another_origin(kpage, server, tmp
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_presses_faster_than_the_answers_are_all_counted_in_order(kpage, server):
+    kpage.goto(server + "/en/chapter/4?guess.name=olivia")
+    ready(kpage)
+    kpage.locator("#guess-bet-a").focus()
+    kpage.keyboard.type("olivia.")          # no waiting between the presses
+    expect(kpage.locator("#guess-out li.guess-row")).to_have_count(7)
+    kpage.wait_for_function("() => new URLSearchParams(location.search).get('guess.bets') === 'o-l-i-v-i-a-.'")
+    expect(kpage.locator("#guess-share-text")).to_contain_text("I beat the kitchen on “olivia”")
+    assert kpage.watch.problems == [], kpage.watch.problems
