@@ -84,6 +84,7 @@ class KitchenMap(inside.CoursePicker):
             "cards": chapter_link(lang, "flavor-cards", {"c": letter(tok)}),
             "sous_chefs": chapter_link(lang, "sous-chefs", {"name": name, "pos": pos}),
             "prep_room": chapter_link(lang, "prep-room", {"name": name, "pos": pos}),
+            "pass": chapter_link(lang, "knob-wall", {"name": name, "station": "lm_head"}),
             "vote": chapter_link(lang, "next-dish", {"prefix": prefix, "t": 1}),
             "die": chapter_link(lang, "notebook", {"menu": prefix}),
             "score": chapter_link(lang, "scorecard", {"name": name}),
