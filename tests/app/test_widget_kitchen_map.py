@@ -16,6 +16,7 @@ import pytest
 
 from engine import checkpoint, inspect as inspection
 
+from app.widgets.inside import pct as inspection_pct
 from tests.app.stories import story_client
 from tests.app.widget_checks import assert_refused
 
@@ -114,6 +115,11 @@ def test_the_stations_show_the_engines_numbers(client):
         top = int(np.argmax(kp.attn[h]))
         assert f"Sous-chef {h + 1}: mostly" in text and f"order tag {top} ({kp.attn[h, top] * 100:.1f}%)" in text
     assert f"from {kp.logits.min():.2f} to {kp.logits.max():.2f}".replace("-", "−") in text
+    # the table of the sous-chefs' shares, cell for cell
+    raw = html.unescape(out_of(client.get("/en/widget/kitchen-map").text))
+    table = raw.split("Each sous-chef's shares, as a table", 1)[1].split("</table>", 1)[0]
+    cells = [re.findall(r"<td>([^<]+)</td>", row) for row in re.findall(r"<tr><th scope=\"row\">\d</th>(.*?)</tr>", table)]
+    assert cells == [[inspection_pct(w) for w in kp.attn[h]] for h in range(4)]
     # the stations come in the order the model runs
     order = ["course", "cards", "rinse-1", "read-1", "sous-chefs", "broth-1", "read-2", "rinse-2", "prep-room",
              "broth-2", "read-3", "pass", "vote", "die"]
