@@ -52,7 +52,7 @@ def rules(vocab_size=VOCAB_SIZE):
     hits = {k: float(penalty(stake(range(k), vocab_size)[None], [0])[0]) for k in range(1, MAX_PICKS + 1)}
     miss = float(penalty(stake([0], vocab_size)[None], [1])[0])
     return {"hit": hits, "miss": miss, "pinch": FLOOR / vocab_size, "floor": FLOOR,
-            "blind": math.log(vocab_size)}
+            "courses": vocab_size, "blind": math.log(vocab_size)}
 
 
 @functools.lru_cache(maxsize=1)

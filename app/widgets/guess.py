@@ -180,12 +180,15 @@ class Guess(inside.Widget):
         you_avg = you_total / k if k else 0.0
         xm_avg = xm_total / k if k else 0.0
         hits = {m: f"{v:.2f}" for m, v in rules["hit"].items()}
+        V, pinch = rules["courses"], inside.pct(rules["pinch"], 2)
+        floor, rest = inside.pct(rules["floor"], 0), inside.pct(1 - rules["floor"], 0)
         if zh:
             menu = f"你自己写的菜单：“{g.name}”" if own else f"菜谱里随手翻到的一套菜（第 {state['seed']} 桌）"
-            rule = (f"怎么算分：你每次的押注里，先拿出十分之一平均撒在全部 27 道菜上（每道 {inside.pct(rules['pinch'], 2)}），"
-                    f"所以押错了也只扣 {rules['miss']:.2f} 分，不会扣到无穷多；剩下的十分之九平分给你点名的菜。"
-                    f"只押一道并且押中，扣 {hits[1]} 分；押两道里有它，扣 {hits[2]} 分；押三道里有它，扣 {hits[3]} 分。"
-                    f"小明押的是他整张投票。食客用评分卡的办法给你们俩扣分：分数越低越好。")
+            among = "；".join(("只押一道并且押中" if m == 1 else f"押 {m} 道、其中有它") + f"，扣 {v} 分"
+                             for m, v in hits.items())
+            rule = (f"怎么算分：你每次的押注里，先拿出 {floor} 平均撒在全部 {V} 道菜上（每道 {pinch}），"
+                    f"所以押错了也只扣 {rules['miss']:.2f} 分，不会扣到无穷多；剩下的 {rest} 平分给你点名的菜。"
+                    f"{among}。小明押的是他整张投票。食客用评分卡的办法给你们俩扣分：分数越低越好。")
             turn = (f"第 {k + 1} 道：桌上已经有 {' '.join(served)}，下一道是什么？" if not done else "")
             if done:
                 if you_total < xm_total:
@@ -197,15 +200,17 @@ class Guess(inside.Widget):
                 else:
                     verdict = f"平手！“{g.name}”这套菜，你们都是平均每道扣 {you_avg:.2f} 分。"
                     share = f"我在“{g.name}”这套菜上和厨房打平：每道 {you_avg:.2f} 分。"
-                blind_line = f"闭眼瞎猜，每道都扣 {blind:.2f} 分（27 道菜各押一份）。"
+                blind_line = f"闭眼瞎猜，每道都扣 {blind:.2f} 分（{V} 道菜各押一份）。"
             else:
                 verdict = share = blind_line = ""
         else:
             menu = f"Your own menu: “{g.name}”" if own else f"A menu picked at random from the book (table {state['seed']})"
-            rule = (f"How bets are scored: one tenth of every stake is spread evenly over all 27 courses "
-                    f"({inside.pct(rules['pinch'], 2)} each), so a miss costs {rules['miss']:.2f} points, not endlessly many; "
-                    f"the other nine tenths are shared equally by the courses you name. One course named and right: "
-                    f"{hits[1]} points; right among two: {hits[2]}; among three: {hits[3]}. Xiao Ming stakes his whole vote. "
+            among = "; ".join(("one course named and right" if m == 1 else f"right among {m}") + f": {v} points"
+                              for m, v in hits.items())
+            rule = (f"How bets are scored: {floor} of every stake is spread evenly over all {V} courses "
+                    f"({pinch} each), so a miss costs {rules['miss']:.2f} points, not endlessly many; "
+                    f"the other {rest} is shared equally by the courses you name. {among[0].upper() + among[1:]}. "
+                    f"Xiao Ming stakes his whole vote. "
                     f"The diners score you both the way the scorecard does: fewer points is better.")
             turn = (f"Course {k + 1}: on the table {' '.join(served)}. What comes next?" if not done else "")
             if done:
@@ -218,7 +223,7 @@ class Guess(inside.Widget):
                 else:
                     verdict = f"A draw! On “{g.name}” you both lost {you_avg:.2f} points a course."
                     share = f"I drew with the kitchen on “{g.name}”: {you_avg:.2f} points a course."
-                blind_line = f"Guessing blind (one share in 27 on every course) loses {blind:.2f} points a course."
+                blind_line = f"Guessing blind (one share in {V} on every course) loses {blind:.2f} points a course."
             else:
                 verdict = share = blind_line = ""
         last = rows[-1] if rows else None

@@ -190,6 +190,7 @@ class KitchenMap(inside.CoursePicker):
             "lo": num(lo),
             "hi": num(hi),
             "n_scores": int(kp.logits.shape[0]),
+            "n_embd": int(kp.emb.shape[0]),
             "vote": vote,
             "die": die,
             "moved": moved,
