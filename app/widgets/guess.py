@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from engine import checkpoint, game
 from engine.tokenizer import BOS, VOCAB, token_label
 
+from app import limits
 from app.widgets import inside
 from app.widgets.base import MAX_RAW, InputError, Letters, Number, Param
 
-SEED_MAX = game.MAX_SEED
+SEED_MAX = limits.SEED_MAX
 BELL_CHAR = "."               # how the bell is written in a bet
 SEP = "-"                     # between the courses' bets in the address
 STAKE_SEP_RE = re.compile(r"[\s,，、/+]+")
@@ -274,6 +275,9 @@ class Guess(inside.Widget):
 GUESS = Guess(
     name="guess",
     chapter=4,
+    title=("和小明比一比：猜下一道菜", "Beat the kitchen: guess the next course"),
+    concept=("损失 loss", "loss"),
+    height=680,
     params=(
         Number("seed", 1, "桌号（随机种子）", "table (seed)", lo=0, hi=SEED_MAX, integer=True),
         Letters("name", "", "你自己的菜单（名字）", "menu of your own (a name)", max_len=inside.MAX_LETTERS, allow_empty=True),

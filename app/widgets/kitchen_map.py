@@ -17,6 +17,14 @@ from engine import checkpoint, lens
 from engine.tokenizer import BOS, VOCAB, encode, token_label
 
 from app.widgets import inside
+from app.widgets.flavor_cards import FLAVOR_CARDS
+from app.widgets.knob_wall import KNOB_WALL
+from app.widgets.next_dish import NEXT_DISH
+from app.widgets.notebook import NOTEBOOK
+from app.widgets.prep_room import PREP_ROOM
+from app.widgets.scorecard import SCORECARD
+from app.widgets.sous_chefs import SOUS_CHEFS
+from app.widgets.tokenizer import TOKENIZER
 
 TOP = 5            # courses listed in each vote
 TOP_WORKERS = 3    # strongest prep-room workers named
@@ -43,12 +51,15 @@ def strip(values, scale):
     ))
 
 
-def chapter_link(lang, widget, state):
-    """The address of ``widget`` in its chapter, in ``state`` (its keys namespaced)."""
-    from app.widgets import NAMES
+DETAIL = {w.name: w for w in (TOKENIZER, FLAVOR_CARDS, SOUS_CHEFS, PREP_ROOM, NEXT_DISH, SCORECARD, KNOB_WALL, NOTEBOOK)}
 
+
+def chapter_link(lang, widget, state):
+    """The address of ``widget`` in its home chapter, in ``state`` (its keys namespaced)."""
+    w = DETAIL[widget]
+    assert set(state) <= {p.key for p in w.params}, (widget, state)
     query = urlencode({f"{widget}.{k}": v for k, v in state.items()})
-    return f"/{lang}/chapter/{NAMES[widget]}?{query}#w-{widget}"
+    return f"/{lang}/chapter/{w.chapter}?{query}#w-{widget}"
 
 
 def vote_rows(probs, target, lang):
@@ -201,6 +212,9 @@ class KitchenMap(inside.CoursePicker):
 KITCHEN_MAP = KitchenMap(
     name="kitchen-map",
     chapter=3,
+    title=("整间厨房一览", "The whole kitchen at a glance"),
+    concept=("逐层读出投票 logit lens", "logit lens"),
+    height=2880,
     params=(inside.name_param(), inside.pos_param(3)),
     assets=("css/widgets/inside.css", "css/widgets/kitchen-map.css"),
 )

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 import numpy as np
 import pytest
 
-from engine import checkpoint, inspect as inspection
+from engine import checkpoint, inspect as inspection, lens
 
 from app.widgets.inside import pct as inspection_pct
 from tests.app.stories import story_client
@@ -81,11 +81,11 @@ def test_the_content_places_the_map_at_the_end_of_chapter_3_and_the_cover_links_
 @pytest.mark.parametrize("name,pos", [("emma", 3), ("olivia", 0), ("christopher", 11), ("x", 1)])
 def test_every_read_point_and_the_vote_are_the_engines(client, name, pos):
     params = checkpoint.default_params()
-    kp = inspection.kitchen_pass(params, name, pos)
+    kp = lens.kitchen_pass(params, name, pos)
     r = client.get(f"/en/widget/kitchen-map?name={name}&pos={pos}")
     assert r.status_code == 200
     got = read_points(r.text)
-    assert list(got) == list(inspection.READ_POINTS)
+    assert list(got) == list(lens.READ_POINTS)
     for key, rows in got.items():
         p = kp.lens[key]
         assert len(rows) == 5
@@ -99,13 +99,13 @@ def test_every_read_point_and_the_vote_are_the_engines(client, name, pos):
     nd_votes = dict((int(t), float(p)) for t, p in re.findall(r'<li class="vote[^"]*" data-tok="(\d+)" data-p="([^"]+)"', nd))
     assert all(nd_votes[t] == share for t, share in the_vote(r.text))
     text = html.unescape(out_of(r.text))
-    real = [f"{kp.lens[k][kp.target] * 100:.1f}%" for k in inspection.READ_POINTS]
+    real = [f"{kp.lens[k][kp.target] * 100:.1f}%" for k in lens.READ_POINTS]
     assert " → ".join(real) in text
     assert f"the diners take off {kp.penalty:.2f} points" in text
 
 
 def test_the_stations_show_the_engines_numbers(client):
-    kp = inspection.kitchen_pass(checkpoint.default_params(), "emma", 3)
+    kp = lens.kitchen_pass(checkpoint.default_params(), "emma", 3)
     text = re.sub(r"<[^>]+>", "", html.unescape(out_of(client.get("/en/widget/kitchen-map").text)))
     n_pass = int((kp.mlp_pre > 0).sum())
     assert f"64 workers; the inspector let {n_pass} through." in text

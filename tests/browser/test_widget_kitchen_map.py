@@ -5,7 +5,7 @@ import re
 import numpy as np
 from playwright.sync_api import expect
 
-from engine import checkpoint, inspect as inspection
+from engine import checkpoint, inspect as inspection, lens
 from tests.browser.helpers import query, ready
 
 
@@ -16,8 +16,8 @@ def read_point(page, n):
 
 
 def check(page, name, pos):
-    kp = inspection.kitchen_pass(checkpoint.default_params(), name, pos)
-    for n, key in enumerate(inspection.READ_POINTS, 1):
+    kp = lens.kitchen_pass(checkpoint.default_params(), name, pos)
+    for n, key in enumerate(lens.READ_POINTS, 1):
         got = read_point(page, n)
         assert len(got) == 5 and all(p == kp.lens[key][t] for t, p in got), (name, pos, key)
     assert all(p == kp.probs[t] for t, p in read_point(page, 3))

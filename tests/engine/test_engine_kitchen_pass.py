@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from engine import inspect as ins
+from engine import inspect as ins, lens
 from engine.tokenizer import BOS, encode
 
 CASES = [("emma", 3), ("emma", 0), ("emma", 4), ("christopher", 7), ("x", 1), ("bcdfghjklmnpqrs", 15)]
@@ -27,16 +27,16 @@ def softmax(z):
 
 @pytest.mark.parametrize("name,pos", CASES)
 def test_the_last_read_point_is_the_vote_of_next_dish(params, name, pos):
-    kp = ins.kitchen_pass(params, name, pos)
+    kp = lens.kitchen_pass(params, name, pos)
     want = ins.next_vote(params, name[:pos], 1.0)
     assert np.array_equal(kp.lens["prep_room"], want)
     assert np.array_equal(kp.probs, want)
-    assert list(kp.lens) == list(ins.READ_POINTS)
+    assert list(kp.lens) == list(lens.READ_POINTS)
 
 
 @pytest.mark.parametrize("name,pos", CASES)
 def test_every_read_point_is_a_vote_whose_shares_sum_to_one(params, name, pos):
-    kp = ins.kitchen_pass(params, name, pos)
+    kp = lens.kitchen_pass(params, name, pos)
     for key, p in kp.lens.items():
         assert p.shape == (27,) and np.all(p >= 0), key
         assert p.sum() == pytest.approx(1.0, abs=1e-12), key
@@ -46,7 +46,7 @@ def test_every_read_point_is_a_vote_whose_shares_sum_to_one(params, name, pos):
 
 @pytest.mark.parametrize("name,pos", CASES)
 def test_the_stations_match_a_plain_computation_from_the_knobs(params, name, pos):
-    kp = ins.kitchen_pass(params, name, pos)
+    kp = lens.kitchen_pass(params, name, pos)
     toks = encode(name)
     assert kp.tokens == toks[: pos + 1] and kp.target == toks[pos + 1]
     card, tag = params["wte"][toks[pos]], params["wpe"][pos]
@@ -86,7 +86,7 @@ def test_the_stations_match_a_plain_computation_from_the_knobs(params, name, pos
 @pytest.mark.parametrize("name,pos", CASES)
 def test_the_pass_agrees_with_the_whole_name_and_the_scorecard(params, name, pos):
     """The model never looks ahead: the pass on the courses so far is the whole name's at that course."""
-    kp = ins.kitchen_pass(params, name, pos)
+    kp = lens.kitchen_pass(params, name, pos)
     whole = ins.inspect(params, name)
     np.testing.assert_allclose(kp.probs, whole.probs[pos], atol=1e-12)
     np.testing.assert_allclose(kp.attn, whole.attn[0, :, pos, : pos + 1], atol=1e-12)
@@ -97,10 +97,10 @@ def test_the_pass_agrees_with_the_whole_name_and_the_scorecard(params, name, pos
 def test_a_course_outside_the_name_is_refused(params):
     for pos in (-1, 5, 16, True, 1.5):
         with pytest.raises(ValueError):
-            ins.kitchen_pass(params, "emma", pos)
+            lens.kitchen_pass(params, "emma", pos)
     with pytest.raises(ValueError):
-        ins.kitchen_pass(params, "em1a", 1)
-    assert ins.kitchen_pass(params, "Emma", 4).target == BOS
+        lens.kitchen_pass(params, "em1a", 1)
+    assert lens.kitchen_pass(params, "Emma", 4).target == BOS
 
 
 def test_penalty_is_minus_the_log_of_the_share(params):
