@@ -3,7 +3,8 @@
 ``inspect`` runs one name (or the beginning of one) along the line and keeps
 every intermediate: the courses, their flavour cards and order tags, each
 sous-chef's attention, the prep-room workers before and after the inspector,
-the residual stream around each block, the vote and the score per course.
+the residual stream around each block, the vote and the score per course
+(``penalty``, which the guessing game's stakes are scored by too).
 
 ``gradient`` gives the influence of every one of the knobs on a name's score;
 ``knob_influence`` one knob's, checked by turning it, with its share per
@@ -54,6 +55,13 @@ def _tokens(text, is_prefix):
     return text, toks[:-1], toks[1:]
 
 
+def penalty(probs, targets):
+    """The diners' penalty: -ln of the share each vote gave the course that came.
+    probs (T,V), targets (T,) token ids -> (T,). The scorecard's and the game's scores."""
+    probs, targets = np.asarray(probs, dtype=np.float64), np.asarray(targets, dtype=np.intp)
+    return -np.log(probs[np.arange(targets.shape[0]), targets])        # (T,)
+
+
 def inspect(params, text, *, is_prefix=False):
     """Run ``text`` through the model and keep everything (see ``Inspection``)."""
     text, inputs, targets = _tokens(text, is_prefix)
@@ -62,7 +70,7 @@ def inspect(params, text, *, is_prefix=False):
     known = np.array([t is not None for t in targets])
     probs = softmax_rows(logits)                                           # (T,V)
     tgt = np.array([t if t is not None else 0 for t in targets], dtype=np.intp)
-    losses = np.where(known, -np.log(probs[np.arange(len(tgt)), tgt]), np.nan)  # (T,)
+    losses = np.where(known, penalty(probs, tgt), np.nan)                 # (T,)
     attn, pre, post, out, resid = [], [], [], [], []
     for i, c in enumerate(cache["layers"]):
         _, hpre, (hpost, _) = c["mlp"]                                   # workers before/after the inspector
@@ -295,6 +303,6 @@ def nearest_cards(similarity, course):
     return [int(j) for j in np.argsort(-similarity[course], kind="stable") if j != course]
 
 
-__all__ = ["Inspection", "inspect", "next_vote", "gradient", "KnobAddress", "knob_address", "knob_label",
+__all__ = ["Inspection", "inspect", "penalty", "next_vote", "gradient", "KnobAddress", "knob_address", "knob_label",
            "turn_knobs", "KnobInfluence", "knob_influence", "card_map", "card_similarity", "nearest_cards",
            "head_habits", "HeadHabits", "STATIONS", "softmax_rows"]

@@ -26,11 +26,14 @@ NAMES = {
     "sous-chefs": 3,
     "prep-room": 3,
     "next-dish": 3,
+    "kitchen-map": 3,
     "scorecard": 4,
+    "guess": 4,
     "trace-back": 5,
     "knob-wall": 5,
     "practice": 6,
     "temperature": 7,
+    "sampling": 7,
     "notebook": 7,
     "michelin": 8,
 }
@@ -47,11 +50,14 @@ from app.widgets.knob_wall import KNOB_WALL  # noqa: E402
 from app.widgets.practice import PRACTICE  # noqa: E402
 from app.widgets.notebook import NOTEBOOK  # noqa: E402
 from app.widgets.michelin import MICHELIN  # noqa: E402
+from app.widgets.kitchen_map import KITCHEN_MAP  # noqa: E402
+from app.widgets.guess import GUESS  # noqa: E402
+from app.widgets.sampling import SAMPLING  # noqa: E402
 
 # every widget, in reading order
-BUILT = {w.name: w for w in (RECIPE_BOOK, TOKENIZER, FLAVOR_CARDS, SOUS_CHEFS, PREP_ROOM, NEXT_DISH, SCORECARD,
-                             TRACE_BACK, KNOB_WALL, PRACTICE, TEMPERATURE, NOTEBOOK, MICHELIN)}
-from app.widgets.sampling import SAMPLING; NAMES["sampling"] = 7; BUILT["sampling"] = SAMPLING  # noqa: E402,E702
+BUILT = {w.name: w for w in (RECIPE_BOOK, TOKENIZER, FLAVOR_CARDS, SOUS_CHEFS, PREP_ROOM, NEXT_DISH, KITCHEN_MAP,
+                             SCORECARD, GUESS, TRACE_BACK, KNOB_WALL, PRACTICE, TEMPERATURE, SAMPLING, NOTEBOOK,
+                             MICHELIN)}
 
 assert set(BUILT) == set(NAMES), "every widget DESIGN.md names is built, and no other"
 assert all(BUILT[n].chapter == c for n, c in NAMES.items()), "each widget knows its home chapter"

@@ -51,7 +51,7 @@ WIDGET_CASES = [
 
 
 def test_every_widget_has_parameters_to_walk():
-    assert len(widgets.BUILT) == len(widgets.NAMES) >= 14
+    assert len(widgets.BUILT) == len(widgets.NAMES) >= 16
     assert all(w.params for w in widgets.BUILT.values())
 
 

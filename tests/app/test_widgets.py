@@ -158,9 +158,9 @@ def test_widget_registry_matches_the_design():
     from app import widgets
 
     assert list(widgets.NAMES) == [
-        "recipe-book", "tokenizer", "flavor-cards", "sous-chefs", "prep-room", "next-dish",
-        "scorecard", "trace-back", "knob-wall", "practice", "temperature", "notebook", "michelin",
-        "sampling",
+        "recipe-book", "tokenizer", "flavor-cards", "sous-chefs", "prep-room", "next-dish", "kitchen-map",
+        "scorecard", "guess", "trace-back", "knob-wall", "practice", "temperature", "sampling", "notebook",
+        "michelin",
     ]
     assert widgets.NAMES["temperature"] == 7
     for name, widget in widgets.BUILT.items():

@@ -1,0 +1,179 @@
+"""The guessing game (chapter 4): the whole game in the address, scored like the scorecard.
+
+A game's score must be the sum of the scorecard's per-course penalties for the
+reader's stakes, and Xiao Ming's the scorecard's own penalties for the name.
+"""
+
+import html
+import math
+import pathlib
+import re
+
+import numpy as np
+import pytest
+
+from engine import checkpoint, game, inspect as inspection
+from engine.tokenizer import encode
+
+from tests.app.stories import story_client
+from tests.app.widget_checks import assert_refused
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+CHAPTER_4 = """---
+title: {title}
+summary: {title}
+---
+
+## {title}
+
+::: widget scorecard
+
+::: widget guess
+
+::: summary
+{one}
+:::
+"""
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    chapters = {(lang, "chapter-4"): CHAPTER_4.format(title=title, one=one)
+                for lang, title, one in (("zh", "评分", "一句话：评分。"), ("en", "Score", "In one sentence: score."))}
+    with story_client(tmp_path_factory.mktemp("story-guess"), chapters) as c:
+        yield c
+
+
+def out_of(text, ns="guess"):
+    return text.split(f'id="{ns}-out"', 1)[1].split("</section>", 1)[0]
+
+
+def rows(text):
+    return [(float(y), float(x)) for y, x in re.findall(r'<li class="guess-row[^"]*" data-you="([^"]+)" data-xm="([^"]+)">', text)]
+
+
+def plain(text):
+    return re.sub(r"<[^>]+>", "", html.unescape(text))
+
+
+def test_the_content_places_the_game_next_to_the_scorecard():
+    for lang in ("zh", "en"):
+        text = (ROOT / "content" / lang / "chapter-4.md").read_text(encoding="utf-8")
+        widgets = re.findall(r"^::: widget (\S+)", text, re.M)
+        assert widgets[widgets.index("scorecard") + 1] == "guess"
+
+
+@pytest.mark.parametrize("name,bets", [
+    ("emma", "e-m-mai-a-."),
+    ("olivia", "o-ae-i"),
+    ("x", "abc-."),
+])
+def test_a_games_score_is_the_sum_of_the_scorecards_per_course_scores(client, name, bets):
+    r = client.get(f"/en/widget/guess?name={name}&bets={bets}")
+    assert r.status_code == 200
+    got = rows(r.text)
+    targets = encode(name)[1:]
+    stakes = [[26 if ch == "." else ord(ch) - 97 for ch in part] for part in bets.split("-")]
+    want_you = [inspection.penalty(game.stake(s)[None], [targets[i]])[0] for i, s in enumerate(stakes)]
+    card = client.get(f"/en/widget/scorecard?name={name}").text
+    card_losses = [float(x) for x in re.findall(r'<li class="score-row[^"]*" data-p="[^"]+" data-loss="([^"]+)">', card)]
+    assert [y for y, _ in got] == want_you
+    assert [x for _, x in got] == card_losses[: len(stakes)]
+    totals = re.search(r'class="guess-totals" data-you="([^"]+)" data-xm="([^"]+)"', r.text)
+    assert float(totals.group(1)) == pytest.approx(sum(want_you), abs=1e-12)
+    assert float(totals.group(2)) == pytest.approx(sum(card_losses[: len(stakes)]), abs=1e-12)
+    text = plain(out_of(r.text))
+    assert f"you −{sum(want_you):.2f}, Xiao Ming −{sum(card_losses[: len(stakes)]):.2f}" in text
+
+
+def test_a_finished_game_is_a_link_to_share_and_compares_with_guessing_blind(client):
+    bets = "e-m-mai-a-."
+    r = client.get(f"/en/chapter/4?guess.name=emma&guess.bets={bets}")
+    assert r.status_code == 200
+    out = out_of(r.text)
+    you = [y for y, _ in rows(out)]
+    xm = inspection.inspect(checkpoint.default_params(), "emma").loss
+    text = plain(out)
+    assert f"I beat the kitchen on “emma”: {np.mean(you):.2f} points a course against Xiao Ming's {xm:.2f}." in text
+    assert f"Guessing blind (one share in 27 on every course) loses {math.log(27):.2f} points a course." in text
+    compare = dict(re.findall(r'<li class="compare compare-(\w+)" data-value="([^"]+)"', out))
+    assert float(compare["blind"]) == math.log(27)
+    assert float(compare["you"]) == pytest.approx(np.mean(you), abs=1e-12)
+    assert float(compare["xm"]) == pytest.approx(xm, abs=1e-12)
+    share = html.unescape(re.search(r'<a id="guess-share" href="([^"]+)"', out).group(1))
+    assert share == f"/en/chapter/4?guess.seed=1&guess.name=emma&guess.bets={bets}#w-guess"
+    again = client.get(share.split("#")[0])
+    assert again.status_code == 200 and "I beat the kitchen on" in again.text
+    # no keypad once the menu is over, and a bet after the end is refused
+    assert 'data-bet="a"' not in out
+    assert client.get(f"/en/widget/guess?name=emma&bets={bets}&bet=a").status_code == 422
+
+
+def test_a_menu_from_the_book_stays_hidden_until_it_is_over(client):
+    name = game.book_name(5)
+    n = len(name) + 1
+    bets = "-".join(["a"] * (n - 1))
+    r = client.get(f"/en/widget/guess?seed=5&bets={bets}")
+    assert r.status_code == 200
+    served = name  # every letter is on the table; only the closing bell is to come
+    assert f"on the table 🛎️ {' '.join(served)}." in plain(r.text)
+    assert f"“{name}”" not in html.unescape(r.text)
+    done = client.get(f"/en/widget/guess?seed=5&bets={bets}-.")
+    assert f"“{name}”" in html.unescape(done.text)
+
+
+def test_a_key_is_a_link_that_adds_one_bet(client):
+    r = client.get("/zh/chapter/4?guess.seed=3&guess.bets=a-bc&utm=x")
+    out = out_of(r.text)
+    keys = re.findall(r'<a class="guess-key[^"]*" id="guess-bet-(\w+)" data-bet="\w+" aria-label="([^"]+)" href="([^"]+)"', out)
+    assert len(keys) == 27
+    for which, label, href in keys:
+        char = "." if which == "bell" else which
+        assert html.unescape(href) == f"/zh/chapter/4?utm=x&guess.seed=3&guess.name=&guess.bets=a-bc-{char}#w-guess"
+        assert label.startswith("押")
+    # the form's bet is folded into the bets, and the address keeps only the bets
+    a = client.get("/en/widget/guess?seed=3&bets=a-bc&bet=d, e")
+    b = client.get("/en/widget/guess?seed=3&bets=a-bc-de")
+    assert a.status_code == b.status_code == 200 and out_of(a.text) == out_of(b.text)
+    r = client.get("/en/widget/guess?guess.seed=3&guess.bets=a-bc&guess.bet=.",
+                   headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/4?utm=x"})
+    assert r.headers["HX-Replace-Url"] == "/en/chapter/4?utm=x&guess.seed=3&guess.name=&guess.bets=a-bc-."
+
+
+def test_the_rules_on_the_page_are_the_engines(client):
+    rules = game.rules()
+    en = plain(client.get("/en/widget/guess").text)
+    zh = plain(client.get("/zh/widget/guess").text)
+    assert f"a miss costs {rules['miss']:.2f} points" in en and f"押错了也只扣 {rules['miss']:.2f} 分" in zh
+    for k in (1, 2, 3):
+        assert f"{rules['hit'][k]:.2f}" in en and f"{rules['hit'][k]:.2f}" in zh
+    assert f"({rules['pinch'] * 100:.2f}% each)" in en
+
+
+def test_both_languages_and_the_embed(client):
+    for lang, title in (("zh", "和小明比一比"), ("en", "Beat the kitchen")):
+        r = client.get(f"/{lang}/widget/guess?name=anna&bets=a-n")
+        assert r.status_code == 200 and title in r.text
+        e = client.get(f"/embed/{lang}/guess?name=anna&bets=a-n")
+        assert e.status_code == 200 and 'id="w-guess"' in e.text and 'data-bet="a"' in e.text
+        assert 'action="/embed/' in e.text
+
+
+@pytest.mark.parametrize(
+    "query, zh, en",
+    [
+        ("bets=aa", "“aa”里的“a”出现了两次", "“a” appears twice in “aa”"),
+        ("bet=..", "“..”里的“铃”出现了两次", "the bell appears twice in “..”"),
+        ("name=emma&bets=a-b-c-d-e-f", "地址里有 6 次押注，可这套菜只有 5 道", "The address holds 6 bets, but this menu has only 5 courses"),
+        ("bets=a1", "押注只能用字母 a–z", "A bet may use only the letters a–z"),
+        ("bet=é", "押注只能用字母 a–z", "A bet may use only the letters a–z"),
+        ("bet=abcd", "一次最多押 3 道菜", "A bet names at most 3 courses"),
+        ("bets=a--b", "地址里的押注有一道是空的", "The bets in the address skip a course"),
+        ("name=emma&bets=a-b-c-d-e&bet=f", "这套菜已经上完了", "This menu is over"),
+        ("name=em-ma", "你自己的菜单（名字）只能用字母 a–z", "may use only the letters a–z"),
+        ("seed=-3", "桌号（随机种子）要是 0 到", "The table (seed) must be a whole number from 0 to"),
+    ],
+)
+def test_bad_state_is_a_422(client, query, zh, en):
+    assert_refused(client, "guess", 4, query, zh, en)
