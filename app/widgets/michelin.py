@@ -17,8 +17,10 @@ Three panels, one state in the query:
   from the judged pairs, ``engine.tune.rlhf`` tunes a copy toward it; the
   dishes before and after with the taster's scores, and its mean score.
 
-Everything is computed live by the engine; results are cached by their
-inputs (small LRU caches), so a link to a state already seen is instant.
+Everything is computed live by the engine (``engine.tune``'s experiments, in
+the worker's training helper); the engine memoises them by their inputs and
+the worker keeps the helper's last answers, so a link to a state already seen
+is instant.
 """
 
 import functools
@@ -200,10 +202,7 @@ class Michelin(Widget):
         return state
 
     def compute(self, state, lang):
-        """Display-ready context; the same state in the same language is built once."""
-        return _cached_context(self, tuple(sorted(state.items())), lang)
-
-    def _compute(self, state, lang):
+        """Display-ready context from the engine's experiments (memoised by the engine)."""
         zh = lang == "zh"
         ours = our_figures()
         # a new recipe book
@@ -282,11 +281,6 @@ class Michelin(Widget):
             "show_n": SHOW_N,
             "bell": BELL,
         }
-
-
-@functools.lru_cache(maxsize=64)
-def _cached_context(widget, items, lang):
-    return widget._compute(dict(items), lang)
 
 
 MICHELIN = Michelin(

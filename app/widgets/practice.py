@@ -16,7 +16,6 @@ A run whose score stops being a number (too heavy a hand) ends there, and
 the page says so.
 """
 
-import functools
 import json
 import math
 import threading
@@ -146,10 +145,7 @@ WORDS = {
 
 class Practice(Widget):
     def compute(self, state, lang):
-        """Display-ready context; the same state in the same language is built once."""
-        return _cached_context(self, tuple(sorted(state.items())), lang)
-
-    def _compute(self, state, lang):
+        """Display-ready context for the finished runs (kept by ``get_run``)."""
         steps, lr, seed = state["steps"], state["lr"], state["seed"]
         opts = OPTIMIZERS if state["opt"] == "both" else (state["opt"],)
         words = WORDS[lang]
@@ -215,11 +211,6 @@ class Practice(Widget):
         if lang == "zh":
             return f"{who}：第 1 套 {first} 分，练完 {n:,} 套后，最近 {min(SMOOTH, n)} 套平均 {last} 分。"
         return f"{who}: {first} on menu 1; after {n:,} menus, {last} on average over the last {min(SMOOTH, n)}."
-
-
-@functools.lru_cache(maxsize=64)
-def _cached_context(widget, items, lang):
-    return widget._compute(dict(items), lang)
 
 
 PRACTICE = Practice(
