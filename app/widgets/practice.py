@@ -21,8 +21,6 @@ import math
 import threading
 from collections import OrderedDict
 
-import numpy as np
-
 from engine import train as training
 from engine.train import DISH_N, DISH_SEED, DISH_T, MILESTONES, Broke, Dishes, Run, milestones  # noqa: F401
 
