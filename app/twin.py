@@ -5,8 +5,8 @@ same query the fragment ``/{lang}/widget/{name}`` reads (bare keys, or keys
 namespaced by the widget's name as a chapter's form sends them), the same
 starting state (the widget's home chapter in that language), the same checks
 (the widget's own ``parse``). It answers with exactly the data the partial
-renders: ``state`` (the state as query values) and ``data`` (what the
-widget's ``compute`` returns), in the language asked for (``lang``, English
+renders: its ``title`` and ``concept``, ``state`` (the state as query values)
+and ``data`` (what the widget's ``compute`` returns), in the language asked for (``lang``, English
 unless ``zh``). A bad value is a 422 whose message is the widget's own, in
 that language. The routes and their parameters, with their limits, are listed
 in the OpenAPI document (/docs).
@@ -35,6 +35,8 @@ ANSWER = {
     "properties": {
         "name": {"type": "string"},
         "lang": {"type": "string", "enum": list(settings.LANGS)},
+        "title": {"type": ["string", "null"], "description": "the widget's title in that language"},
+        "concept": {"type": ["string", "null"], "description": "the real term it shows, if any"},
         "state": {"type": "object", "additionalProperties": {"type": "string"},
                   "description": "the widget's whole state as query values"},
         "data": {"type": "object", "description": "what the widget's partial renders, display-ready"},
@@ -86,7 +88,8 @@ def answer(site, widget, lang, query):
         loc = ["query", exc.key] if exc.key else ["query"]
         return 422, {"detail": [{"loc": loc, "msg": exc.message(lang), "type": "value_error"}]}
     data = widget.compute(state, lang)
-    return 200, {"name": widget.name, "lang": lang, "state": widget.query(state), "data": plain(data)}
+    return 200, {"name": widget.name, "lang": lang, "title": widget.title_in(lang), "concept": widget.concept_in(lang),
+                 "state": widget.query(state), "data": plain(data)}
 
 
 def route_for(widget):

@@ -19,7 +19,8 @@ def expected(client, name, lang, query=None):
     inst = page.instance(name) if page is not None else None
     args = dict(inst.args) if inst is not None else {}
     state = widget.parse(view.own_values(widget, name, query or {}), args)
-    return {"name": name, "lang": lang, "state": widget.query(state), "data": plain(widget.compute(state, lang))}
+    return {"name": name, "lang": lang, "title": widget.title_in(lang), "concept": widget.concept_in(lang),
+            "state": widget.query(state), "data": plain(widget.compute(state, lang))}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
