@@ -329,13 +329,15 @@ def _plain(html_text):
 
 
 def widget_title(name, lang):
-    """A widget's title as its partial shows it (its starting state, rendered once)."""
+    """A widget's title: its own, or as its partial shows it (starting state, rendered once)."""
+    widget = widgets.get(name)
+    if widget.title_in(lang):
+        return widget.title_in(lang)
     key = (name, lang)
     if key not in _WIDGET_TITLES:
         from app.embed import title_from
         from app.widgets import view
 
-        widget = widgets.get(name)
         html_text, _ = view.render(Instance(widget, name, {}), lang, [], action="/")
         _WIDGET_TITLES[key] = title_from(html_text, widget, lang)
     return _WIDGET_TITLES[key]
