@@ -164,3 +164,11 @@ def test_lengths_in_words():
     assert video.length(450, "zh") == "7 分 30 秒" and video.length(450, "en") == "7 min 30 s"
     assert video.length(59, "en") == "59 s" and video.clock(3599) == "59:59"
     assert content.PAGES[-2:] == ("glossary", "video")
+
+
+def test_an_entry_without_a_widget_says_only_where_it_is_explained(tmp_path):
+    lib = story(tmp_path)
+    out = html_of(lib.get("en", "glossary"))
+    knob = out[out.index('id="term-knob"'):out.index('id="term-score"')]
+    score = out[out.index('id="term-score"'):]
+    assert "Explained and shown in: " in knob and "Explained in: " in score
