@@ -520,10 +520,10 @@ def load_page(path, lang, slug, md, facts=None, templates_dir=settings.TEMPLATES
         for key, item in items.items():
             if isinstance(item, video.Scene):
                 try:
-                    href, text = video.screen_link(item, lang, finder)
+                    href, text, state = video.screen_link(item, lang, finder)
                 except ValueError as exc:
                     raise ContentError(f"{where}:{item.line}: {exc}") from None
-                env["blocks_html"][key] = video.scene_html(item, lang, href, text)
+                env["blocks_html"][key] = video.scene_html(item, lang, href, text, state)
     for token, script, line in runtimes:
         if not scenes or script not in totals:
             raise ContentError(f"{where}:{line}: '::: runtime {script}': no scene has script={script}")

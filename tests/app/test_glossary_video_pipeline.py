@@ -136,6 +136,7 @@ def test_scene_times_and_running_times_are_added_up_from_the_scenes(tmp_path):
     assert '<time datetime="PT65S">1:05</time>–<time datetime="PT115S">1:55</time> · 50 s' in out
     assert 'href="/en/chapter/1#figure-f">a</a>' in out
     assert 'href="/en/chapter/7?temperature.t=0.5&amp;temperature.n=3#w-temperature"' in out
+    assert "</a> <code>t=0.5 n=3</code></p>" in out
     assert 'href="/en/">' in out
     zh = html_of(lib.get("zh", "video"))
     assert "全长 1 分 55 秒，共 2 个场景。" in zh and "20 秒" in zh
