@@ -276,7 +276,7 @@ def trace_data(lang, params=None):
     return {
         "dish": b["dish"],
         "stops": stops,
-        "knob_number": f"#{b['knob']:,}",
+        "knob_number": f"#{b['knob']}",   # as the knob wall numbers it
         "knob_station": knobs.station_name("wte", lang).capitalize(),
         "knob_card": (f"“{VOCAB[a.row]}”的卡，第 {a.col + 1} 个数" if zh else
                       f"card of '{VOCAB[a.row]}', number {a.col + 1}") if a.row < len(VOCAB) else card,
