@@ -329,13 +329,15 @@ def _plain(html_text):
 
 
 def widget_title(name, lang):
-    """A widget's title as its partial shows it (its starting state, rendered once)."""
+    """A widget's title: its own, or as its partial shows it (starting state, rendered once)."""
+    widget = widgets.get(name)
+    if widget.title_in(lang):
+        return widget.title_in(lang)
     key = (name, lang)
     if key not in _WIDGET_TITLES:
         from app.embed import title_from
         from app.widgets import view
 
-        widget = widgets.get(name)
         html_text, _ = view.render(Instance(widget, name, {}), lang, [], action="/")
         _WIDGET_TITLES[key] = title_from(html_text, widget, lang)
     return _WIDGET_TITLES[key]
@@ -518,10 +520,10 @@ def load_page(path, lang, slug, md, facts=None, templates_dir=settings.TEMPLATES
         for key, item in items.items():
             if isinstance(item, video.Scene):
                 try:
-                    href, text = video.screen_link(item, lang, finder)
+                    href, text, state = video.screen_link(item, lang, finder)
                 except ValueError as exc:
                     raise ContentError(f"{where}:{item.line}: {exc}") from None
-                env["blocks_html"][key] = video.scene_html(item, lang, href, text)
+                env["blocks_html"][key] = video.scene_html(item, lang, href, text, state)
     for token, script, line in runtimes:
         if not scenes or script not in totals:
             raise ContentError(f"{where}:{line}: '::: runtime {script}': no scene has script={script}")

@@ -307,8 +307,8 @@ def resolve(expr, lang, facts=None):
         t = f.trace
         if what == "dish":
             return t["dish"]
-        if what == "number":
-            return fmt_int(t["knob"])
+        if what == "number":   # as the knob wall numbers it (and its address takes it): no separator
+            return str(t["knob"])
         if what == "rank":
             return fmt_int(t["rank"])
         if what == "ordinal":   # "8th" in English, "8" in Chinese (第 8)

@@ -1,11 +1,14 @@
-"""Display-ready data for the six hand-drawn illustrations.
+"""Display-ready data for the hand-drawn illustrations: the plan's six, the wall by
+station (chapter 5) and the serving loop (chapters 3 and 8).
 
 Each figure is a Jinja2 template, ``templates/figures/<name>.svg``, rendered
 inline in its chapter with ``lang`` and ``alt`` plus what
 ``figure_context(name, lang)`` returns here. The templates only test and print:
 every number that comes from the model (the knob count, the size of the recipe
-book, the growth curve, the sampled names) is computed here, from the engine,
-when the site starts, so a drawing can never drift from the model.
+book, the growth curve, the sampled names, the knobs per station, the blame at
+each stop of the trace back and the knob it ends on, the vote in the serving
+loop) is computed here, from the engine, when the site starts, so a drawing can
+never drift from the model.
 """
 
 import functools
@@ -273,7 +276,7 @@ def trace_data(lang, params=None):
     return {
         "dish": b["dish"],
         "stops": stops,
-        "knob_number": f"#{b['knob']:,}",
+        "knob_number": f"#{b['knob']}",   # as the knob wall numbers it
         "knob_station": knobs.station_name("wte", lang).capitalize(),
         "knob_card": (f"“{VOCAB[a.row]}”的卡，第 {a.col + 1} 个数" if zh else
                       f"card of '{VOCAB[a.row]}', number {a.col + 1}") if a.row < len(VOCAB) else card,

@@ -89,7 +89,8 @@ def entry_html(term, lang, widget_title, widget_chapter):
         if widget_chapter != term.chapter:
             label += t["in_chapter"].format(n=widget_chapter)
         links.append(f'<a href="/{lang}/chapter/{widget_chapter}#w-{term.widget}">{e(label)}</a>')
-    closing = f'<p class="term-where">{e(t["term_where"])}{" · ".join(links)}</p>\n</section>\n'
+    where = t["term_where"] if term.widget else t["term_where_only"]
+    closing = f'<p class="term-where">{e(where)}{" · ".join(links)}</p>\n</section>\n'
     return opening, closing
 
 

@@ -97,22 +97,20 @@ def length(seconds, lang):
 
 
 def screen_link(scene, lang, where):
-    """(href, text) of what is on screen; ``where`` finds pages, figures, widget homes and titles."""
+    """(href, text, state) of what is on screen; ``where`` finds pages, figures, widget
+    homes and titles. ``state`` is a widget's starting state as its address writes it."""
     if scene.kind == "figure":
         page, alt = where.figure(lang, scene.target)
-        return f"{page.path}#figure-{scene.target}", alt
+        return f"{page.path}#figure-{scene.target}", alt, ""
     if scene.kind == "page":
-        return where.page(lang, scene.target)
+        return (*where.page(lang, scene.target), "")
     page, title = where.widget(lang, scene.target)
     query = urlencode([(f"{scene.target}.{k}", v) for k, v in scene.args.items()])
     href = f"{page.path}{'?' + query if query else ''}#w-{scene.target}"
-    if scene.args:
-        state = " · ".join(scene.args.values())
-        title += f"（{state}）" if lang == "zh" else f" ({state})"
-    return href, title
+    return href, title, " ".join(f"{k}={v}" for k, v in scene.args.items())
 
 
-def scene_html(scene, lang, href, text):
+def scene_html(scene, lang, href, text, state=""):
     """(opening, closing) HTML of one scene; the narration goes between."""
     t = i18n.UI[lang]
     e = html.escape
@@ -123,7 +121,7 @@ def scene_html(scene, lang, href, text):
         f'<span class="scene-time"><time datetime="PT{scene.start}S">{clock(scene.start)}</time>–'
         f'<time datetime="PT{end}S">{clock(end)}</time> · {e(length(scene.seconds, lang))}</span></h3>\n'
         f'<p class="scene-screen"><span class="scene-label">{e(t["on_screen"])}</span>'
-        f'<a href="{e(href)}">{e(text)}</a></p>\n'
+        f'<a href="{e(href)}">{e(text)}</a>{" <code>" + e(state) + "</code>" if state else ""}</p>\n'
         f'<div class="scene-narration"><span class="scene-label">{e(t["narration"])}</span>\n'
     )
     return opening, "</div>\n</section>\n"

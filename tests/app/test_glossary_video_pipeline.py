@@ -136,6 +136,7 @@ def test_scene_times_and_running_times_are_added_up_from_the_scenes(tmp_path):
     assert '<time datetime="PT65S">1:05</time>–<time datetime="PT115S">1:55</time> · 50 s' in out
     assert 'href="/en/chapter/1#figure-f">a</a>' in out
     assert 'href="/en/chapter/7?temperature.t=0.5&amp;temperature.n=3#w-temperature"' in out
+    assert "</a> <code>t=0.5 n=3</code></p>" in out
     assert 'href="/en/">' in out
     zh = html_of(lib.get("zh", "video"))
     assert "全长 1 分 55 秒，共 2 个场景。" in zh and "20 秒" in zh
@@ -164,3 +165,11 @@ def test_lengths_in_words():
     assert video.length(450, "zh") == "7 分 30 秒" and video.length(450, "en") == "7 min 30 s"
     assert video.length(59, "en") == "59 s" and video.clock(3599) == "59:59"
     assert content.PAGES[-2:] == ("glossary", "video")
+
+
+def test_an_entry_without_a_widget_says_only_where_it_is_explained(tmp_path):
+    lib = story(tmp_path)
+    out = html_of(lib.get("en", "glossary"))
+    knob = out[out.index('id="term-knob"'):out.index('id="term-score"')]
+    score = out[out.index('id="term-score"'):]
+    assert "Explained and shown in: " in knob and "Explained in: " in score

@@ -49,8 +49,11 @@ def test_the_trace_back_draws_itself_when_motion_is_allowed(browser, server):
         page.locator("#figure-trace").scroll_into_view_if_needed()
         page.evaluate("document.querySelector('#figure-trace').scrollIntoView({block: 'center'})")
         page.wait_for_timeout(400)
-        offset = page.locator(".ft-1").evaluate("e => Number(getComputedStyle(e).strokeDashoffset.replace('px', ''))")
-        assert offset < 0.01, "the first stretch is drawn once the figure is in view"
+        for k in range(1, 6):
+            offset = page.locator(f".ft-{k}").evaluate("e => Number(getComputedStyle(e).strokeDashoffset.replace('px', ''))")
+            assert offset < 0.01, f"stretch {k} is drawn once the figure is in the middle of the screen"
+        opacity = page.locator("#figure-trace .ft-o").evaluate_all("els => els.map(e => getComputedStyle(e).opacity)")
+        assert set(opacity) == {"1"}, "every stop's blame and the knob are shown"
     finally:
         context.close()
 

@@ -138,3 +138,20 @@ def test_the_loop_shows_the_engines_vote():
     other["lm_head"][...] = 0.0            # a pass that cannot tell courses apart
     flat = figures.loop_data("en", other)
     assert all(v["pct"] == f"{100 / 27:.0f}%" for v in flat["votes"])
+
+
+@pytest.mark.parametrize("expr", ["station_knobs", "station_knobs:kitchen", "station_share:wte", "trace_blame",
+                                  "trace_blame:plate", "trace_knob", "trace_knob:colour"])
+def test_wall_and_trace_placeholders_check_their_argument(expr):
+    with pytest.raises(facts.PlaceholderError):
+        facts.resolve(expr, "en")
+
+
+def test_wall_placeholders_are_the_figures_counts():
+    f = facts.build()
+    for key, n, pct in figures.station_counts():
+        assert facts.resolve(f"station_knobs:{key}", "zh", f) == f"{n:,}"
+        assert facts.resolve(f"station_share:{key}", "en", f) == str(pct)
+    assert facts.resolve("trace_knob:ordinal", "en", f) == figures.ordinal(f.trace["rank"])
+    assert [figures.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]
