@@ -108,8 +108,8 @@ def test_the_stations_show_the_engines_numbers(client):
     kp = lens.kitchen_pass(checkpoint.default_params(), "emma", 3)
     text = re.sub(r"<[^>]+>", "", html.unescape(out_of(client.get("/en/widget/kitchen-map").text)))
     n_pass = int((kp.mlp_pre > 0).sum())
-    assert f"64 workers; the inspector let {n_pass} through." in text
-    before, after = kp.loudness["cards"]
+    assert f"64 kitchen hands; the inspector let {n_pass} through." in text
+    before, after = kp.strength["cards"]
     assert f"{before:.2f} → {after:.2f}" in text
     for h in range(4):
         top = int(np.argmax(kp.attn[h]))
