@@ -187,3 +187,12 @@ def test_a_course_beyond_the_name_shows_the_last_one(client):
 )
 def test_bad_state_is_a_422(client, query, zh, en):
     assert_refused(client, "kitchen-map", 3, query, zh, en)
+
+
+def test_the_json_twin_is_the_same_pass(client):
+    kp = lens.kitchen_pass(checkpoint.default_params(), "olivia", 4)
+    body = client.get("/api/widget/kitchen-map?name=olivia&pos=4").json()
+    assert body["state"] == {"name": "olivia", "pos": "4"}
+    for read, key in zip(body["data"]["reads"], lens.READ_POINTS):
+        assert [(row["tok"], row["p"]) for row in read["rows"]] == [(row["tok"], float(kp.lens[key][row["tok"]])) for row in read["rows"]]
+    assert [row["p"] for row in body["data"]["vote"]] == sorted(kp.probs.tolist(), reverse=True)[:5]
