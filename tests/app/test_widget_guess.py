@@ -85,6 +85,10 @@ def test_a_games_score_is_the_sum_of_the_scorecards_per_course_scores(client, na
     assert float(totals.group(2)) == pytest.approx(sum(card_losses[: len(stakes)]), abs=1e-12)
     text = plain(out_of(r.text))
     assert f"you −{sum(want_you):.2f}, Xiao Ming −{sum(card_losses[: len(stakes)]):.2f}" in text
+    probs = inspection.inspect(checkpoint.default_params(), name).probs
+    favs = re.findall(r"Xiao Ming \(favourite (.*?)\): ", text)
+    assert favs == [("🛎️ the bell" if int(np.argmax(probs[i])) == 26 else f"‘{chr(97 + int(np.argmax(probs[i])))}’")
+                    for i in range(len(stakes))]
 
 
 def test_a_finished_game_is_a_link_to_share_and_compares_with_guessing_blind(client):
