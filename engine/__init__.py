@@ -9,7 +9,8 @@ One concept per module:
 - ``optim``      Adam (the old master) and plain SGD
 - ``train``      training as a generator of one record per step
 - ``sample``     batched sampling with temperature, prefix and seed
-- ``inspect``    everything the widgets show about one name, and the whole line at one course
+- ``inspect``    everything the widgets show about one name
+- ``lens``       the whole line at one course, and the vote at each station (a logit lens)
 - ``game``       the guessing game's stakes, scored like the scorecard
 - ``checkpoint`` the .npz format and the shipped default model
 - ``reference``  the same model built from scalar ``Value``s, for checking

@@ -2,9 +2,9 @@
 
 ``kitchen_pass`` runs the line for one course of a name and returns every
 station's numbers at that moment as one plain record: the course and its
-flavour card and order tag, the rinses, each sous-chef's weights, what each
-block ladles into the pot, the prep room's workers, the pass's scores and the
-vote. At three read-points (after the cards and tags, after the sous-chefs,
+flavour card and order tag, each time the ladle is brought to strength
+(RMSNorm), each sous-chef's weights, what each block ladles into the pot, the
+prep room's workers, the pass's scores and the vote. At three read-points (after the cards and tags, after the sous-chefs,
 after the prep room) the stream as it stands is sent straight to the pass:
 a logit lens. The last read-point is the model's own vote.
 """
@@ -31,10 +31,10 @@ class KitchenPass:
     target: int            # the course that really came next in the name (the bell after the last letter)
     tok_emb: np.ndarray    # (C,) the course's flavour card (a row of wte)
     pos_emb: np.ndarray    # (C,) the order tag of its position (a row of wpe)
-    emb: np.ndarray        # (C,) card + tag, before the first rinse
-    loudness: dict         # (before, after) each rinse, as root mean square: "cards" (the first
-                           # rinse), "sous_chefs" and "prep_room" (the rinses at their doors)
-    stream: dict           # (C,) the pot after each block: "cards" (rinsed), "sous_chefs", "prep_room"
+    emb: np.ndarray        # (C,) card + tag, before it is brought to strength
+    strength: dict         # (before, after) each RMSNorm ("brought to strength"), as root mean square:
+                           # "cards" (going into the pot), "sous_chefs" and "prep_room" (at their doors)
+    stream: dict           # (C,) the pot after each block: "cards" (brought to strength), "sous_chefs", "prep_room"
     added: dict            # (C,) what each block ladled in: "sous_chefs", "prep_room"
     attn: np.ndarray       # (H,P) each sous-chef's weights over the courses so far (rows sum to 1)
     mlp_pre: np.ndarray    # (M,) each prep-room worker's idea before the inspector
@@ -51,7 +51,7 @@ def kitchen_pass(params, name, pos):
     The model never looks ahead, so the pass for ``pos`` is run on the courses
     up to it (the same call as ``next_vote`` for that beginning: the vote is
     the same, number for number). At each read-point the stream is sent
-    straight to the pass (``lm_head``; the model has no final rinse before it)
+    straight to the pass (``lm_head``; the model has no final RMSNorm before it)
     and turned into shares: a logit lens. After the prep room that is the real vote.
     """
     name = check_name(name)
@@ -69,14 +69,14 @@ def kitchen_pass(params, name, pos):
     def rms(v):
         return float(np.sqrt(np.mean(v * v)))
 
-    def rinse(v):
+    def even(v):
         return rms(v), rms(L.rmsnorm_forward(v[None])[0][0])
 
     last = {k: v[-1] for k, v in streams.items()}            # (C,) each
     return KitchenPass(
         text=name, pos=pos, tokens=ins.tokens, target=target,
         tok_emb=ins.tok_emb[-1], pos_emb=ins.pos_emb[-1], emb=ins.emb[-1],
-        loudness={"cards": rinse(ins.emb[-1]), "sous_chefs": rinse(last["cards"]), "prep_room": rinse(last["sous_chefs"])},
+        strength={"cards": even(ins.emb[-1]), "sous_chefs": even(last["cards"]), "prep_room": even(last["sous_chefs"])},
         stream=last,
         added={"sous_chefs": last["sous_chefs"] - last["cards"], "prep_room": last["prep_room"] - last["sous_chefs"]},
         attn=ins.attn[0, :, -1, :], mlp_pre=ins.mlp_pre[0, -1], mlp_out=ins.mlp_out[0, -1],

@@ -104,15 +104,15 @@ class KitchenMap(inside.CoursePicker):
         scale = float(max(np.abs(kp.tok_emb).max(), np.abs(kp.pos_emb).max(), np.abs(kp.emb).max()))
         strips = []
         for key, values, zh_label, en_label in (
-            ("card", kp.tok_emb, f"{here}的风味卡", f"Flavour card of {here}"),
-            ("tag", kp.pos_emb, f"{pos} 号位的号码牌", f"Order tag {pos}"),
+            ("card", kp.tok_emb, f"{here}的风味档案卡", f"Flavour card of {here}"),
+            ("tag", kp.pos_emb, f"{pos} 号位的顺序标签", f"Order tag {pos}"),
             ("sum", kp.emb, "卡 + 牌", "Card + tag"),
         ):
             strips.append({"key": key, "label": zh_label if zh else en_label, "cells": strip(values, scale),
                            "numbers": [num(v) for v in values]})
 
-        def rinse(key):
-            before, after = kp.loudness[key]
+        def evened(key):
+            before, after = kp.strength[key]
             return {"before": num(before), "after": num(after)}
 
         heads = []
@@ -156,7 +156,7 @@ class KitchenMap(inside.CoursePicker):
                 "fav": inside.course(fav, lang),
                 "fav_pct": inside.pct(p[fav]),
             })
-        read_names = (("风味卡和号码牌之后", "副厨之后", "加工间之后") if zh
+        read_names = (("风味档案卡和顺序标签之后", "副厨之后", "加工间之后") if zh
                       else ("After the cards and tags", "After the sous-chefs", "After the prep room"))
         for r, label in zip(reads, read_names):
             r["label"] = label
@@ -189,7 +189,7 @@ class KitchenMap(inside.CoursePicker):
             "focus": focus,
             "links": links,
             "strips": strips,
-            "rinse": {k: rinse(k) for k in lens.READ_POINTS},
+            "rinse": {k: evened(k) for k in lens.READ_POINTS},
             "heads": heads,
             "heads_width": width,
             "heads_view": f"0 0 {len(labels)} {BAR_H + 0.7:g}",

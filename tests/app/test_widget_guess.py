@@ -85,6 +85,10 @@ def test_a_games_score_is_the_sum_of_the_scorecards_per_course_scores(client, na
     assert float(totals.group(2)) == pytest.approx(sum(card_losses[: len(stakes)]), abs=1e-12)
     text = plain(out_of(r.text))
     assert f"you −{sum(want_you):.2f}, Xiao Ming −{sum(card_losses[: len(stakes)]):.2f}" in text
+    probs = inspection.inspect(checkpoint.default_params(), name).probs
+    favs = re.findall(r"Xiao Ming \(favourite (.*?)\): ", text)
+    assert favs == [("🛎️ the bell" if int(np.argmax(probs[i])) == 26 else f"‘{chr(97 + int(np.argmax(probs[i])))}’")
+                    for i in range(len(stakes))]
 
 
 def test_a_finished_game_is_a_link_to_share_and_compares_with_guessing_blind(client):
@@ -177,3 +181,17 @@ def test_both_languages_and_the_embed(client):
 )
 def test_bad_state_is_a_422(client, query, zh, en):
     assert_refused(client, "guess", 4, query, zh, en)
+
+
+def test_the_json_twin_scores_the_same_and_keeps_the_menu_hidden(client):
+    name = game.book_name(5)
+    r = client.get("/api/widget/guess?seed=5&bets=a-e")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["state"] == {"seed": "5", "name": "", "bets": "a-e"}
+    g = game.play(checkpoint.default_params(), [[0], [4]], seed=5)
+    assert [row["you"] for row in body["data"]["rows"]] == list(g.reader)
+    assert [row["xm"] for row in body["data"]["rows"]] == list(g.model)
+    assert body["data"]["name"] == "" and f'"{name}"' not in r.text
+    bad = client.get("/api/widget/guess?name=emma&bets=a-b-c-d-e-f&lang=zh")
+    assert bad.status_code == 422 and "这套菜只有 5 道" in bad.text

@@ -108,8 +108,8 @@ def test_the_stations_show_the_engines_numbers(client):
     kp = lens.kitchen_pass(checkpoint.default_params(), "emma", 3)
     text = re.sub(r"<[^>]+>", "", html.unescape(out_of(client.get("/en/widget/kitchen-map").text)))
     n_pass = int((kp.mlp_pre > 0).sum())
-    assert f"64 workers; the inspector let {n_pass} through." in text
-    before, after = kp.loudness["cards"]
+    assert f"64 kitchen hands; the inspector let {n_pass} through." in text
+    before, after = kp.strength["cards"]
     assert f"{before:.2f} → {after:.2f}" in text
     for h in range(4):
         top = int(np.argmax(kp.attn[h]))
@@ -187,3 +187,12 @@ def test_a_course_beyond_the_name_shows_the_last_one(client):
 )
 def test_bad_state_is_a_422(client, query, zh, en):
     assert_refused(client, "kitchen-map", 3, query, zh, en)
+
+
+def test_the_json_twin_is_the_same_pass(client):
+    kp = lens.kitchen_pass(checkpoint.default_params(), "olivia", 4)
+    body = client.get("/api/widget/kitchen-map?name=olivia&pos=4").json()
+    assert body["state"] == {"name": "olivia", "pos": "4"}
+    for read, key in zip(body["data"]["reads"], lens.READ_POINTS):
+        assert [(row["tok"], row["p"]) for row in read["rows"]] == [(row["tok"], float(kp.lens[key][row["tok"]])) for row in read["rows"]]
+    assert [row["p"] for row in body["data"]["vote"]] == sorted(kp.probs.tolist(), reverse=True)[:5]

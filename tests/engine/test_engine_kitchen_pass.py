@@ -77,10 +77,10 @@ def test_the_stations_match_a_plain_computation_from_the_knobs(params, name, pos
     np.testing.assert_allclose(kp.probs, softmax(head @ x2), atol=1e-12)
     # the contribution of a worker poured away is nothing
     assert np.all(kp.mlp_out[pre <= 0] == 0)
-    # the rinse brings the loudness to one (but for the tiny safety term)
-    for key, (before, after) in kp.loudness.items():
+    # bringing it to strength makes its root mean square one (but for the tiny safety term)
+    for key, (before, after) in kp.strength.items():
         assert after == pytest.approx(1.0, abs=1e-3), key
-    assert kp.loudness["cards"][0] == pytest.approx(math.sqrt(np.mean((card + tag) ** 2)), rel=1e-12)
+    assert kp.strength["cards"][0] == pytest.approx(math.sqrt(np.mean((card + tag) ** 2)), rel=1e-12)
 
 
 @pytest.mark.parametrize("name,pos", CASES)
