@@ -176,7 +176,7 @@ SAMPLING = Sampling(
     chapter=7,
     title=("取样实验室：掷骰子之前，先裁掉几面", "The sampling lab: trim the die before the roll"),
     concept=("采样 sampling", "sampling"),
-    height=2120,
+    height=2150,
     params=PARAMS,
     assets=("css/widgets/inside.css", "css/widgets/sampling.css"),
 )
