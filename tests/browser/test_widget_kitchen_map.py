@@ -29,6 +29,9 @@ def test_a_phone_reader_picks_a_course_by_keyboard_and_types_a_name(kpage, serve
     ready(kpage)
     check(kpage, "emma", 3)
     assert kpage.evaluate("document.documentElement.scrollWidth") <= 360
+    # a real term in small type beside a station's name is just that: no glossary entry's rule above it
+    assert kpage.locator("#kitchen-map-sous-chefs .km-name .term").evaluate(
+        "e => getComputedStyle(e).borderTopStyle + ' ' + getComputedStyle(e).paddingTop") == "none 0px"
     # the course picker: arrow keys on the radios
     kpage.locator("#kitchen-map-pos-3").focus()
     kpage.keyboard.press("ArrowLeft")
