@@ -322,6 +322,13 @@ def loop_data(lang, params=None):
     }
 
 
+def line_data(config=None):
+    """The line: how many sous-chefs sit at the table."""
+    from engine import model
+
+    return {"n_head": (config or model.CONFIG).n_head}
+
+
 @functools.lru_cache(maxsize=None)
 def figure_context(name: str, lang: str) -> dict:
     """What the template ``figures/<name>.svg`` needs besides ``lang`` and ``alt``."""
@@ -339,4 +346,6 @@ def figure_context(name: str, lang: str) -> dict:
         return trace_data(lang)
     if name == "loop":
         return loop_data(lang)
+    if name == "line":
+        return line_data()
     return {}

@@ -106,7 +106,7 @@ class KitchenMap(inside.CoursePicker):
         for key, values, zh_label, en_label in (
             ("card", kp.tok_emb, f"{here}的风味档案卡", f"Flavour card of {here}"),
             ("tag", kp.pos_emb, f"{pos} 号位的顺序标签", f"Order tag {pos}"),
-            ("sum", kp.emb, "卡 + 牌", "Card + tag"),
+            ("sum", kp.emb, "卡 + 标签", "Card + tag"),
         ):
             strips.append({"key": key, "label": zh_label if zh else en_label, "cells": strip(values, scale),
                            "numbers": [num(v) for v in values]})

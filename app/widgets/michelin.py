@@ -121,7 +121,10 @@ def scale(lang):
 
 
 def _times(ratio, lang):
-    return (f"是小明的 {big(round(ratio), lang, wan=True)} 倍" if lang == "zh" else f"{big(round(ratio), lang)} × ours")
+    if lang != "zh":
+        return f"{big(round(ratio), lang)} × ours"
+    n = big(round(ratio), lang, wan=True)
+    return f"是小明的 {n}倍" if n[-1] in "万亿" else f"是小明的 {n} 倍"   # no space between 万 and 倍
 
 
 # --- a new recipe book and the judges: the engine's experiments, in the training helper ---

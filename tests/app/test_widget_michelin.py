@@ -135,7 +135,7 @@ def test_scale_shows_the_engines_figures_and_the_quoted_ones(client):
     ]
     assert "357,824 × ours" in html  # 1.5 billion / 4,192, computed
     zh = part(client.get("/zh/widget/michelin").text, "scale")
-    assert "15 亿" in zh and "4,050 亿" in zh and "15 万亿" in zh and "是小明的 9,660 万 倍" in zh
+    assert "15 亿" in zh and "4,050 亿" in zh and "15 万亿" in zh and "是小明的 9,660 万倍" in zh
 
 
 # --- a new recipe book -----------------------------------------------------------------

@@ -235,10 +235,10 @@ def test_a_card_used_twice_adds_its_two_paths(ch5):
     p = checkpoint.default_params()
     _, grad = ins.gradient(p, "emma")
     html = ch5.get("/en/widget/trace-back?name=emma&station=wte&row=13&col=4").text
-    chips = re.findall(r"position (\d) \(m\) <span class=\"mono\">([^<]+)</span>", real_block(html))
-    assert [pos for pos, _ in chips] == ["3", "4"]
+    chips = re.findall(r"order tag (\d) \(m\) <span class=\"mono\">([^<]+)</span>", real_block(html))
+    assert [tag for tag, _ in chips] == ["2", "3"], "numbered as the order tags are everywhere else (the bell is 0)"
     off = p.offsets["wpe"][0]
-    shares = [grad[off + (int(pos) - 1) * 16 + 3] for pos, _ in chips]
+    shares = [grad[off + int(tag) * 16 + 3] for tag, _ in chips]
     assert math.isclose(sum(shares), grad[12 * 16 + 3], rel_tol=1e-9, abs_tol=1e-15)
     assert "served 2 times" in html
 

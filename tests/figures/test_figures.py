@@ -210,7 +210,7 @@ def test_growth_curve_has_one_point_per_plotted_step():
 
 def test_context_is_cached_and_checks_its_arguments():
     assert figure_context("growth", "zh") is figure_context("growth", "zh")
-    assert figure_context("line", "en") == {}
+    assert figure_context("techniques", "en") == {}
     with pytest.raises(KeyError):
         figure_context("nope", "en")
     with pytest.raises(KeyError):

@@ -155,3 +155,17 @@ def test_wall_placeholders_are_the_figures_counts():
     assert facts.resolve("trace_knob:ordinal", "en", f) == figures.ordinal(f.trace["rank"])
     assert [figures.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_line_names_the_engines_number_of_sous_chefs(lang):
+    from tests.figures.test_figures import env
+
+    shown = texts(parse(render("line", lang)))
+    word = "位副厨" if lang == "zh" else "sous-chefs"
+    assert any(t.startswith(str(model.CONFIG.n_head)) and word in t for t in shown)
+    two = dataclasses.replace(model.CONFIG, n_head=2)
+    ctx = {"lang": lang, "alt": "x", **figures.line_data(two)}
+    other = texts(parse(env().get_template("figures/line.svg").render(**ctx)))
+    assert any(t.startswith("2") and word in t for t in other)
+    assert not any(t.startswith(str(model.CONFIG.n_head)) and word in t for t in other)
