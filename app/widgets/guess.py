@@ -187,7 +187,7 @@ class Guess(inside.Widget):
             menu = f"你自己写的菜单：“{g.name}”" if own else f"菜谱里随手翻到的一套菜（第 {state['seed']} 桌）"
             among = "；".join(("只押一道并且押中" if m == 1 else f"押 {m} 道、其中有它") + f"，扣 {v} 分"
                              for m, v in hits.items())
-            rule = (f"怎么算分：你每次的押注里，先拿出 {floor} 平均撒在全部 {V} 道菜上（每道 {pinch}），"
+            rule = (f"你每次的押注里，先拿出 {floor} 平均撒在全部 {V} 道菜上（每道 {pinch}），"
                     f"所以押错了也只扣 {rules['miss']:.2f} 分，不会扣到无穷多；剩下的 {rest} 平分给你点名的菜。"
                     f"{among}。小明押的是他整张投票。食客用评分卡的办法给你们俩扣分：分数越低越好。")
             turn = (f"第 {k + 1} 道：桌上已经有 {' '.join(served)}，下一道是什么？" if not done else "")
@@ -208,7 +208,7 @@ class Guess(inside.Widget):
             menu = f"Your own menu: “{g.name}”" if own else f"A menu picked at random from the book (table {state['seed']})"
             among = "; ".join(("one course named and right" if m == 1 else f"right among {m}") + f": {v} points"
                               for m, v in hits.items())
-            rule = (f"How bets are scored: {floor} of every stake is spread evenly over all {V} courses "
+            rule = (f"Of every stake, {floor} is spread evenly over all {V} courses "
                     f"({pinch} each), so a miss costs {rules['miss']:.2f} points, not endlessly many; "
                     f"the other {rest} is shared equally by the courses you name. {among[0].upper() + among[1:]}. "
                     f"Xiao Ming stakes his whole vote. "
