@@ -140,6 +140,16 @@ def oembed_href(path_and_query):
 
 
 TITLE_RE = re.compile(r'class="widget-title"[^>]*>\s*([^<]+)')
+TITLE_P_RE = re.compile(r'<p class="widget-title"([^>]*)>(.*?)</p>', re.S)
+HEADING_RE = re.compile(r"<(/?)h([3-6])\b")
+
+
+def as_own_page(html):
+    """A partial written to sit under a chapter's h2, made the whole of a page: its
+    title becomes the page's h1 and its headings move up one level, so the outline
+    has no gap (h1, h2, … instead of h3 straight after nothing)."""
+    html = TITLE_P_RE.sub(r'<h1 class="widget-title"\1>\2</h1>', html, count=1)
+    return HEADING_RE.sub(lambda m: f"<{m.group(1)}h{int(m.group(2)) - 1}", html)
 
 
 def title_from(html, widget, lang):
@@ -250,6 +260,7 @@ def embed_page(lang: str, name: str, request: Request):
     theme = theme if theme in THEMES else None
     path = f"/embed/{lang}/{name}"
     html, state = view.render(inst, lang, pairs, action=path, fragment_url=path)
+    html = as_own_page(html)
     t = i18n.UI[lang]
     back = back_link(page, lang, inst, state, t)
     status = 200 if state is not None else 422

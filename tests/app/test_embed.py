@@ -118,7 +118,7 @@ def test_embed_page_for_every_widget(rc, real_site, lang, name):
     assert "/static/js/embed.js?v=" in text
     assert "set-cookie" not in r.headers
     # the form swaps inside the embed and the no-JS form reloads the embed
-    assert re.search(rf'(hx-get|data-fragment)="/embed/{lang}/{name}"', text)
+    assert re.search(rf'(data-hx-get|data-fragment)="/embed/{lang}/{name}"', text)
     assert f"/{lang}/widget/{name}" not in text
     assert BASE not in text and BASE_Q not in text
 
@@ -176,7 +176,7 @@ def test_embed_htmx_swap_stays_in_the_embed(rc):
     assert r.headers["HX-Replace-Url"] == "/embed/en/temperature?t=1.5&n=10&seed=1&theme=dark"
     assert "<html" not in r.text and 'id="temperature-out"' in r.text
     # the back link follows out of band
-    assert 'id="embed-back" hx-swap-oob="true"' in r.text and "temperature.t=1.5" in r.text
+    assert 'id="embed-back" data-hx-swap-oob="true"' in r.text and "temperature.t=1.5" in r.text
     bad = rc.get("/embed/en/temperature", params={"temperature.t": "9"}, headers=headers)
     assert bad.status_code == 422 and "HX-Replace-Url" not in bad.headers
     # the chapter's own fragment route still points at the chapter
@@ -215,7 +215,7 @@ def test_every_widget_on_its_chapter_has_the_embed_control(rc, real_site, lang, 
     frag = rc.get(f"/{lang}/widget/{name}", params=own,
                   headers={"HX-Request": "true", "HX-Current-URL": f"{HOST}{page.path}"})
     assert frag.status_code == 200, frag.text[-400:]
-    assert f'id="{name}-embed-body" hx-swap-oob="true"' in frag.text
+    assert f'id="{name}-embed-body" data-hx-swap-oob="true"' in frag.text
     src, _ = snippet_src(frag.text, name)
     assert src == embed_url(lang, widget, new) != embed_url(lang, widget, state)
     # and the chapter reached with that state shows the same snippet
@@ -231,7 +231,7 @@ def test_a_bad_input_keeps_the_last_good_snippet(rc):
                headers={"HX-Request": "true", "HX-Current-URL": f"{HOST}/en/chapter/7"})
     assert r.status_code == 422
     assert 'id="temperature-embed-body"' in r.text
-    assert 'id="temperature-embed-body" hx-swap-oob' not in r.text
+    assert 'id="temperature-embed-body" data-hx-swap-oob' not in r.text
 
 
 def test_chapter_pages_advertise_oembed(rc):
