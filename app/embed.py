@@ -276,6 +276,8 @@ def embed_page(lang: str, name: str, request: Request):
         body = html + templating.render("embed_back.html", back=back, oob=True)
         return HTMLResponse(body, status_code=status, headers=headers)
 
+    from app import share
+
     title = title_from(html, widget, lang)
     shown = state if state is not None else widget.parse({}, inst.args)
     holder = SimpleNamespace(widgets=[(inst, 0)])
@@ -297,6 +299,7 @@ def embed_page(lang: str, name: str, request: Request):
         widget=html,
         back=back,
         oembed=oembed_href(embed_path(lang, widget, shown, theme)),
+        share=share.head(site, lang, page.slug if page else "index", widget_name=name, structured=False),
     )
     return HTMLResponse(page_html, status_code=status, headers={"Vary": VARY})
 
@@ -333,7 +336,9 @@ EMBED_RE = re.compile(r"^/embed/(zh|en)/([a-z][a-z-]*)/?$")
 
 
 def resolve(site, url, scope):
-    """(lang, widget, state, theme) for a chapter or embed URL of this site, or None."""
+    """(lang, widget, state, theme, page, chapter) for a chapter or embed URL of this
+    site, or None. ``page`` is the chapter (or the widget's home page, for an embed
+    URL); ``chapter`` says whether the URL was the chapter's."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -348,9 +353,10 @@ def resolve(site, url, scope):
         widget = widgets.get(name)
         if widget is None:
             return None
-        home, _ = home_instance(site, lang, name)
+        home, page = home_instance(site, lang, name)
         inst = view.Instance(widget, name, dict(home.args) if home else {})
         theme = query.get("theme") if query.get("theme") in THEMES else None
+        chapter = False
     else:
         m = CHAPTER_RE.match(parts.path)
         if not m:
@@ -373,11 +379,12 @@ def resolve(site, url, scope):
                     break
         widget = inst.widget
         theme = None
+        chapter = True
     try:
         state = widget.parse(view.own_values(widget, inst.ns, query), inst.args)
     except InputError:
         return None
-    return lang, widget, state, theme
+    return lang, widget, state, theme, page, chapter
 
 
 @router.get("/oembed")
@@ -390,9 +397,14 @@ def oembed(request: Request):
         return JSONResponse({"detail": "No embeddable widget at this URL."}, status_code=404)
     if fmt != "json":
         return JSONResponse({"detail": "Only format=json is supported."}, status_code=501)
-    lang, widget, state, theme = found
+    from app import cards, share
+
+    lang, widget, state, theme, page, chapter = found
     t = i18n.UI[lang]
     title = widget_title(site, lang, widget)
+    frame_title = title
+    if chapter:   # a chapter's address is the chapter, shown by the widget it names
+        title = f"{t['chapter_n'].format(n=page.chapter)} · {page.title}"
     width, height = DEFAULT_WIDTH, widget.height
     maxwidth = _positive(request.query_params.get("maxwidth"))
     maxheight = _positive(request.query_params.get("maxheight"))
@@ -402,7 +414,8 @@ def oembed(request: Request):
         height = min(height, max(maxheight, 1))
     base = base_url(request.scope)
     src = base + embed_path(lang, widget, state, theme)
-    code = iframe(src, f"{title} · {t['site_name']}", height, width) + host_script().replace(BASE, base)
+    code = iframe(src, f"{frame_title} · {t['site_name']}", height, width) + host_script().replace(BASE, base)
+    thumbnail = base + share.card_path(site, lang, page.slug if page else "index", widget.name)
     return JSONResponse(
         {
             "version": "1.0",
@@ -413,6 +426,9 @@ def oembed(request: Request):
             "title": title,
             "provider_name": t["site_name"],
             "provider_url": f"{base}/{lang}/",
+            "thumbnail_url": thumbnail,
+            "thumbnail_width": cards.W,
+            "thumbnail_height": cards.H,
             "cache_age": 3600,
         }
     )

@@ -10,7 +10,7 @@ import functools
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from app import content, embed, facts as facts_mod, i18n, settings, templating
+from app import content, embed, facts as facts_mod, i18n, settings, share, templating
 
 
 @dataclass
@@ -169,6 +169,8 @@ class Site:
             twin_href=twin_href,
             alternates=alternates,
             canonical=embed.BASE + content.page_path(lang, slug),  # the page, whatever its widgets' state
+            og_url=embed.BASE + content.page_path(lang, slug) + suffix,  # a shared state previews as itself
+            share=share.head(self, lang, slug, query_pairs),
             scripts=self.scripts(page),
             widget_assets=self.widget_assets(page),
             oembed=embed.oembed_href(page.path + suffix) if (page is not None and page.chapter and page.widgets) else None,
