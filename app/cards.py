@@ -164,6 +164,6 @@ def png(svg, width=None, height=None):
     ))
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=256)
 def png_cached(svg, width=None, height=None):
     return png(svg, width, height)
