@@ -139,6 +139,13 @@ def oembed_href(path_and_query):
     return f"{BASE}/oembed?url={BASE_Q}{quote(path_and_query, safe='')}&format=json"
 
 
+def oembed_link(href, scope):
+    """The HTTP ``Link`` header that points oEmbed consumers at ``href`` (markers written out)."""
+    base = base_url(scope)
+    absolute = href.replace(BASE_Q, quote(base, safe="")).replace(BASE, base)
+    return f'<{absolute}>; rel="alternate"; type="application/json+oembed"'
+
+
 TITLE_RE = re.compile(r'class="widget-title"[^>]*>\s*([^<]+)')
 TITLE_P_RE = re.compile(r'<p class="widget-title"([^>]*)>(.*?)</p>', re.S)
 HEADING_RE = re.compile(r"<(/?)h([3-6])\b")
@@ -281,6 +288,7 @@ def embed_page(lang: str, name: str, request: Request):
     title = title_from(html, widget, lang)
     shown = state if state is not None else widget.parse({}, inst.args)
     holder = SimpleNamespace(widgets=[(inst, 0)])
+    oembed = oembed_href(embed_path(lang, widget, shown, theme))
     page_html = templating.render(
         "embed.html",
         lang=lang,
@@ -298,10 +306,11 @@ def embed_page(lang: str, name: str, request: Request):
         widget_assets=site.widget_assets(holder),
         widget=html,
         back=back,
-        oembed=oembed_href(embed_path(lang, widget, shown, theme)),
+        oembed=oembed,
         share=share.head(site, lang, page.slug if page else "index", widget_name=name, structured=False),
     )
-    return HTMLResponse(page_html, status_code=status, headers={"Vary": VARY})
+    return HTMLResponse(page_html, status_code=status,
+                        headers={"Vary": VARY, "Link": oembed_link(oembed, request.scope)})
 
 
 def back_link(page, lang, inst, state, t):

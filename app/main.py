@@ -13,6 +13,7 @@ from app import api, crawl, embed, fragments, pages, settings, share, twin
 from app.answers import Answers
 from app.caching import Caching
 from app.compression import Compression
+from app.cors import CORS
 from app.head import HeadAsGet
 from app.headers import SecurityHeaders
 from app.trainer import TRAINER
@@ -65,6 +66,7 @@ def create_app(site=None, answer_bytes=None):
     app.add_middleware(Compression)  # outside the ETags: it names its encoding in them
     app.add_middleware(SecurityHeaders, docs_paths=(app.docs_url, app.redoc_url))
     app.add_middleware(HeadAsGet)  # a HEAD is the GET answer's status and headers
+    app.add_middleware(CORS)       # what other sites may read, and its preflights
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException):

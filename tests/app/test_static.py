@@ -52,7 +52,7 @@ def test_local_mode_serves_the_same_file(fixture_site, monkeypatch):
     site = Site(library=fixture_site.library, facts=fixture_site.facts, htmx=settings.htmx_mode())
     with TestClient(create_app(site)) as local:
         html = local.get("/zh/chapter/7").text
-        assert f'<script src="{settings.HTMX.local_url}" integrity="{settings.HTMX.sri}" defer></script>' in html
+        assert f'<script src="{settings.HTMX.local_url}" integrity="{settings.HTMX.sri}" crossorigin="anonymous" defer></script>' in html
         assert "cdn.jsdelivr.net" not in html
         r = local.get(settings.HTMX.local_url)
         assert r.status_code == 200
