@@ -98,15 +98,16 @@ def test_a_knob_and_a_practice_run_in_a_sandboxed_frame(kpage, blog):
 def test_the_whole_widget_shows_without_the_host_script(kpage, blog):
     """Nothing resizes the frame: the snippet's height holds the whole widget at the
     width blogs give it, and anything taller scrolls inside the frame."""
-    from app.embed import HEIGHTS
+    from app import widgets
 
     kpage.set_viewport_size({"width": 760, "height": 900})
     for name in ("temperature", "tokenizer", "next-dish"):
-        kpage.goto(blog(f"{name}.html", f"/embed/en/{name}", height=HEIGHTS[name]))
+        height = widgets.get(name).height
+        kpage.goto(blog(f"{name}.html", f"/embed/en/{name}", height=height))
         frame = widget_frame(kpage)
         kpage.wait_for_load_state("networkidle")
         tall = frame.evaluate("Math.ceil(document.documentElement.scrollHeight)")
-        assert tall <= HEIGHTS[name] + 2, f"{name} needs {tall}px, the snippet gives {HEIGHTS[name]}"
+        assert tall <= height + 2, f"{name} needs {tall}px, the snippet gives {height}"
 
 
 def test_a_chapter_still_refuses_any_frame(kpage, blog, server):
