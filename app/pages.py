@@ -83,6 +83,10 @@ async def _serve(request, lang, slug):
         rendered = site.page(lang, slug)
     if rendered is None:
         return not_found(request)
+    if rendered.oembed:
+        from app import embed
+
+        return html_response(rendered, headers={"Link": embed.oembed_link(rendered.oembed, request.scope)})
     return html_response(rendered)
 
 

@@ -38,7 +38,8 @@ class Script:
 
     @property
     def local_url(self):
-        return f"/static/vendor/{self.package}/{pathlib.PurePosixPath(self.file).name}"
+        """Its address on this server; the version in the query lets it be kept a year."""
+        return f"/static/vendor/{self.package}/{pathlib.PurePosixPath(self.file).name}?v={self.version}"
 
 
 HTMX = Script(

@@ -10,13 +10,14 @@ import functools
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from app import content, embed, facts as facts_mod, i18n, settings, templating
+from app import content, embed, facts as facts_mod, i18n, settings, share, templating
 
 
 @dataclass
 class Rendered:
     html: str
     status: int = 200
+    oembed: str = None    # the page's oEmbed address (with BASE markers), for its Link header
 
     @functools.cached_property
     def body(self):
@@ -33,13 +34,13 @@ class Site:
 
     # --- helpers for templates ---------------------------------------------------
     def scripts(self, page=None):
-        """The pinned scripts a page loads: htmx (widgets' own scripts are their assets)."""
+        """The pinned scripts a page loads: htmx (widgets' own scripts are their assets).
+        Fetched in CORS mode wherever they come from: an embed in a sandboxed iframe has
+        an opaque origin, and the browser checks a hash only on a CORS answer (app/cors.py)."""
         out = []
         for s in settings.SCRIPTS.values():
-            if self.htmx == "local":
-                out.append({"src": s.local_url, "integrity": s.sri, "crossorigin": None})
-            else:
-                out.append({"src": s.cdn_url, "integrity": s.sri, "crossorigin": "anonymous"})
+            src = s.local_url if self.htmx == "local" else s.cdn_url
+            out.append({"src": src, "integrity": s.sri, "crossorigin": "anonymous"})
         return out
 
     def widget_assets(self, page=None):
@@ -146,6 +147,7 @@ class Site:
         # absolute addresses (BASE is written over by the site's address, see app/embed.py)
         alternates = [{"hreflang": a["hreflang"], "href": embed.BASE + a["href"]} for a in self.alternates(lang, slug)]
         prev, nxt = self.neighbours(lang, slug)
+        oembed = embed.oembed_href(page.path + suffix) if (page is not None and page.chapter and page.widgets) else None
         title = page.title if page else t["site_name"]
         summary = page.summary if page else t["site_tagline"]
         html = templating.render(
@@ -169,14 +171,16 @@ class Site:
             twin_href=twin_href,
             alternates=alternates,
             canonical=embed.BASE + content.page_path(lang, slug),  # the page, whatever its widgets' state
+            og_url=embed.BASE + content.page_path(lang, slug) + suffix,  # a shared state previews as itself
+            share=share.head(self, lang, slug, query_pairs),
             scripts=self.scripts(page),
             widget_assets=self.widget_assets(page),
-            oembed=embed.oembed_href(page.path + suffix) if (page is not None and page.chapter and page.widgets) else None,
+            oembed=oembed,
             model_line=t["model_line"].format(
                 n_params=facts_mod.fmt_int(self.facts.n_params), n_names=facts_mod.fmt_int(self.facts.n_names)
             ),
         )
-        return Rendered(html=html, status=200 if ok else 422)
+        return Rendered(html=html, status=200 if ok else 422, oembed=oembed)
 
     def not_found(self):
         if "404" not in self.cache:

@@ -20,6 +20,7 @@ def env(templates_dir=settings.TEMPLATES_DIR):
         auto_reload=False,  # templates are read once; a change needs a restart, like the content
     )
     environment.globals["asset"] = asset
+    environment.globals["icon"] = icon
     return environment
 
 
@@ -32,3 +33,10 @@ def asset(path):
 
 def render(template, **context):
     return env().get_template(template).render(**context)
+
+
+def icon(size):
+    """URL of the site's icon drawn at ``size`` pixels (app/share.py), versioned like an asset."""
+    from app import share
+
+    return share.icon_url(size)

@@ -10,7 +10,7 @@ waiting for the names to change. For every move it records, inside the page
 (performance.now()):
 
 - key -> names: from the key press to the moment the new names are in the page;
-  this includes the dial's debounce (the hx-trigger delay in
+  this includes the dial's debounce (the data-hx-trigger delay in
   templates/widgets/_temperature.html);
 - request -> names: from htmx sending the request to the new names being in
   the page (network, server, swap).

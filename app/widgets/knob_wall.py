@@ -77,7 +77,7 @@ def _layout(station):
         rl = escape(_row_label(station, r, hs))
         labels.append(f'<span class="kw-rl" aria-hidden="true">{rl}</span>')
         for c in range(cols):
-            cells.append((f"<button name={KEY} value={off + r * cols + c} style=--v:",
+            cells.append((f"<button type=submit name={KEY} value={off + r * cols + c} style=--v:",
                           f">{rl} {escape(_col_label(station, c, hs))}</button>"))
     return tuple(labels), tuple(cells)
 

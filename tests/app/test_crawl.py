@@ -78,7 +78,9 @@ def test_a_page_without_a_twin_has_no_alternate_in_the_other_language(tmp_path):
 def test_the_canonical_address_is_the_page_without_its_widget_state(client, path):
     canonical, og_url, alternates = head_links(client.get(path).text)
     bare = "http://testserver" + path.split("?")[0]
-    assert canonical == og_url == [bare]
+    assert canonical == [bare]
+    # a link preview reads og:url as the thing shared: a widget's state previews as itself
+    assert [u.replace("&amp;", "&") for u in og_url] == ["http://testserver" + path]
     lang = path.split("/")[1]
     assert alternates[lang] == bare
 

@@ -118,7 +118,7 @@ def test_embed_page_for_every_widget(rc, real_site, lang, name):
     assert "/static/js/embed.js?v=" in text
     assert "set-cookie" not in r.headers
     # the form swaps inside the embed and the no-JS form reloads the embed
-    assert re.search(rf'(hx-get|data-fragment)="/embed/{lang}/{name}"', text)
+    assert re.search(rf'(data-hx-get|data-fragment)="/embed/{lang}/{name}"', text)
     assert f"/{lang}/widget/{name}" not in text
     assert BASE not in text and BASE_Q not in text
 
@@ -176,7 +176,7 @@ def test_embed_htmx_swap_stays_in_the_embed(rc):
     assert r.headers["HX-Replace-Url"] == "/embed/en/temperature?t=1.5&n=10&seed=1&theme=dark"
     assert "<html" not in r.text and 'id="temperature-out"' in r.text
     # the back link follows out of band
-    assert 'id="embed-back" hx-swap-oob="true"' in r.text and "temperature.t=1.5" in r.text
+    assert 'id="embed-back" data-hx-swap-oob="true"' in r.text and "temperature.t=1.5" in r.text
     bad = rc.get("/embed/en/temperature", params={"temperature.t": "9"}, headers=headers)
     assert bad.status_code == 422 and "HX-Replace-Url" not in bad.headers
     # the chapter's own fragment route still points at the chapter
@@ -215,7 +215,7 @@ def test_every_widget_on_its_chapter_has_the_embed_control(rc, real_site, lang, 
     frag = rc.get(f"/{lang}/widget/{name}", params=own,
                   headers={"HX-Request": "true", "HX-Current-URL": f"{HOST}{page.path}"})
     assert frag.status_code == 200, frag.text[-400:]
-    assert f'id="{name}-embed-body" hx-swap-oob="true"' in frag.text
+    assert f'id="{name}-embed-body" data-hx-swap-oob="true"' in frag.text
     src, _ = snippet_src(frag.text, name)
     assert src == embed_url(lang, widget, new) != embed_url(lang, widget, state)
     # and the chapter reached with that state shows the same snippet
@@ -231,7 +231,7 @@ def test_a_bad_input_keeps_the_last_good_snippet(rc):
                headers={"HX-Request": "true", "HX-Current-URL": f"{HOST}/en/chapter/7"})
     assert r.status_code == 422
     assert 'id="temperature-embed-body"' in r.text
-    assert 'id="temperature-embed-body" hx-swap-oob' not in r.text
+    assert 'id="temperature-embed-body" data-hx-swap-oob' not in r.text
 
 
 def test_chapter_pages_advertise_oembed(rc):
@@ -283,8 +283,15 @@ def check_oembed(r, lang):
 def test_oembed_for_a_chapter_url(rc):
     data, src = check_oembed(rc.get("/oembed", params={"url": f"{HOST}/en/chapter/7?temperature.t=1.3", "format": "json"}), "en")
     assert src == f"{HOST}/embed/en/temperature?t=1.3&n=10&seed=1"
-    shown = re.search(r'<p class="widget-title" id="temperature-title">([^<]+)<', rc.get("/en/chapter/7").text)
-    assert data["title"] == html_mod.unescape(shown.group(1)).strip()
+    # a chapter's address is titled by its chapter; the frame, by the widget it shows
+    page = rc.get("/en/chapter/7").text
+    assert data["title"] == "Chapter 7 · " + html_mod.unescape(re.search(r"<h1>([^<]+)</h1>", page).group(1))
+    shown = re.search(r'<p class="widget-title" id="temperature-title">([^<]+)<', page)
+    iframe_title = html_mod.unescape(re.search(r'title="([^"]+)"', data["html"]).group(1))
+    assert iframe_title == html_mod.unescape(shown.group(1)).strip() + " · " + i18n.UI["en"]["site_name"]
+    # its thumbnail is the chapter's share card with the widget's title in it
+    assert data["thumbnail_url"].startswith(f"{HOST}/card/en/chapter-7.png?w=temperature&v=")
+    assert (data["thumbnail_width"], data["thumbnail_height"]) == (1200, 630)
     # with no state: the chapter's first widget in its starting state
     _, src = check_oembed(rc.get("/oembed", params={"url": f"{HOST}/zh/chapter/3"}), "zh")
     assert src.startswith(f"{HOST}/embed/zh/sous-chefs?")
@@ -297,7 +304,7 @@ def test_oembed_for_a_chapter_url(rc):
 
 def test_oembed_titles_are_plain_text_escaped_once(rc):
     # the sous-chefs' title has an apostrophe: plain in the JSON, one &#x27; or &#39; in the html
-    data, _ = check_oembed(rc.get("/oembed", params={"url": f"{HOST}/en/chapter/3"}), "en")
+    data, _ = check_oembed(rc.get("/oembed", params={"url": f"{HOST}/embed/en/sous-chefs"}), "en")
     assert data["title"].startswith("The sous-chefs' meeting")
     iframe_title = re.search(r'title="([^"]+)"', data["html"]).group(1)
     assert html_mod.unescape(iframe_title) == data["title"] + " · " + i18n.UI["en"]["site_name"]
@@ -308,6 +315,9 @@ def test_oembed_for_an_embed_url(rc):
     assert src == f"{HOST}/embed/zh/tokenizer?text=anna&theme=dark"
     assert f'<script src="{HOST}/static/js/embed-host.js" async></script>' in data["html"]
     assert data["height"] == widgets.get("tokenizer").height
+    assert data["thumbnail_url"].startswith(f"{HOST}/card/zh/chapter-2.png?w=tokenizer&v=")
+    card = rc.get(data["thumbnail_url"])
+    assert card.status_code == 200 and card.headers["content-type"] == "image/png"
 
 
 def test_oembed_maxwidth_and_maxheight(rc):

@@ -21,7 +21,7 @@ PAGE_LIMIT = 150 * 1024
 def cells(html):
     """(knob number, colour strength, class) of every knob button in the grid."""
     return [(int(i), float(v), cls) for i, v, cls in
-            re.findall(r"<button name=knob-wall\.knob value=(\d+) style=--v:(-?[\d.]+)(?: class=(\w+))?", html)]
+            re.findall(r"<button type=submit name=knob-wall\.knob value=(\d+) style=--v:(-?[\d.]+)(?: class=(\w+))?", html)]
 
 
 def inspect_block(html):
@@ -90,7 +90,7 @@ def test_no_js_forms_reload_the_chapter_and_keep_other_state(ch5):
     assert '<input type="hidden" name="knob-wall.name" value="anna">' in grid_form
     assert 'name="knob-wall.knob" value' not in grid_form.split('<div class="kw-scroll', 1)[0]  # only the knobs choose a knob
     # the selected knob is marked in the grid, not by colour alone
-    assert "<button name=knob-wall.knob value=9 style=--v:" in grid_form
+    assert "<button type=submit name=knob-wall.knob value=9 style=--v:" in grid_form
     assert re.search(r"value=9 style=--v:-?[\d.]+ class=sel aria-pressed=true>", grid_form)
 
 

@@ -91,8 +91,8 @@ def test_each_letter_walks_the_name_one_course_further(client):
     assert parse_qsl(url.query) == [("sous-chefs.pos", "2"), ("next-dish.prefix", "emma"), ("next-dish.t", "0.7")]
     # the same link for htmx: the fragment with the next state
     a = re.search(r'id="next-dish-go-0" [^>]*>', out_of(r.text)).group(0)
-    assert 'hx-get="/zh/widget/next-dish"' in a
-    assert "hx-vals='{\"next-dish.prefix\": \"emma\", \"next-dish.t\": \"0.7\"}'" in a
+    assert 'data-hx-get="/zh/widget/next-dish"' in a
+    assert "data-hx-vals='{\"next-dish.prefix\": \"emma\", \"next-dish.t\": \"0.7\"}'" in a
     # one course back, and back to the bell
     back = html_mod.unescape(re.search(r'id="next-dish-back" href="([^"]+)"', r.text).group(1))
     assert ("next-dish.prefix", "em") in parse_qsl(urlsplit(back).query)
@@ -121,7 +121,7 @@ def test_the_second_vote_keeps_its_own_state(client):
         headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/3?next-dish.prefix=k"},
     )
     assert r.headers["HX-Replace-Url"] == "/en/chapter/3?next-dish.prefix=k&next-dish-2.prefix=jo&next-dish-2.t=0.5"
-    assert 'hx-get="/en/widget/next-dish?ns=next-dish-2"' in r.text
+    assert 'data-hx-get="/en/widget/next-dish?ns=next-dish-2"' in r.text
 
 
 def test_fragment_in_both_languages(client):

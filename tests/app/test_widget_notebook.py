@@ -129,9 +129,9 @@ def test_links_keep_the_table_and_the_other_widgets(client):
     table = html_mod.unescape(re.search(r'id="notebook-table" href="([^"]+)"', r.text).group(1))
     assert ("notebook.seed", "6") in parse_qsl(urlsplit(table).query)
     a = re.search(r'id="notebook-next" [^>]*>', r.text).group(0)
-    assert 'hx-get="/zh/widget/notebook"' in a
+    assert 'data-hx-get="/zh/widget/notebook"' in a
     # the links swap the whole widget (the output area passes that down to them)
-    assert 'id="notebook-out" aria-live="polite" hx-target="#w-notebook" hx-select="#w-notebook" hx-swap="outerHTML"' in r.text
+    assert 'id="notebook-out" aria-live="polite" data-hx-target="#w-notebook" data-hx-select="#w-notebook" data-hx-swap="outerHTML"' in r.text
 
 
 def test_fragment_in_both_languages_and_the_no_js_form(client):

@@ -106,7 +106,7 @@ def test_second_instance_fragment_uses_its_own_namespace_and_defaults(client):
         headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/7"},
     )
     assert r.status_code == 200
-    assert 'id="w-temperature-2"' in r.text and 'hx-get="/en/widget/temperature?ns=temperature-2"' in r.text
+    assert 'id="w-temperature-2"' in r.text and 'data-hx-get="/en/widget/temperature?ns=temperature-2"' in r.text
     assert [n for _, n, _ in names_in(r.text, "temperature-2")] == api_names(client, n=5, temperature=0.3, seed=7)["names"]
     assert r.headers["HX-Replace-Url"] == "/en/chapter/7?temperature-2.t=0.3&temperature-2.n=5&temperature-2.seed=7"
 

@@ -55,7 +55,7 @@
     var values = {};
     values[button.name] = button.value;
     var id = "#" + inspect.id;
-    window.htmx.ajax("GET", form.getAttribute("hx-get"), {
+    window.htmx.ajax("GET", form.getAttribute("data-hx-get"), {
       source: form, target: id, select: id, swap: "outerHTML", values: values
     }).then(function () {
       var said = section.querySelector(".kw-inspect .kw-said");
