@@ -113,7 +113,7 @@ def sample(
     """With top_k, top_p or min_p each vote is trimmed before its roll: a course stays on
     the die only if every rule keeps it, and the shares are re-spread over what is left.
     Without them the names are exactly the plain sampler's."""
-    temperature = round(temperature, 6)  # as the widgets read it: no subnormal dial settings
+    temperature = round(temperature, 6) + 0.0  # as the widgets read it: no subnormal dial settings, no -0
     try:
         prefix = tokenizer.check_name(prefix, allow_empty=True)
     except ValueError as exc:
@@ -326,7 +326,7 @@ def next_course(
     trimmed first (each rule reads the vote after the temperature; a course stays only if
     every rule keeps it, and the shares are re-spread to sum to 1): `before_rules` holds the
     shares before the rules and `cut` the token ids each rule took off."""
-    temperature = round(temperature, 6)  # as the widgets read it: no subnormal dial settings
+    temperature = round(temperature, 6) + 0.0  # as the widgets read it: no subnormal dial settings, no -0
     try:
         prefix = tokenizer.check_name(prefix, allow_empty=True)
     except ValueError as exc:

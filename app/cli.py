@@ -1,6 +1,6 @@
 """The ``kitchen`` command: serve the site, train the apprentice, sample names.
 
-    kitchen serve  [--host 127.0.0.1] [--port 8000] [--workers N]
+    kitchen serve  [--host 127.0.0.1] [--port 8000] [--workers N] [limits: see --help]
     kitchen train  [--steps 1000] [--seed 42] [--lr 0.01] [--optimizer adam|sgd]
                    [--out PATH.npz] [--loss-log FILE] [--names FILE] [--init PATH.npz]
     kitchen sample [-n 20] [--temperature 0.5] [--seed S] [--prefix P] [--checkpoint PATH.npz]
@@ -77,18 +77,47 @@ def cmd_sample(args):
         print(f"{name}\t{'invented' if invented else 'in the book'}" if args.mark else name)
 
 
+# `kitchen serve` options that are settings of each worker: (option, variable)
+SERVE_SETTINGS = (
+    ("max_header_kb", "KITCHEN_MAX_HEADER_KB"),
+    ("header_timeout", "KITCHEN_HEADER_TIMEOUT"),
+    ("keep_alive", "KITCHEN_KEEP_ALIVE"),
+    ("max_connections", "KITCHEN_MAX_CONNECTIONS"),
+    ("heavy_at_once", "KITCHEN_HEAVY_AT_ONCE"),
+    ("heavy_queue", "KITCHEN_HEAVY_QUEUE"),
+    ("heavy_wait", "KITCHEN_HEAVY_WAIT"),
+)
+
+
 def cmd_serve(args):
+    """Every setting is checked before the port is bound; the workers read the same."""
     import os
+    import resource
 
     import uvicorn
 
-    from app import facts
+    from app import facts, server, settings
 
+    for option, name in SERVE_SETTINGS:
+        value = getattr(args, option)
+        if value is not None:
+            os.environ[name] = value   # the workers (other processes) read it from here
+    try:
+        settings.check_environment()
+    except settings.SettingsError as exc:
+        raise ValueError(str(exc)) from None
     # the story says how long training takes; measure once here, so every worker says the same
     if facts.TIMES_ENV not in os.environ:
         os.environ[facts.TIMES_ENV] = ",".join(repr(x) for x in facts.training_times())
+    limits = server.Limits()
+    # room for the connections each worker may hold, its files and the training helper's pipes
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = limits.connections + 256
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want if hard == resource.RLIM_INFINITY else min(want, hard), hard))
     uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers,
-                log_level=args.log_level, proxy_headers=True)
+                log_level=args.log_level, proxy_headers=True,
+                http="app.server:BoundedHttpTools", timeout_keep_alive=limits.keep_alive)
 
 
 def build_parser():
@@ -100,6 +129,23 @@ def build_parser():
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--workers", type=int, default=1)
     s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    g = s.add_argument_group("limits per worker (each also a KITCHEN_* variable; the option wins)")
+    g.add_argument("--max-header-kb", metavar="KB",
+                   help="request line and headers together, at most (431 beyond; KITCHEN_MAX_HEADER_KB, default 32)")
+    g.add_argument("--header-timeout", metavar="S",
+                   help="seconds from a request's first byte to the end of its headers (408 beyond; "
+                        "KITCHEN_HEADER_TIMEOUT, default 10)")
+    g.add_argument("--keep-alive", metavar="S",
+                   help="seconds an idle connection stays open, a new one included (KITCHEN_KEEP_ALIVE, default 5)")
+    g.add_argument("--max-connections", metavar="N",
+                   help="open connections; past it the longest idle is closed, or the new one gets 503 "
+                        "(KITCHEN_MAX_CONNECTIONS, default 1000)")
+    g.add_argument("--heavy-at-once", metavar="N",
+                   help="heavy jobs (a new tuning or practice run) under way at once (KITCHEN_HEAVY_AT_ONCE, default 1)")
+    g.add_argument("--heavy-queue", metavar="N",
+                   help="heavy jobs waiting for their turn; more get 503 (KITCHEN_HEAVY_QUEUE, default 4)")
+    g.add_argument("--heavy-wait", metavar="S",
+                   help="seconds a request waits for its heavy jobs' turn before 503 (KITCHEN_HEAVY_WAIT, default 4)")
     s.set_defaults(func=cmd_serve)
 
     t = sub.add_parser("train", help="train the apprentice (defaults replay the reference run)")

@@ -31,7 +31,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.requests import Request as StarletteRequest
 
-from app import i18n, settings, templating, widgets
+from app import admission, i18n, settings, templating, widgets
 from app.pages import not_found, query_pairs
 from app.widgets import view
 from app.widgets.base import InputError
@@ -50,17 +50,14 @@ _titles = {}             # (lang, name) -> the title of a widget that gives none
 
 # --- the site's address --------------------------------------------------------
 
-class SettingsError(RuntimeError):
-    pass
-
-
 def public_url():
     """KITCHEN_PUBLIC_URL without a trailing slash, or None when unset."""
     value = os.environ.get("KITCHEN_PUBLIC_URL", "").strip().rstrip("/")
     if not value:
         return None
     if not PUBLIC_RE.match(value):
-        raise SettingsError(f"KITCHEN_PUBLIC_URL must look like https://host[:port], not {value!r}")
+        raise settings.SettingsError(
+            f"KITCHEN_PUBLIC_URL must be the site's origin, http(s)://host[:port] with no path, not {value!r}")
     return value
 
 
@@ -255,7 +252,16 @@ VARY = "HX-Request, HX-Current-URL"
 
 
 @router.get("/embed/{lang}/{name}")
-def embed_page(lang: str, name: str, request: Request):
+async def embed_page(lang: str, name: str, request: Request):
+    """Rendered in the thread pool; a heavy state waits at the worker's gate (app/admission.py)."""
+    try:
+        outcome = await admission.admitted(request, render_embed, lang, name, request)
+    except admission.Gone:
+        return admission.gone_response()
+    return admission.stamp(outcome.value, outcome)
+
+
+def render_embed(lang, name, request):
     widget = widgets.get(name)
     if lang not in settings.LANGS or widget is None:
         return not_found(request)

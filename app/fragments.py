@@ -11,7 +11,7 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app import embed, settings, widgets
+from app import admission, embed, settings, widgets
 from app.pages import not_found, query_pairs
 from app.widgets import view
 
@@ -31,7 +31,16 @@ def find_page(library, lang, path, ns, name):
 
 
 @router.get("/{lang}/widget/{name}")
-def fragment(lang: str, name: str, request: Request):
+async def fragment(lang: str, name: str, request: Request):
+    """Rendered in the thread pool; a heavy state waits at the worker's gate (app/admission.py)."""
+    try:
+        outcome = await admission.admitted(request, render_fragment, lang, name, request)
+    except admission.Gone:
+        return admission.gone_response()
+    return admission.stamp(outcome.value, outcome)
+
+
+def render_fragment(lang, name, request):
     widget = widgets.get(name)
     if lang not in settings.LANGS or widget is None:
         return not_found(request)

@@ -40,6 +40,8 @@ def create_app(site=None, answer_bytes=None):
         version="0.1.0",
     )
     app.state.site = site
+    # Starlette's own slash redirect writes the request's Host into Location: ours does not
+    app.router.redirect_slashes = False
 
     if site.htmx == "local":
         for script in settings.SCRIPTS.values():
@@ -71,6 +73,9 @@ def create_app(site=None, answer_bytes=None):
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 404:
+            moved = pages.slash_redirect(request)
+            if moved is not None:
+                return moved
             if request.url.path.startswith("/api/"):
                 return JSONResponse({"detail": "Not Found"}, status_code=404)
             return pages.not_found(request)

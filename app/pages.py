@@ -1,12 +1,12 @@
 """HTML pages: the cover, the chapters, the ending, the thread, the glossary, the video scripts, and / itself."""
 
 import re
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from app import settings
+from app import admission, settings
 from app.widgets.view import MAX_CARRY
 
 router = APIRouter(include_in_schema=False)
@@ -66,8 +66,44 @@ def root(request: Request):
 
 
 @router.get("/healthz")
-def healthz():
+def healthz(request: Request):
+    """200 only when this worker can serve a page and a widget, each with the site's
+    address written in (what every page and embed needs); else 503 saying what failed."""
+    from app import embed, widgets
+    from app.widgets import view
+
+    site = request.app.state.site
+    try:
+        page = site.page("en", "index")
+        if page is None or page.status != 200:
+            raise RuntimeError("the cover does not render")
+        embed.base_url(request.scope)
+        inst = view.Instance(widgets.get("temperature"), "temperature", {})
+        _, state = view.render(inst, "en", [], action="/en/")
+        if state is None:
+            raise RuntimeError("the temperature dial does not render")
+    except Exception as exc:  # noqa: BLE001 - any failure is what the check reports
+        return JSONResponse({"status": "unwell", "detail": str(exc)[:300]}, status_code=503)
     return {"status": "ok"}
+
+
+def slash_redirect(request):
+    """A 307 to the same address with its trailing slash added or removed, if that is a
+    page (``/en`` → ``/en/``). The address is relative, or on ``KITCHEN_PUBLIC_URL``
+    when it is set: never on a Host header the server was not told to trust."""
+    from starlette.routing import Match
+
+    from app import embed
+
+    path = request.url.path
+    if path.startswith("//") or path == "/":
+        return None
+    other = path[:-1] if path.endswith("/") else path + "/"
+    scope = {**request.scope, "path": other}
+    if not any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+        return None
+    location = quote(other) + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse((embed.public_url() or "") + location, status_code=307)
 
 
 async def _serve(request, lang, slug):
@@ -77,12 +113,20 @@ async def _serve(request, lang, slug):
         return not_found(request)
     site = request.app.state.site
     pairs = query_pairs(request)
-    if pairs:
-        rendered = await run_in_threadpool(site.page, lang, slug, pairs)
-    else:
+    if not pairs:
         rendered = site.page(lang, slug)
-    if rendered is None:
+        return not_found(request) if rendered is None else page_response(rendered, request)
+    try:  # a heavy state waits at the worker's gate (app/admission.py)
+        outcome = await admission.admitted(request, site.page, lang, slug, pairs)
+    except admission.Gone:
+        return admission.gone_response()
+    if outcome.value is None:
         return not_found(request)
+    return admission.stamp(page_response(outcome.value, request), outcome)
+
+
+def page_response(rendered, request):
+    """A rendered page, with its oEmbed discovery link in the headers when it has one."""
     if rendered.oembed:
         from app import embed
 

@@ -138,7 +138,7 @@ class Site:
                     html, state = embed.render_with_control(seg, lang, query_pairs, action=page.path)
                     ok = ok and state is not None
                     body.append(html)
-        query = urlencode(query_pairs)
+        query = urlencode(view.carried(query_pairs))   # the state some widget reads, bounded
         suffix = f"?{query}" if query else ""
         twin = self.library.get(other, slug)
         twin_href = (content.page_path(other, slug) if self.exists(other, slug) else f"/{other}/") + (

@@ -54,10 +54,14 @@ class Stats:
             self.last_step_at = time.monotonic()
 
 
-STATS = Stats(
-    limit=env_int("KITCHEN_TRAIN_STREAMS", 4, 1, 1000),
-    pace=env_int("KITCHEN_TRAIN_PACE", 500, 0, 1_000_000),
-)
+def stats_from_env():
+    return Stats(
+        limit=env_int("KITCHEN_TRAIN_STREAMS", 4, 1, 1000),
+        pace=env_int("KITCHEN_TRAIN_PACE", 500, 0, 1_000_000),
+    )
+
+
+STATS = stats_from_env()
 # the helper holds every run this worker may stream, and room for whole runs
 TRAINER.max_open = max(trainer_mod.MAX_OPEN, 2 * STATS.limit)
 

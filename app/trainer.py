@@ -263,6 +263,30 @@ class Trainer:
             except TrainerGone:
                 return fn(*args)
 
+    async def whole_async(self, key):
+        """``whole``, awaited on the event loop: no thread waits for the helper. A caller
+        cancelled between batches stops the run there (the helper forgets it)."""
+        run_id = self.new_id()
+        items = []
+        try:
+            await self._call(_open, run_id, key, self.max_open)
+            while True:
+                batch, _, done = await self.next(run_id, WHOLE_BATCH)
+                items.extend(batch)
+                if done:
+                    break
+        finally:
+            self.close(run_id)
+        return training.collect(key, items)
+
+    async def compute_async(self, fn, *args):
+        """``compute``, awaited on the event loop: no thread waits for the helper.
+        If the helper cannot do it, a thread of the pool does."""
+        try:
+            return await self._call(fn, *args)
+        except TrainerGone:
+            return await asyncio.to_thread(fn, *args)
+
     def held(self):
         """The ids of the runs the helper holds now (blocks the calling thread)."""
         return self._call_sync(_held)

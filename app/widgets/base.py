@@ -89,7 +89,7 @@ class Number(Param):
             if value != int(value):
                 raise self._bounds_error()
             return int(value)
-        return round(value, 6)
+        return round(value, 6) + 0.0  # -0 (or a tiny negative) is 0: one state, one address
 
     def format(self, value):
         if self.integer:

@@ -7,11 +7,21 @@ Both raise ``InputError`` with a message in both languages, like base's.
 """
 
 import re
+import string
 from dataclasses import dataclass
 
 from engine.tokenizer import MAX_NAME_LEN
 
 from app.widgets.base import MAX_RAW, InputError, Param
+
+
+_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def ascii_lower(text):
+    """A-Z lower-cased, nothing else: ``str.lower`` would turn look-alikes such as the
+    kelvin sign (U+212A) into a plain ``k``, which the tokenizer refuses."""
+    return text.translate(_LOWER)
 
 
 @dataclass(frozen=True)
@@ -31,7 +41,7 @@ class Choice(Param):
         return [(key, names.get(key, key)) for key in self.options]
 
     def parse(self, raw):
-        value = str(raw).strip().lower()
+        value = ascii_lower(str(raw).strip())
         if value not in self.options:
             if self.words:
                 zh = "、".join(f"{name}（{key}）" for key, name in self.named("zh"))
@@ -48,7 +58,7 @@ class Choice(Param):
 
 @dataclass(frozen=True)
 class Pattern(Param):
-    """Text matching ``regex`` in full (after lower-casing), or the message given."""
+    """Text matching ``regex`` in full (after lower-casing A-Z), or the message given."""
 
     regex: str = ""
     message_zh: str = ""
@@ -58,7 +68,7 @@ class Pattern(Param):
         return {"type": "string", "pattern": f"^(?:{self.regex})$"}
 
     def parse(self, raw):
-        value = str(raw).strip().lower()
+        value = ascii_lower(str(raw).strip())
         if len(value) > MAX_RAW or not re.fullmatch(self.regex, value):
             raise InputError(self.message_zh, self.message_en, self.key)
         return value
@@ -89,7 +99,7 @@ class NameList(Param):
         text = str(raw)
         if len(text) > self.max_raw:
             raise self._error()
-        names = [n for n in SEP_RE.split(text.strip().lower()) if n]
+        names = [n for n in SEP_RE.split(ascii_lower(text.strip())) if n]
         if not self.min_names <= len(names) <= self.max_names:
             raise self._error()
         for n in names:

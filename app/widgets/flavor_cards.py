@@ -19,6 +19,7 @@ from engine import checkpoint, inspect
 from engine.tokenizer import BELL, BOS, VOCAB, VOCAB_SIZE, token_label
 
 from app.widgets.base import InputError, Param, Widget
+from app.widgets.choices import ascii_lower
 
 LEVELS = 5          # colour steps on each side of zero
 N_NEAREST = 4       # closest cards named in the sentence
@@ -35,7 +36,7 @@ class Course(Param):
     allow_empty: bool = False
 
     def parse(self, raw):
-        text = str(raw).strip().lower()
+        text = ascii_lower(str(raw).strip())  # A-Z only: the kelvin sign is no k
         if not text and self.allow_empty:
             return None
         if len(text) == 1 and text in VOCAB:

@@ -29,6 +29,7 @@ import numpy as np
 
 from engine import tune
 
+from app import admission
 from app.facts import fmt_int
 from app.trainer import TRAINER
 from app.widgets.base import InputError, Number, Widget
@@ -129,16 +130,20 @@ def _times(ratio, lang):
 
 # --- a new recipe book and the judges: the engine's experiments, in the training helper ---
 
-@functools.lru_cache(maxsize=32)
 def run_sft(kind, letter, names, steps):
-    """``engine.tune.sft_experiment``, computed in the worker's training helper."""
-    return TRAINER.compute(tune.sft_experiment, kind, letter, names, steps)
+    """``engine.tune.sft_experiment``, computed in the worker's training helper (let in at
+    the worker's gate, app/admission.py)."""
+    args = (kind, letter, names, steps)
+    return admission.result(("sft",) + args, lambda: TRAINER.compute_async(tune.sft_experiment, *args),
+                            lambda: TRAINER.compute(tune.sft_experiment, *args))
 
 
-@functools.lru_cache(maxsize=32)
 def run_rlhf(judge, picks, jseed, rounds):
-    """``engine.tune.rlhf_experiment``, computed in the worker's training helper."""
-    return TRAINER.compute(tune.rlhf_experiment, judge, picks, jseed, rounds)
+    """``engine.tune.rlhf_experiment``, computed in the worker's training helper (let in at
+    the worker's gate, app/admission.py)."""
+    args = (judge, picks, jseed, rounds)
+    return admission.result(("rlhf",) + args, lambda: TRAINER.compute_async(tune.rlhf_experiment, *args),
+                            lambda: TRAINER.compute(tune.rlhf_experiment, *args))
 
 
 FEATURE_WORDS = {

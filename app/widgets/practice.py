@@ -16,6 +16,7 @@ A run whose score stops being a number (too heavy a hand) ends there, and
 the page says so.
 """
 
+import asyncio
 import json
 import math
 import threading
@@ -24,6 +25,7 @@ from collections import OrderedDict
 from engine import train as training
 from engine.train import DISH_N, DISH_SEED, DISH_T, MILESTONES, Broke, Dishes, Run, collect, milestones  # noqa: F401
 
+from app import admission
 from app.limits import PRACTICE_LR_MAX as LR_MAX, PRACTICE_LR_MIN as LR_MIN, PRACTICE_STEPS_MAX as STEPS_MAX
 from app.limits import SEED_MAX
 from app.trainer import TRAINER, TrainerGone
@@ -71,12 +73,24 @@ def get_run(seed, lr, optimizer, steps):
     key = (seed, lr, optimizer, steps)
     run = RUNS.get(key)
     if run is None:
-        try:
-            run = TRAINER.whole(key)  # computed in the worker's training helper process
-        except TrainerGone:  # the helper died twice over: compute it here
-            run = training.practice_run(*key)
+        # computed in the worker's training helper process, let in at the worker's gate
+        run = admission.result(("practice",) + key, lambda: _whole_async(key), lambda: _whole(key))
         RUNS.put(key, run)
     return run
+
+
+async def _whole_async(key):
+    try:
+        return await TRAINER.whole_async(key)
+    except TrainerGone:
+        return await asyncio.to_thread(_whole, key)
+
+
+def _whole(key):
+    try:
+        return TRAINER.whole(key)
+    except TrainerGone:  # the helper died twice over: compute it here
+        return training.practice_run(*key)
 
 
 def running_mean(losses, window=SMOOTH):

@@ -19,6 +19,7 @@ from engine import data
 from engine.tokenizer import MAX_NAME_LEN, VOCAB
 
 from app.widgets.base import InputError, Letters, Param, Widget
+from app.widgets.choices import ascii_lower
 
 PAGE_SIZE = 12      # menus on one page of the book
 NEAREST = 3         # neighbours shown on each side when a name is not in the book
@@ -87,7 +88,7 @@ class Choice(Param):
         return {"type": "string", "enum": list(self.choices)}
 
     def parse(self, raw):
-        text = str(raw).strip().lower()
+        text = ascii_lower(str(raw).strip())  # A-Z only: the kelvin sign is no k
         if text not in self.choices:
             raise InputError(
                 f"{self.label_zh}只能是：{'、'.join(self.names_zh)}。",

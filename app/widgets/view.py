@@ -11,7 +11,7 @@ browser shows always holds the state of every widget on the page.
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, parse_qsl
 
-from app import i18n, templating
+from app import admission, i18n, templating
 from app.widgets.base import MAX_RAW, InputError
 
 MAX_KEYS = 40  # query keys carried along from the page; more are dropped
@@ -39,14 +39,40 @@ def own_values(widget, ns, query):
     return values
 
 
-def carried(query, ns, widget):
-    """Every other key of the page's query, to keep in hidden inputs and links."""
-    own = {f"{ns}.{p.key}" for p in widget.params} | {p.key for p in widget.params} | {"ns"}
-    out = []
+MAX_CARRY_BYTES = 1024  # all the carried keys and values together (a page has a few dozen links)
+
+
+def carry_limit(key):
+    """The longest value carried for ``key``: what its widget's parameter reads (one
+    more character, so that 'too long' still shows as too long), or MAX_RAW for a key
+    no widget reads (the page keeps it, as a link's ``utm=…`` say, but short)."""
+    ns, dot, pkey = key.partition(".")
+    if dot and NS_RE.match(ns):
+        from app import widgets
+
+        widget = widgets.get(re.sub(r"-[2-9]$", "", ns))
+        for p in widget.params if widget is not None else ():
+            if p.key == pkey:
+                return min(p.max_raw + 1, MAX_CARRY)
+    return MAX_RAW
+
+
+def carried(query, ns=None, widget=None):
+    """The page's state that widget ``ns`` carries along for the others, in hidden inputs
+    and links (``widget`` None: the whole page's state). Bounded whatever the query: each
+    value cut to ``carry_limit``, at most MAX_KEYS keys and MAX_CARRY_BYTES in all."""
+    own = {"ns"}
+    if widget is not None:
+        own |= {f"{ns}.{p.key}" for p in widget.params} | {p.key for p in widget.params}
+    out, size = [], 0
     for key, value in query:
-        if key in own or len(key) > MAX_RAW or len(out) >= MAX_KEYS:
+        if key in own or len(key) > MAX_RAW:
             continue
-        out.append((key, value[:MAX_CARRY]))
+        value = value[:carry_limit(key)]
+        size += len(key) + len(value)
+        if len(out) >= MAX_KEYS or size > MAX_CARRY_BYTES:
+            break
+        out.append((key, value))
     return out
 
 
@@ -71,13 +97,18 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
             state = widget.parse(values, inst.args)
         except InputError as exc:
             error = exc
+    data = None
+    if error is None:
+        try:
+            data = widget.compute(state, lang)
+        except admission.Busy as exc:   # the kitchen is busy: the form stays, in this state
+            error = exc
     if error is not None:
-        fallback = widget.parse({}, inst.args)
+        busy = isinstance(error, admission.Busy) and state is not None
+        fallback = state if busy else widget.parse({}, inst.args)
         shown = {**widget.query(fallback), **values}
-        data = None
     else:
         shown = widget.query(state)
-        data = widget.compute(state, lang)
     if fragment_url is None:
         fragment_url = f"/{lang}/widget/{widget.name}"
         if inst.ns != widget.name:
@@ -109,7 +140,7 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
 def state_query(inst, state, other_pairs):
     """The page query for a new state of ``inst``: its keys namespaced, others kept."""
     own = [(f"{inst.ns}.{k}", v) for k, v in inst.widget.query(state).items()]
-    keep = [(k, v) for k, v in other_pairs if not k.startswith(f"{inst.ns}.")]
+    keep = [(k, v) for k, v in carried(other_pairs) if not k.startswith(f"{inst.ns}.")]
     return urlencode(keep + own)
 
 

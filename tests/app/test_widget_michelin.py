@@ -276,8 +276,9 @@ def test_the_tuning_runs_in_the_training_helper_not_in_the_worker(monkeypatch):
         return real(fn, *args)
 
     monkeypatch.setattr(TRAINER, "compute", spy)
-    michelin.run_sft.cache_clear()
-    michelin.run_rlhf.cache_clear()
+    from app.admission import GATE
+
+    GATE.kept.clear()  # results kept for the next reader
     sft = michelin.run_sft("start", "k", (), 30)
     res = michelin.run_rlhf("vowel", "", 9, 5)
     assert seen == ["sft_experiment", "rlhf_experiment"]

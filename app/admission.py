@@ -1,0 +1,316 @@
+"""Heavy work is let in at one bounded gate per worker, awaited, never queued without end.
+
+A new state of chapter 8's kitchen (a tuning run) or a finished practice run
+(chapter 6, ``go=1``) costs the training helper up to a few seconds of numpy.
+Left to queue freely, forty such requests would hold every thread of the
+worker's pool while they wait for the helper, and every other reader's dial
+would wait behind them. So every job of that kind goes through ``GATE``:
+
+- at most ``KITCHEN_HEAVY_AT_ONCE`` jobs run at once (default 1: the helper is
+  one process, so two jobs under way only share it and both finish later) and
+  at most ``KITCHEN_HEAVY_QUEUE`` more wait (default 4); a request waits at most
+  ``KITCHEN_HEAVY_WAIT`` seconds (default 4) for its jobs' turns; beyond that the
+  reader gets 503 with Retry-After and the widget says, in the page's
+  language, that the kitchen is busy, with its form still there;
+- waiting is awaited on the event loop (the helper is awaited too), so no
+  thread of the pool is held and the other routes keep their threads;
+- two readers asking for the same state share one job;
+- a reader who leaves while the job waits takes it out of the queue (when no
+  other reader waits for it); a job that already runs finishes, and its result
+  is kept (the last ``KEEP`` results) for the next reader who asks the same state.
+
+How a route uses it: ``admitted(request, fn, *args)`` runs the rendering ``fn``
+in the thread pool. A widget's ``compute`` asks for a heavy result with
+``result(key, job, here)``: inside ``admitted`` a result not yet known raises
+``Needed``, the route awaits the job at the gate and renders again. Outside a
+route (start-up, a script, a test calling ``compute``), ``here()`` computes it
+in the calling thread, as before.
+"""
+
+import asyncio
+import contextvars
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from app.settings import env_int
+from app.widgets.base import InputError
+
+AT_ONCE = 1              # jobs under way at once: the helper is one process, so more only share it
+QUEUE = 4                # jobs waiting for their turn beyond those
+WAIT = 4                 # seconds a request waits for its turn (all its jobs together)
+RETRY_AFTER = 5          # seconds, sent to a reader turned away
+KEEP = 64                # finished results kept for the next reader who asks the same state
+
+BUSY = {
+    "zh": "厨房正忙，请过几秒再试。",
+    "en": "The kitchen is busy; try again in a few seconds.",
+}
+
+
+class Busy(InputError):
+    """The gate is full, or the wait was too long: the widget shows this message."""
+
+    status = 503
+
+    def __init__(self):
+        super().__init__(BUSY["zh"], BUSY["en"])
+
+
+class Gone(Exception):
+    """The reader left before the answer was ready."""
+
+
+class Needed(Exception):
+    """Raised inside ``admitted``: the rendering needs a heavy result first."""
+
+    def __init__(self, key, job):
+        super().__init__(key)
+        self.key = key
+        self.job = job
+
+
+_REFUSED = object()
+_given = contextvars.ContextVar("kitchen_admission_given", default=None)
+
+
+@dataclass
+class Entry:
+    """One job at the gate: its result (a future), whether it runs, who waits for it."""
+
+    future: asyncio.Future
+    started: asyncio.Event
+    task: asyncio.Task | None = None
+    readers: int = 0
+
+
+class Gate:
+    """The worker's admission point for heavy jobs (see the module's notes)."""
+
+    def __init__(self, at_once, queue, wait, keep=KEEP):
+        self.at_once = at_once        # jobs running at once
+        self.queue = queue            # jobs waiting beyond those
+        self.wait = wait              # seconds a reader waits for its job to start
+        self.keep = keep
+        self._loop = None
+        self._reset()
+
+    def _reset(self):
+        self.jobs = {}                 # key -> Entry, running or waiting
+        self.kept = OrderedDict()      # key -> result, most recent last
+        self.running = 0
+        self._turns = []               # futures of jobs waiting for a place, in order
+        self.admitted = self.refused = self.dropped = self.finished = 0
+
+    def _bind(self):
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:     # a new event loop is a new server: start clean
+            self._loop = loop
+            self._reset()
+
+    # --- the queue -----------------------------------------------------------------------
+    async def _turn(self):
+        if self.running < self.at_once and not self._turns:
+            self.running += 1
+            return
+        turn = self._loop.create_future()
+        self._turns.append(turn)
+        try:
+            await turn                 # the place is handed over by _release
+        except asyncio.CancelledError:
+            if turn in self._turns:
+                self._turns.remove(turn)
+            elif turn.done() and not turn.cancelled():
+                self._release()        # handed a place just as it left: pass it on
+            raise
+
+    def _release(self):
+        while self._turns:
+            turn = self._turns.pop(0)
+            if not turn.done():
+                turn.set_result(None)  # the place goes to the next job, running stays the same
+                return
+        self.running -= 1
+
+    async def _work(self, key, entry, job):
+        await self._turn()
+        entry.started.set()
+        try:
+            result = await job()
+        except BaseException as exc:
+            self.jobs.pop(key, None)
+            if not entry.future.done():
+                if isinstance(exc, asyncio.CancelledError):
+                    entry.future.cancel()
+                else:
+                    entry.future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        finally:
+            self._release()
+        self.jobs.pop(key, None)
+        self.finished += 1
+        self.kept[key] = result
+        self.kept.move_to_end(key)
+        while len(self.kept) > self.keep:
+            self.kept.popitem(last=False)
+        if not entry.future.done():
+            entry.future.set_result(result)
+
+    # --- a reader ------------------------------------------------------------------------
+    def known(self, key):
+        if key in self.kept:
+            self.kept.move_to_end(key)
+            return True
+        return False
+
+    async def get(self, key, job, gone, deadline=None):
+        """The result for ``key``: kept, shared with a job under way, or computed by
+        ``job()`` when there is room. ``gone`` is a future done when the reader leaves.
+        Raises Busy (no room, or no turn within ``wait`` seconds, or by the event loop's
+        time ``deadline``) or Gone."""
+        self._bind()
+        timeout = self.wait if deadline is None else max(0.0, deadline - self._loop.time())
+        if key in self.kept:
+            self.kept.move_to_end(key)
+            return self.kept[key]
+        if gone.done():
+            raise Gone()
+        entry = self.jobs.get(key)
+        if entry is None:
+            if len(self.jobs) >= self.at_once + self.queue:
+                self.refused += 1
+                raise Busy()
+            entry = Entry(future=self._loop.create_future(), started=asyncio.Event())
+            entry.future.add_done_callback(lambda f: f.cancelled() or f.exception())  # always retrieved
+            entry.task = self._loop.create_task(self._work(key, entry, job))
+            self.jobs[key] = entry
+            self.admitted += 1
+        entry.readers += 1
+        try:
+            if not entry.started.is_set():
+                start = asyncio.ensure_future(entry.started.wait())
+                try:
+                    done, _ = await asyncio.wait({start, gone}, timeout=timeout,
+                                                 return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    start.cancel()
+                if gone in done:
+                    raise Gone()
+                if not entry.started.is_set():
+                    self.refused += 1
+                    raise Busy()
+            done, _ = await asyncio.wait({entry.future, gone}, return_when=asyncio.FIRST_COMPLETED)
+            if entry.future in done:
+                if entry.future.cancelled():
+                    raise Gone()
+                return entry.future.result()
+            raise Gone()
+        finally:
+            entry.readers -= 1
+            if entry.readers == 0 and not entry.started.is_set() and not entry.future.done():
+                # nobody waits for it any more and it has not started: out of the queue
+                self.jobs.pop(key, None)
+                self.dropped += 1
+                entry.task.cancel()
+
+    def stats(self):
+        return {"running": self.running, "waiting": len(self._turns), "jobs": len(self.jobs),
+                "kept": len(self.kept), "admitted": self.admitted, "refused": self.refused,
+                "dropped": self.dropped, "finished": self.finished}
+
+
+def gate_from_env():
+    return Gate(
+        at_once=env_int("KITCHEN_HEAVY_AT_ONCE", AT_ONCE, 1, 64),
+        queue=env_int("KITCHEN_HEAVY_QUEUE", QUEUE, 0, 10_000),
+        wait=env_int("KITCHEN_HEAVY_WAIT", WAIT, 1, 600),
+    )
+
+
+GATE = gate_from_env()
+
+
+# --- inside the widgets --------------------------------------------------------------------
+
+def result(key, job: Callable[[], Awaitable], here: Callable[[], object]):
+    """The heavy result for ``key``. Inside ``admitted``: the one the gate gave this
+    request, else ``Needed`` (or ``Busy`` if the gate refused it). Elsewhere: a kept
+    result, else ``here()`` computed in the calling thread."""
+    given = _given.get()
+    if given is not None:
+        if key in given:
+            got = given[key]
+            if got is _REFUSED:
+                raise Busy()
+            return got
+        if key in GATE.kept:
+            return GATE.kept[key]
+        raise Needed(key, job)
+    if key in GATE.kept:
+        return GATE.kept[key]
+    return here()
+
+
+# --- in the routes ---------------------------------------------------------------------------
+
+async def _disconnected(receive):
+    """Returns when the reader has gone (reads the request's remaining messages)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+class Outcome:
+    """What ``admitted`` gives back: the value, and whether the gate turned a job away."""
+
+    def __init__(self, value, busy):
+        self.value = value
+        self.busy = busy
+
+
+async def admitted(request, fn, *args, gate=None, rounds=8):
+    """``fn(*args)`` in the thread pool, with every heavy result it asks for awaited
+    at the gate first. Raises Gone when the reader leaves while a job is awaited."""
+    gate = gate or GATE
+    deadline = asyncio.get_running_loop().time() + gate.wait   # one wait for all its jobs
+    given = {}
+    busy = False
+    watch = None
+    try:
+        for _ in range(rounds):
+            ctx = contextvars.copy_context()
+            ctx.run(_given.set, given)
+            try:
+                value = await run_in_threadpool(ctx.run, fn, *args)
+                return Outcome(value, busy)
+            except Needed as need:
+                if watch is None:
+                    watch = asyncio.ensure_future(_disconnected(request.receive))
+                try:
+                    given[need.key] = await gate.get(need.key, need.job, watch, deadline)
+                except Busy:
+                    given[need.key] = _REFUSED
+                    busy = True
+        raise RuntimeError("a rendering asked for too many heavy results")
+    finally:
+        if watch is not None:
+            watch.cancel()
+
+
+def gone_response():
+    """For a reader who left: nobody reads it, and no store keeps it."""
+    return Response(status_code=503, headers={"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"})
+
+
+def stamp(response, outcome):
+    """503 and Retry-After when the gate turned a job of this answer away."""
+    if outcome.busy:
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
