@@ -8,10 +8,14 @@ would wait behind them. So every job of that kind goes through ``GATE``:
 
 - at most ``KITCHEN_HEAVY_AT_ONCE`` jobs run at once (default 1: the helper is
   one process, so two jobs under way only share it and both finish later) and
-  at most ``KITCHEN_HEAVY_QUEUE`` more wait (default 4); a request waits at most
-  ``KITCHEN_HEAVY_WAIT`` seconds (default 4) for its jobs' turns; beyond that the
-  reader gets 503 with Retry-After and the widget says, in the page's
-  language, that the kitchen is busy, with its form still there;
+  at most ``KITCHEN_HEAVY_QUEUE`` more wait for their turn (default 4). A
+  request whose job finds the queue full waits for room in it, holding no job,
+  no thread and no helper time. A request waits at most ``KITCHEN_HEAVY_WAIT``
+  seconds (default 4) in all; then the reader gets 503 with Retry-After and the
+  widget says, in the page's language, that the kitchen is busy, with its form
+  still there. (Refusing at once instead lets a few clients that ask again the
+  moment they are refused keep the worker busy rendering refusals, and the
+  dials of other readers wait behind them.)
 - waiting is awaited on the event loop (the helper is awaited too), so no
   thread of the pool is held and the other routes keep their threads;
 - two readers asking for the same state share one job;
@@ -103,6 +107,7 @@ class Gate:
         self.kept = OrderedDict()      # key -> result, most recent last
         self.running = 0
         self._turns = []               # futures of jobs waiting for a place, in order
+        self._room = []                # futures of readers waiting for room in the queue
         self.admitted = self.refused = self.dropped = self.finished = 0
 
     def _bind(self):
@@ -141,7 +146,7 @@ class Gate:
         try:
             result = await job()
         except BaseException as exc:
-            self.jobs.pop(key, None)
+            self._forget(key)
             if not entry.future.done():
                 if isinstance(exc, asyncio.CancelledError):
                     entry.future.cancel()
@@ -152,7 +157,7 @@ class Gate:
             return
         finally:
             self._release()
-        self.jobs.pop(key, None)
+        self._forget(key)
         self.finished += 1
         self.kept[key] = result
         self.kept.move_to_end(key)
@@ -161,12 +166,35 @@ class Gate:
         if not entry.future.done():
             entry.future.set_result(result)
 
+    def _forget(self, key):
+        """A job leaves the gate: its place goes to the reader waiting longest for room."""
+        if self.jobs.pop(key, None) is not None:
+            self._wake()
+
+    def _wake(self):
+        while self._room:
+            room = self._room.pop(0)
+            if not room.done():
+                room.set_result(None)
+                return
+
     # --- a reader ------------------------------------------------------------------------
-    def known(self, key):
-        if key in self.kept:
-            self.kept.move_to_end(key)
-            return True
-        return False
+    async def _wait_for_room(self, gone, timeout):
+        """True when the queue may have room now; False when ``timeout`` passed first.
+        The reader waits holding nothing but its connection: no thread, no helper time,
+        and no answer to render many times a second for a client that asks again at once."""
+        room = self._loop.create_future()
+        self._room.append(room)
+        try:
+            done, _ = await asyncio.wait({room, gone}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if room in self._room:
+                self._room.remove(room)
+        if gone in done:
+            if room.done():
+                self._wake()           # woken as it left: the room goes to the next reader
+            raise Gone()
+        return room in done
 
     async def get(self, key, job, gone, deadline=None):
         """The result for ``key``: kept, shared with a job under way, or computed by
@@ -174,17 +202,24 @@ class Gate:
         Raises Busy (no room, or no turn within ``wait`` seconds, or by the event loop's
         time ``deadline``) or Gone."""
         self._bind()
-        timeout = self.wait if deadline is None else max(0.0, deadline - self._loop.time())
+        end = self._loop.time() + self.wait if deadline is None else deadline
         if key in self.kept:
             self.kept.move_to_end(key)
             return self.kept[key]
         if gone.done():
             raise Gone()
         entry = self.jobs.get(key)
-        if entry is None:
-            if len(self.jobs) >= self.at_once + self.queue:
+        while entry is None and len(self.jobs) >= self.at_once + self.queue:
+            # no room in the queue: wait for it, until this request's wait is over
+            timeout = end - self._loop.time()
+            if timeout <= 0 or not await self._wait_for_room(gone, timeout):
                 self.refused += 1
                 raise Busy()
+            if key in self.kept:
+                self.kept.move_to_end(key)
+                return self.kept[key]
+            entry = self.jobs.get(key)
+        if entry is None:
             entry = Entry(future=self._loop.create_future(), started=asyncio.Event())
             entry.future.add_done_callback(lambda f: f.cancelled() or f.exception())  # always retrieved
             entry.task = self._loop.create_task(self._work(key, entry, job))
@@ -195,7 +230,7 @@ class Gate:
             if not entry.started.is_set():
                 start = asyncio.ensure_future(entry.started.wait())
                 try:
-                    done, _ = await asyncio.wait({start, gone}, timeout=timeout,
+                    done, _ = await asyncio.wait({start, gone}, timeout=max(0.0, end - self._loop.time()),
                                                  return_when=asyncio.FIRST_COMPLETED)
                 finally:
                     start.cancel()
@@ -214,7 +249,7 @@ class Gate:
             entry.readers -= 1
             if entry.readers == 0 and not entry.started.is_set() and not entry.future.done():
                 # nobody waits for it any more and it has not started: out of the queue
-                self.jobs.pop(key, None)
+                self._forget(key)
                 self.dropped += 1
                 entry.task.cancel()
 

@@ -37,19 +37,37 @@ def never():
     return asyncio.get_running_loop().create_future()
 
 
-def test_a_few_run_a_short_queue_waits_and_the_rest_are_turned_away_at_once():
+def test_a_few_run_a_short_queue_waits_and_the_rest_are_turned_away():
     async def main():
-        gate, jobs = Gate(at_once=1, queue=2, wait=5), Jobs()
-        readers = [asyncio.ensure_future(gate.get(k, jobs.job(k), never())) for k in "abc"]
+        gate, jobs = Gate(at_once=1, queue=2, wait=1), Jobs()
+        loop = asyncio.get_running_loop()
+        readers = [asyncio.ensure_future(gate.get(k, jobs.job(k), never(), deadline=loop.time() + 10)) for k in "abc"]
         await asyncio.sleep(0.01)
         assert jobs.started == ["a"] and gate.stats()["jobs"] == 3
-        with pytest.raises(Busy):              # a fourth state: no room, no waiting
+        t0 = loop.time()
+        with pytest.raises(Busy):              # a fourth state: no room in the queue within its wait
             await gate.get("d", jobs.job("d"), never())
+        assert 0.9 < loop.time() - t0 < 2
         for k in "abc":
             jobs.finish(k)
         assert await asyncio.gather(*readers) == ["result a", "result b", "result c"]
-        assert jobs.started == ["a", "b", "c"]
+        assert jobs.started == ["a", "b", "c"]  # "d" never ran
         assert gate.stats()["refused"] == 1
+
+    run(main())
+
+
+def test_a_reader_who_finds_the_queue_full_gets_in_when_a_job_leaves_it():
+    async def main():
+        gate, jobs = Gate(at_once=1, queue=0, wait=5), Jobs()
+        first = asyncio.ensure_future(gate.get("a", jobs.job("a"), never()))
+        second = asyncio.ensure_future(gate.get("b", jobs.job("b"), never()))
+        await asyncio.sleep(0.01)
+        assert jobs.started == ["a"] and not second.done()
+        jobs.finish("a")
+        jobs.finish("b")
+        assert await first == "result a" and await second == "result b"
+        assert gate.stats()["refused"] == 0
 
     run(main())
 
