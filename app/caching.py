@@ -21,6 +21,8 @@ SHORT = b"public, max-age=300"
 IMMUTABLE = b"public, max-age=31536000, immutable"
 NO_STORE_VALUE = b"no-store"
 
+MAX_IF_NONE_MATCH = 1024
+
 NO_STORE = {"/api/train", "/api/train/status", "/healthz"}
 DROPPED_ON_304 = {b"content-length", b"content-type", b"content-encoding"}
 
@@ -67,6 +69,7 @@ class Caching:
         if_none_match = None
         for k, v in scope.get("headers", []):
             if k == b"if-none-match":
+                v = v[:MAX_IF_NONE_MATCH]   # a few ETags at most are read
                 if_none_match = v if if_none_match is None else if_none_match + b"," + v
         cache_control = cache_control_for(path, scope.get("query_string", b""))
 

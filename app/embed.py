@@ -67,7 +67,7 @@ def base_url(scope):
     if public:
         return public
     request = StarletteRequest(scope)
-    host = request.headers.get("host", "")
+    host = request.headers.get("host", "")[:300]   # a host name is at most 253 characters
     if not HOST_RE.match(host):
         server = scope.get("server") or ("localhost", None)
         host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"

@@ -13,6 +13,7 @@ router = APIRouter(include_in_schema=False)
 
 MAX_PAIRS = 40
 MAX_LEN = 64  # longest key
+MAX_ACCEPT_LANGUAGE = 256  # what of Accept-Language is read (a browser sends a few dozen characters)
 
 
 def query_pairs(request):
@@ -38,7 +39,7 @@ def not_found(request):
 def choose_lang(accept_language):
     """zh if the reader's first matching language is Chinese, else en."""
     ranked = []
-    for i, part in enumerate((accept_language or "").split(",")):
+    for i, part in enumerate((accept_language or "")[:MAX_ACCEPT_LANGUAGE].split(",")):
         bits = part.strip().split(";")
         tag = bits[0].strip().lower()
         q = 1.0

@@ -15,12 +15,13 @@ heavy    ``clients`` readers ask, closed loop, for new states of the two heavy w
          requests how many were answered with 200 / 503 / other, the slowest, and how
          many took over 10 s (or were still unanswered 30 s after the burst).
 dropped  60 heavy requests (new judged runs) sent at once, each connection closed
-         10 ms later; the CPU-seconds the training helper spends in the next 20 s, and
-         how long a new dial state asked 0.5 s after the drop takes.
-headers  One connection sends a request whose header never ends, up to 1 GB, as fast
-         as loopback takes it; the worker's memory before, at its peak while the
-         header is sent, and after, how much was sent before the server cut it off,
-         and how long a normal page takes afterwards.
+         10 ms later; the CPU-seconds the training helper spends from then until it
+         has been idle for 3 s (at most 60 s), and how long a new dial state asked
+         0.5 s after the drop takes.
+headers  One connection sends a request whose header never ends, up to 1 GB or for
+         20 s, as fast as the server reads it; the worker's memory before, at its
+         peak while the header is sent, and after, how much was sent before the
+         server cut it off, and how long a normal page takes afterwards.
 idle     20,000 connections opened and left idle; the worker's memory and open files
          at the peak, how many connections were refused, and whether (and how fast)
          a normal page answers meanwhile.
@@ -30,7 +31,6 @@ import argparse
 import asyncio
 import os
 import pathlib
-import resource
 import signal
 import socket
 import statistics
@@ -207,15 +207,27 @@ async def run_dropped(server):
     await asyncio.sleep(0.01)
     for s in socks:
         s.close()
+    t_drop = time.monotonic()
     await asyncio.sleep(0.5)
     status, took = await request(server.port, "/en/widget/temperature?t=0.9&seed=777001", timeout=60)
-    await asyncio.sleep(max(0.0, 20 - took))
-    spent = sum(cpu_s(p) for p in helpers if pathlib.Path(f"/proc/{p}").exists()) - before
-    return {"helper": f"{spent:.1f} CPU-seconds in the 20 s after the drop",
+
+    def used():
+        return sum(cpu_s(p) for p in helpers if pathlib.Path(f"/proc/{p}").exists()) - before
+
+    # until the helper has been idle for 3 s, or for at most 60 s
+    last, still = used(), time.monotonic()
+    while time.monotonic() - t_drop < 60 and time.monotonic() - still < 3:
+        await asyncio.sleep(0.5)
+        now = used()
+        if now > last + 0.02:
+            last, still = now, time.monotonic()
+    spent = used()
+    busy = "still working" if time.monotonic() - still < 3 else "then idle"
+    return {"helper": f"{spent:.1f} CPU-seconds in the {time.monotonic() - t_drop:.0f} s after the drop ({busy})",
             "dial": f"a new dial state 0.5 s after the drop: {status} in {ms(took)}"}
 
 
-def run_headers(server, total=1 << 30):
+def run_headers(server, total=1 << 30, seconds=20):
     before = rss_mb(server.pid)
     peak = [before]
     stop = threading.Event()
@@ -230,14 +242,22 @@ def run_headers(server, total=1 << 30):
     s.sendall(b"GET /en/ HTTP/1.1\r\nHost: x\r\nHX-Current-URL: http://x/?")
     chunk = b"a=1&" * (1 << 18)          # 1 MB
     sent, t0 = 0, time.monotonic()
-    answer = b""
+    answer, ending = b"", "cut it off"
+    s.settimeout(1)
     try:
         while sent < total:
-            s.sendall(chunk)
+            if time.monotonic() - t0 > seconds:
+                ending = f"still read it after {seconds} s (the run stopped there)"
+                break
+            try:
+                s.sendall(chunk)
+            except socket.timeout:
+                continue
             sent += len(chunk)
-        s.sendall(b"\r\n\r\n")
-        s.settimeout(30)
-        answer = s.recv(100)
+        else:
+            s.sendall(b"\r\n\r\n")
+            s.settimeout(30)
+            answer = s.recv(100)
     except OSError:
         pass
     took = time.monotonic() - t0
@@ -245,33 +265,48 @@ def run_headers(server, total=1 << 30):
     time.sleep(1)
     stop.set()
     status, page = asyncio.run(request(server.port, "/en/chapter/7", timeout=60))
-    ending = ("answered " + answer.split(b"\r\n")[0].decode()) if answer else "cut it off"
+    if answer:
+        ending = "answered " + answer.split(b"\r\n")[0].decode()
     return {"memory": f"{before:.0f} MB before, {peak[0]:.0f} MB at the peak (+{peak[0] - before:.1f} MB), "
                       f"{rss_mb(server.pid):.0f} MB after",
-            "header": f"{sent / (1 << 20):,.0f} MB sent in {took:.1f} s before the server "
-                      f"{ending}",
+            "header": f"{sent / (1 << 20):,.0f} MB sent in {took:.1f} s; the server {ending}",
             "page": f"a page afterwards: {status} in {ms(page)}"}
 
 
-def run_idle(server, count=20_000):
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+HOLDER = """
+import socket, sys
+port, count = int(sys.argv[1]), int(sys.argv[2])
+socks, failed = [], 0
+for _ in range(count):
+    try:
+        socks.append(socket.create_connection(("127.0.0.1", port), timeout=2))
+    except OSError:
+        failed += 1
+print(len(socks), failed, flush=True)
+sys.stdin.read()        # hold them until the parent closes our stdin
+"""
+
+
+def run_idle(server, count=20_000, holders=4):
+    """``count`` idle connections, held by ``holders`` small processes (one process may
+    not have that many files open)."""
     before, files_before = rss_mb(server.pid), open_files(server.pid)
-    socks, refused = [], 0
-    for _ in range(count):
-        try:
-            s = socket.create_connection(("127.0.0.1", server.port), timeout=2)
-            socks.append(s)
-        except OSError:
-            refused += 1
+    procs = [subprocess.Popen([sys.executable, "-c", HOLDER, str(server.port), str(count // holders)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+             for _ in range(holders)]
+    opened = failed = 0
+    for p in procs:
+        a, b = p.stdout.readline().split()
+        opened, failed = opened + int(a), failed + int(b)
     peak, files = rss_mb(server.pid), open_files(server.pid)
     status, page = asyncio.run(request(server.port, "/en/chapter/7", timeout=15))
-    for s in socks:
-        s.close()
+    for p in procs:
+        p.stdin.close()
+        p.wait()
     time.sleep(1)
     return {"memory": f"{before:.0f} MB before, {peak:.0f} MB with the sockets open (+{peak - before:.1f} MB)",
-            "files": f"worker's open files {files_before} before, {files} with {len(socks):,} sockets opened "
-                     f"({refused:,} connects failed)",
+            "files": f"worker's open files {files_before} before, {files} with {opened:,} connections opened "
+                     f"({failed:,} connects failed)",
             "page": f"a page meanwhile: {status} in {ms(page)}"}
 
 
@@ -303,6 +338,8 @@ def main():
             finally:
                 server.stop()
             results[(run, name)] = got
+            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+            print(f"{run:8} {name:7} load    {load} (1, 5, 15 min, at the end)", flush=True)
             for key, text in got.items():
                 print(f"{run:8} {name:7} {key:7} {text}", flush=True)
 

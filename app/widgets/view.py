@@ -16,6 +16,7 @@ from app.widgets.base import MAX_RAW, InputError
 
 MAX_KEYS = 40  # query keys carried along from the page; more are dropped
 MAX_CARRY = 1024  # longest value carried along for another widget (no parameter reads more)
+MAX_CURRENT_URL = 8192  # longest HX-Current-URL read: a page's address with every widget's state fits
 
 
 @dataclass
@@ -148,6 +149,7 @@ def current_pairs(header):
     """The query pairs of the page the reader is on, from htmx's HX-Current-URL."""
     if not header:
         return None, None
+    header = header[:MAX_CURRENT_URL]   # trimmed before it is parsed, whatever was sent
     try:
         parts = urlsplit(header)
     except ValueError:

@@ -130,3 +130,28 @@ def test_a_page_is_bounded_in_size_whatever_its_query(client):
     r = client.get("/en/chapter/7?" + longest)
     assert len(r.content) < plain + 12_000
     assert not re.search("y{66}", r.text)
+
+
+# --- headers the app reads ------------------------------------------------------------------
+
+def test_hx_current_url_is_trimmed_before_it_is_parsed(monkeypatch):
+    from app.widgets import view
+
+    seen = []
+    real = view.urlsplit
+
+    def spy(url, *args, **kwargs):
+        seen.append(len(url))
+        return real(url, *args, **kwargs)
+
+    monkeypatch.setattr(view, "urlsplit", spy)
+    path, pairs = view.current_pairs("http://x/en/chapter/7?" + "a=1&" * 50_000)   # 200 KB
+    assert path == "/en/chapter/7" and len(pairs) == view.MAX_KEYS
+    assert seen and max(seen) <= view.MAX_CURRENT_URL
+
+
+def test_accept_language_is_read_only_as_far_as_a_browser_writes_it():
+    from app.pages import choose_lang
+
+    assert choose_lang("fr-CA,fr;q=0.9,zh-CN;q=0.8") == "zh"
+    assert choose_lang("x," * 50_000 + "zh") == "en"   # the tail of a 100 KB header is not read
