@@ -40,6 +40,7 @@ from typing import Awaitable, Callable
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from app.i18n import UI
 from app.settings import env_int
 from app.widgets.base import InputError
 
@@ -49,19 +50,13 @@ WAIT = 4                 # seconds a request waits for its turn (all its jobs to
 RETRY_AFTER = 5          # seconds, sent to a reader turned away
 KEEP = 64                # finished results kept for the next reader who asks the same state
 
-BUSY = {
-    "zh": "厨房正忙，请过几秒再试。",
-    "en": "The kitchen is busy; try again in a few seconds.",
-}
-
-
 class Busy(InputError):
     """The gate is full, or the wait was too long: the widget shows this message."""
 
     status = 503
 
     def __init__(self):
-        super().__init__(BUSY["zh"], BUSY["en"])
+        super().__init__(UI["zh"]["kitchen_busy"], UI["en"]["kitchen_busy"])
 
 
 class Gone(Exception):

@@ -38,6 +38,7 @@ UI = {
         "post_n": "第 {n} 条",
         "not_found_title": "这道菜不在菜单上",
         "model_line": "页面上的数字都来自正在运行的模型：{n_params} 个旋钮，{n_names} 套菜单。",
+        "kitchen_busy": "厨房正忙，请过几秒再试。",
     },
     "en": {
         "site_name": "The Apprentice's Kitchen",
@@ -72,6 +73,7 @@ UI = {
         "post_n": "Post {n}",
         "not_found_title": "That dish is not on the menu",
         "model_line": "Every number on these pages comes from the running model: {n_params} knobs, {n_names} menus.",
+        "kitchen_busy": "The kitchen is busy; try again in a few seconds.",
     },
 }
 

@@ -13,7 +13,8 @@ heavy    ``clients`` readers ask, closed loop, for new states of the two heavy w
          the temperature dial through new states (a new seed each time, 10 moves a
          second). Figures: the dial's median, p99 and worst answer, and for the heavy
          requests how many were answered with 200 / 503 / other, the slowest, and how
-         many took over 10 s (or were still unanswered 30 s after the burst).
+         many took over 10 s (or were still unanswered 30 s after the burst). The
+         same dial walk for 5 s before the burst gives the machine's own figure.
 dropped  60 heavy requests (new judged runs) sent at once, each connection closed
          10 ms later; the CPU-seconds the training helper spends from then until it
          has been idle for 3 s (at most 60 s), and how long a new dial state asked
@@ -161,8 +162,16 @@ def heavy_paths(start):
 
 async def run_heavy(server, seconds, clients):
     paths = heavy_paths(10_000)
-    heavy, dial = [], []
+    heavy, dial, quiet = [], [], []
+    # the same dial walk for 5 s before the burst: what the machine gives without it
+    seed, t_quiet = 40_000, time.monotonic() + 5
+    while time.monotonic() < t_quiet:
+        seed += 1
+        quiet.append((await request(server.port, f"/en/widget/temperature?t=0.7&seed={seed}", timeout=60))[1])
+        await asyncio.sleep(0.1)
     end = time.monotonic() + seconds
+    helpers = children(server.pid)
+    cpu0 = (cpu_s(server.pid), sum(cpu_s(p) for p in helpers), time.monotonic())
 
     async def hammer():
         while time.monotonic() < end:
@@ -179,6 +188,9 @@ async def run_heavy(server, seconds, clients):
 
     tasks = [asyncio.ensure_future(hammer()) for _ in range(clients)]
     await walk()
+    span = time.monotonic() - cpu0[2]
+    worker_cpu = (cpu_s(server.pid) - cpu0[0]) / span
+    helper_cpu = (sum(cpu_s(p) for p in helpers if pathlib.Path(f"/proc/{p}").exists()) - cpu0[1]) / span
     done, pending = await asyncio.wait(tasks, timeout=30)
     for t in pending:
         t.cancel()
@@ -187,12 +199,16 @@ async def run_heavy(server, seconds, clients):
     for s, _ in heavy:
         statuses[s] = statuses.get(s, 0) + 1
     return {
+        "quiet": f"the dial before the burst: {len(quiet)} answers, median {ms(statistics.median(quiet))}, "
+                 f"p99 {ms(pct(quiet, 99))}, worst {ms(max(quiet))}",
         "dial": f"{len(d)} answers, median {ms(statistics.median(d))}, p99 {ms(pct(d, 99))}, worst {ms(max(d))}, "
                 f"not 200: {sum(1 for s, _ in dial if s != 200)}",
         "heavy": f"{len(heavy)} answered ({', '.join(f'{k}: {v}' for k, v in sorted(statuses.items(), key=str))}), "
                  f"slowest {ms(max(t for _, t in heavy))}, over 10 s: {sum(1 for _, t in heavy if t > 10)}, "
                  f"5xx other than 503: {sum(1 for s, _ in heavy if s is not None and s >= 500 and s != 503)}, "
                  f"unanswered 30 s after the burst: {len(pending)}",
+        "cpu": f"during the burst the worker used {100 * worker_cpu:.0f}% of a core, "
+               f"its training helper {100 * helper_cpu:.0f}%",
     }
 
 
