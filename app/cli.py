@@ -96,20 +96,22 @@ def cmd_serve(args):
 
     import uvicorn
 
-    from app import facts, server, settings
+    from app import facts, settings
 
     for option, name in SERVE_SETTINGS:
         value = getattr(args, option)
         if value is not None:
             os.environ[name] = value   # the workers (other processes) read it from here
     try:
-        settings.check_environment()
+        from app import startup   # importing it reads some settings already
+
+        startup.check_environment()
     except settings.SettingsError as exc:
         raise ValueError(str(exc)) from None
     # the story says how long training takes; measure once here, so every worker says the same
     if facts.TIMES_ENV not in os.environ:
         os.environ[facts.TIMES_ENV] = ",".join(repr(x) for x in facts.training_times())
-    limits = server.Limits()
+    limits = settings.Limits()
     # room for the connections each worker may hold, its files and the training helper's pipes
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = limits.connections + 256

@@ -42,7 +42,6 @@ BASE = "kitchen-base-url-7f3a"       # stands for the site's address, e.g. https
 BASE_Q = "kitchen-base-urlq-7f3a"    # the same, inside a URL-encoded query value
 THEMES = ("light", "dark")
 HOST_RE = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
-PUBLIC_RE = re.compile(r"^https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 
 DEFAULT_WIDTH = 720      # oEmbed width when the consumer sets no maxwidth
 _titles = {}             # (lang, name) -> the title of a widget that gives none, read from its partial once
@@ -50,15 +49,7 @@ _titles = {}             # (lang, name) -> the title of a widget that gives none
 
 # --- the site's address --------------------------------------------------------
 
-def public_url():
-    """KITCHEN_PUBLIC_URL without a trailing slash, or None when unset."""
-    value = os.environ.get("KITCHEN_PUBLIC_URL", "").strip().rstrip("/")
-    if not value:
-        return None
-    if not PUBLIC_RE.match(value):
-        raise settings.SettingsError(
-            f"KITCHEN_PUBLIC_URL must be the site's origin, http(s)://host[:port] with no path, not {value!r}")
-    return value
+public_url = settings.public_url   # KITCHEN_PUBLIC_URL, checked
 
 
 def base_url(scope):

@@ -88,7 +88,9 @@ def __getattr__(name):
     """``app.main:app`` is built on first use, so importing create_app costs nothing."""
     if name == "app":
         global app
-        settings.check_environment()   # a bad KITCHEN_* setting stops the server before it binds
+        from app import startup
+
+        startup.check_environment()   # a bad KITCHEN_* setting stops the server before it binds
         app = create_app()
         return app
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -70,7 +70,7 @@ def root(request: Request):
 def healthz(request: Request):
     """200 only when this worker can serve a page and a widget, each with the site's
     address written in (what every page and embed needs); else 503 saying what failed."""
-    from app import embed, widgets
+    from app import widgets
     from app.widgets import view
 
     site = request.app.state.site
@@ -78,7 +78,7 @@ def healthz(request: Request):
         page = site.page("en", "index")
         if page is None or page.status != 200:
             raise RuntimeError("the cover does not render")
-        embed.base_url(request.scope)
+        settings.public_url()    # what every page's and embed's address is written from
         inst = view.Instance(widgets.get("temperature"), "temperature", {})
         _, state = view.render(inst, "en", [], action="/en/")
         if state is None:
@@ -94,8 +94,6 @@ def slash_redirect(request):
     when it is set: never on a Host header the server was not told to trust."""
     from starlette.routing import Match
 
-    from app import embed
-
     path = request.url.path
     if path.startswith("//") or path == "/":
         return None
@@ -104,7 +102,7 @@ def slash_redirect(request):
     if not any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
         return None
     location = quote(other) + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse((embed.public_url() or "") + location, status_code=307)
+    return RedirectResponse((settings.public_url() or "") + location, status_code=307)
 
 
 async def _serve(request, lang, slug):

@@ -27,23 +27,9 @@ from collections import OrderedDict
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from app.settings import env_int
+from app.settings import Limits
 
-MAX_HEADER_KB = 32
-HEADER_TIMEOUT = 10
-KEEP_ALIVE = 5
-MAX_CONNECTIONS = 1000
 RETRY_AFTER = 5
-
-
-class Limits:
-    """The connection limits, read from the environment once per worker."""
-
-    def __init__(self):
-        self.header_bytes = env_int("KITCHEN_MAX_HEADER_KB", MAX_HEADER_KB, 1, 1024) * 1024
-        self.header_timeout = env_int("KITCHEN_HEADER_TIMEOUT", HEADER_TIMEOUT, 1, 600)
-        self.keep_alive = env_int("KITCHEN_KEEP_ALIVE", KEEP_ALIVE, 1, 600)
-        self.connections = env_int("KITCHEN_MAX_CONNECTIONS", MAX_CONNECTIONS, 1, 1_000_000)
 
 
 def _plain(status, reason, text, extra=b""):

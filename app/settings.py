@@ -4,15 +4,15 @@ KITCHEN_HTMX   "cdn" (default): pages load htmx from its CDN, pinned by version
                and checked by an SRI hash. "local": the server serves the very
                same file, installed from the npm registry into node_modules/.
 KITCHEN_NAMES  read by the engine: a local copy of the names file.
+KITCHEN_PUBLIC_URL  the site's origin (``public_url``).
 
-Every ``KITCHEN_*`` setting (these and the ones each module reads, listed in
-``CHECKS``) is checked by ``check_environment`` before ``kitchen serve`` binds
-its port: a bad one stops start-up with one line naming it, what it holds and
-what is allowed, and so does a ``KITCHEN_*`` name the site does not know.
+Every ``KITCHEN_*`` setting, these and the ones each module reads, is checked
+before the server binds its port (app/startup.py).
 """
 
 import os
 import pathlib
+import re
 from dataclasses import dataclass
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -60,6 +60,20 @@ class SettingsError(RuntimeError):
     """A setting has a value the site cannot use."""
 
 
+PUBLIC_RE = re.compile(r"^https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
+
+
+def public_url():
+    """KITCHEN_PUBLIC_URL without a trailing slash, or None when unset."""
+    value = os.environ.get("KITCHEN_PUBLIC_URL", "").strip().rstrip("/")
+    if not value:
+        return None
+    if not PUBLIC_RE.match(value):
+        raise SettingsError(
+            f"KITCHEN_PUBLIC_URL must be the site's origin, http(s)://host[:port] with no path, not {value!r}")
+    return value
+
+
 def env_int(name, default, lo, hi):
     """A whole-number setting from the environment, checked to lie in [lo, hi]."""
     raw = os.environ.get(name, "").strip()
@@ -88,96 +102,16 @@ def htmx_mode():
     return value
 
 
-def _names():
-    from engine import data
+class Limits:
+    """Each worker's connection limits (app/server.py), from the environment."""
 
-    if os.environ.get(data.ENV_VAR, "").strip():
-        try:
-            data.load_names()
-        except data.DataError as exc:
-            raise SettingsError(str(exc)) from None
+    HEADER_KB = 32        # request line and headers together
+    HEADER_TIMEOUT = 10   # seconds from a request's first byte to the end of its headers
+    KEEP_ALIVE = 5        # seconds an idle connection stays open
+    CONNECTIONS = 1000    # open connections per worker
 
-
-def _public_url():
-    from app import embed
-
-    embed.public_url()
-
-
-def _answers():
-    from app import answers
-
-    answers.max_bytes_from_env()
-
-
-def _streams():
-    from app import streams
-
-    streams.stats_from_env()
-
-
-def _heavy():
-    from app import admission
-
-    admission.gate_from_env()
-
-
-def _connections():
-    from app import server
-
-    server.Limits()
-
-
-def _train_seconds():
-    from app import facts
-
-    raw = os.environ.get(facts.TIMES_ENV, "").strip()
-    if raw:
-        try:
-            fast, slow = (float(x) for x in raw.split(","))
-            good = fast > 0 and slow > 0 and fast < float("inf") and slow < float("inf")
-        except ValueError:
-            good = False
-        if not good:
-            raise SettingsError(f"{facts.TIMES_ENV} must be two positive numbers of seconds, "
-                                f"'this engine,the reference' (kitchen serve sets it), not {raw!r}")
-
-
-def _bench_tree():
-    raw = os.environ.get("KITCHEN_BENCH_TREE", "")
-    if raw and not pathlib.Path(raw).is_dir():
-        raise SettingsError(f"KITCHEN_BENCH_TREE must be a folder holding a copy of the site, not {raw!r}")
-
-
-# every KITCHEN_* setting, and the check that reads it as the site does
-CHECKS = {
-    "KITCHEN_NAMES": _names,
-    "KITCHEN_HTMX": htmx_mode,
-    "KITCHEN_PUBLIC_URL": _public_url,
-    "KITCHEN_ANSWER_CACHE_MB": _answers,
-    "KITCHEN_TRAIN_STREAMS": _streams,
-    "KITCHEN_TRAIN_PACE": _streams,
-    "KITCHEN_HEAVY_AT_ONCE": _heavy,
-    "KITCHEN_HEAVY_QUEUE": _heavy,
-    "KITCHEN_HEAVY_WAIT": _heavy,
-    "KITCHEN_MAX_HEADER_KB": _connections,
-    "KITCHEN_HEADER_TIMEOUT": _connections,
-    "KITCHEN_KEEP_ALIVE": _connections,
-    "KITCHEN_MAX_CONNECTIONS": _connections,
-    "KITCHEN_TRAIN_SECONDS": _train_seconds,      # measured once by `kitchen serve` for its workers
-    "KITCHEN_BENCH_TREE": _bench_tree,            # bench/sampling_widget.py: the tree it times
-}
-
-
-def check_environment(environ=None):
-    """Raises SettingsError (one line) for the first bad or unknown KITCHEN_* setting."""
-    environ = os.environ if environ is None else environ
-    for name in sorted(environ):
-        if name.startswith("KITCHEN_") and name not in CHECKS:
-            known = ", ".join(CHECKS)
-            raise SettingsError(f"{name} is not a setting of the site (it holds {environ[name]!r}); known: {known}")
-    done = set()
-    for check in CHECKS.values():
-        if check not in done:
-            done.add(check)
-            check()
+    def __init__(self):
+        self.header_bytes = env_int("KITCHEN_MAX_HEADER_KB", self.HEADER_KB, 1, 1024) * 1024
+        self.header_timeout = env_int("KITCHEN_HEADER_TIMEOUT", self.HEADER_TIMEOUT, 1, 600)
+        self.keep_alive = env_int("KITCHEN_KEEP_ALIVE", self.KEEP_ALIVE, 1, 600)
+        self.connections = env_int("KITCHEN_MAX_CONNECTIONS", self.CONNECTIONS, 1, 1_000_000)

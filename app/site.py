@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from app import content, embed, facts as facts_mod, i18n, settings, share, templating
+from app.widgets import view
 
 
 @dataclass

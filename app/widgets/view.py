@@ -8,6 +8,7 @@ fragment link), and carries every other key along, so that the address the
 browser shows always holds the state of every widget on the page.
 """
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, parse_qsl
 
@@ -41,21 +42,13 @@ def own_values(widget, ns, query):
 
 
 MAX_CARRY_BYTES = 1024  # all the carried keys and values together (a page has a few dozen links)
+WIDGET_KEY = re.compile(r"^[a-z][a-z-]*(-[2-9])?\.[a-z_]+$")  # <widget or its copy>.<key>
 
 
 def carry_limit(key):
-    """The longest value carried for ``key``: what its widget's parameter reads (one
-    more character, so that 'too long' still shows as too long), or MAX_RAW for a key
-    no widget reads (the page keeps it, as a link's ``utm=…`` say, but short)."""
-    ns, dot, pkey = key.partition(".")
-    if dot and NS_RE.match(ns):
-        from app import widgets
-
-        widget = widgets.get(re.sub(r"-[2-9]$", "", ns))
-        for p in widget.params if widget is not None else ():
-            if p.key == pkey:
-                return min(p.max_raw + 1, MAX_CARRY)
-    return MAX_RAW
+    """The longest value carried for ``key``: a widget's key (``<ns>.<key>``) keeps what
+    the longest parameter reads, any other key (a link's ``utm=…``, say) MAX_RAW."""
+    return MAX_CARRY if WIDGET_KEY.match(key) else MAX_RAW
 
 
 def carried(query, ns=None, widget=None):
