@@ -19,7 +19,7 @@ import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app import settings, widgets
+from app import admission, settings, widgets
 from app.widgets import view
 from app.widgets.base import InputError
 
@@ -87,20 +87,29 @@ def answer(site, widget, lang, query):
     except InputError as exc:
         loc = ["query", exc.key] if exc.key else ["query"]
         return 422, {"detail": [{"loc": loc, "msg": exc.message(lang), "type": "value_error"}]}
-    data = widget.compute(state, lang)
+    try:
+        data = widget.compute(state, lang)
+    except admission.Busy as exc:   # the worker's gate for heavy work is full (app/admission.py)
+        return 503, {"detail": exc.message(lang), "retry_after": admission.RETRY_AFTER}
     return 200, {"name": widget.name, "lang": lang, "title": widget.title_in(lang), "concept": widget.concept_in(lang),
                  "state": widget.query(state), "data": plain(data)}
 
 
 def route_for(widget):
-    def twin(request: Request):
+    async def twin(request: Request):
         lang = request.query_params.get("lang", "en")
         if lang not in settings.LANGS:
             return JSONResponse(status_code=422, content={"detail": [{
                 "loc": ["query", "lang"], "msg": f"lang must be one of {', '.join(settings.LANGS)}",
                 "type": "value_error"}]})
-        status, body = answer(request.app.state.site, widget, lang, request.query_params)
-        return JSONResponse(body, status_code=status)
+        # computed in the thread pool; a heavy state waits at the worker's gate (app/admission.py)
+        try:
+            outcome = await admission.admitted(request, answer, request.app.state.site, widget, lang,
+                                               request.query_params)
+        except admission.Gone:
+            return admission.gone_response()
+        status, body = outcome.value
+        return admission.stamp(JSONResponse(body, status_code=status), outcome)
 
     twin.__name__ = f"widget_{widget.name.replace('-', '_')}"
     router.add_api_route(

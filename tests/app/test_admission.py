@@ -262,3 +262,12 @@ def test_a_state_already_computed_is_served_even_when_the_kitchen_is_full(client
     again = client.get("/en/widget/michelin?book=start&letter=w&sft_steps=12",
                        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/8?x=1"})
     assert again.status_code == 200 and "The kitchen is busy" not in again.text
+
+
+def test_a_json_twin_of_a_heavy_state_waits_at_the_same_gate(client, full):
+    r = client.get("/api/widget/michelin?book=start&letter=j&sft_steps=43&lang=zh")
+    assert r.status_code == 503 and r.headers["retry-after"] == str(admission.RETRY_AFTER)
+    assert r.json()["detail"] == "厨房正忙，请过几秒再试。"
+    r = client.get("/api/widget/practice?go=1&steps=44&seed=9")
+    assert r.status_code == 503 and r.json()["detail"].startswith("The kitchen is busy")
+    assert client.get("/api/widget/temperature?t=0.4&seed=9").status_code == 200
