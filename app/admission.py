@@ -10,8 +10,10 @@ would wait behind them. So every job of that kind goes through ``GATE``:
   one process, so two jobs under way only share it and both finish later) and
   at most ``KITCHEN_HEAVY_QUEUE`` more wait for their turn (default 4). A
   request whose job finds the queue full waits for room in it, holding no job,
-  no thread and no helper time. A request waits at most ``KITCHEN_HEAVY_WAIT``
-  seconds (default 4) in all; then the reader gets 503 with Retry-After and the
+  no thread and no helper time, for the first half of its wait at most (a job
+  that gets in late would have no time left for its turn, and be dropped
+  unstarted). A request waits at most ``KITCHEN_HEAVY_WAIT`` seconds
+  (default 4) in all; then the reader gets 503 with Retry-After and the
   widget says, in the page's language, that the kitchen is busy, with its form
   still there. (Refusing at once instead lets a few clients that ask again the
   moment they are refused keep the worker busy rendering refusals, and the
@@ -204,9 +206,11 @@ class Gate:
         if gone.done():
             raise Gone()
         entry = self.jobs.get(key)
+        # room in the queue is waited for during the first half of the wait at most, so a
+        # job that gets in still has time for its turn (else it is dropped unstarted)
+        room_end = end - self.wait / 2
         while entry is None and len(self.jobs) >= self.at_once + self.queue:
-            # no room in the queue: wait for it, until this request's wait is over
-            timeout = end - self._loop.time()
+            timeout = room_end - self._loop.time()
             if timeout <= 0 or not await self._wait_for_room(gone, timeout):
                 self.refused += 1
                 raise Busy()
