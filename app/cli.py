@@ -145,7 +145,8 @@ def build_parser():
     g.add_argument("--heavy-at-once", metavar="N",
                    help="heavy jobs (a new tuning or practice run) under way at once (KITCHEN_HEAVY_AT_ONCE, default 1)")
     g.add_argument("--heavy-queue", metavar="N",
-                   help="heavy jobs waiting for their turn; more get 503 (KITCHEN_HEAVY_QUEUE, default 4)")
+                   help="heavy jobs waiting for their turn; a request finding it full waits for room up to half "
+                        "its wait, then 503 (KITCHEN_HEAVY_QUEUE, default 4)")
     g.add_argument("--heavy-wait", metavar="S",
                    help="seconds a request waits for its heavy jobs' turn before 503 (KITCHEN_HEAVY_WAIT, default 4)")
     s.set_defaults(func=cmd_serve)
