@@ -115,6 +115,7 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
         self.log.close()
+        pathlib.Path(self.log.name).unlink(missing_ok=True)
 
 
 # --- a small HTTP client -------------------------------------------------------------------
