@@ -18,7 +18,7 @@ ifeq ($(strip $(KITCHEN_NAMES)),)
   endif
 endif
 
-.PHONY: serve test test-fast setup setup-test browser nginx clean
+.PHONY: serve test test-fast setup setup-test browser clean
 
 serve: $(VENV)/.stamp-app node_modules/.stamp $(VENV)/.stamp-debian-app
 	$(VENV)/bin/kitchen serve --host $(HOST) --port $(PORT)
