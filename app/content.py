@@ -329,21 +329,9 @@ def _plain(html_text):
 
 
 def widget_title(name, lang):
-    """A widget's title: its own, or as its partial shows it (starting state, rendered once)."""
+    """A widget's title, as its own record gives it."""
     widget = widgets.get(name)
-    if widget.title_in(lang):
-        return widget.title_in(lang)
-    key = (name, lang)
-    if key not in _WIDGET_TITLES:
-        from app.embed import title_from
-        from app.widgets import view
-
-        html_text, _ = view.render(Instance(widget, name, {}), lang, [], action="/")
-        _WIDGET_TITLES[key] = title_from(html_text, widget, lang)
-    return _WIDGET_TITLES[key]
-
-
-_WIDGET_TITLES = {}
+    return widget.title_in(lang) or name
 
 
 @dataclass

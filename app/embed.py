@@ -13,103 +13,30 @@ htmx swaps the widget. ``/oembed?url=…&format=json`` answers for chapter and
 embed URLs, as the oEmbed 1.0 spec asks (404 for an address it does not know,
 501 for any format other than json).
 
-Absolute addresses. Chapter pages in their starting state are rendered once
-at start-up, before any request says which host the reader used, so pages
-carry the marker ``BASE`` where the site's address goes and ``BaseURL``, a
-small middleware, writes the address into each HTML answer:
-``KITCHEN_PUBLIC_URL`` if set (e.g. ``https://kitchen.example.org``), else the
-request's own scheme and host.
+The site's absolute address is app/addresses.py's.
 """
 
 import html as html_mod
-import os
 import re
 from types import SimpleNamespace
-from urllib.parse import quote, urlencode, urlsplit, parse_qsl
+from urllib.parse import urlencode, urlsplit, parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from starlette.requests import Request as StarletteRequest
 
 from app import admission, i18n, settings, templating, widgets
+from app.addresses import (BASE, BASE_Q, HOST_RE, BaseURL, base_url, oembed_href,  # noqa: F401
+                           oembed_link, public_url)
 from app.pages import not_found, query_pairs
 from app.widgets import view
 from app.widgets.base import InputError
 
 router = APIRouter(include_in_schema=False)
 
-BASE = "kitchen-base-url-7f3a"       # stands for the site's address, e.g. https://host
-BASE_Q = "kitchen-base-urlq-7f3a"    # the same, inside a URL-encoded query value
 THEMES = ("light", "dark")
-HOST_RE = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 
 DEFAULT_WIDTH = 720      # oEmbed width when the consumer sets no maxwidth
 _titles = {}             # (lang, name) -> the title of a widget that gives none, read from its partial once
-
-
-# --- the site's address --------------------------------------------------------
-
-public_url = settings.public_url   # KITCHEN_PUBLIC_URL, checked
-
-
-def base_url(scope):
-    """The site's address for one request: KITCHEN_PUBLIC_URL, else scheme://host."""
-    public = public_url()
-    if public:
-        return public
-    request = StarletteRequest(scope)
-    host = request.headers.get("host", "")[:300]   # a host name is at most 253 characters
-    if not HOST_RE.match(host):
-        server = scope.get("server") or ("localhost", None)
-        host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
-        if not HOST_RE.match(host):
-            host = "localhost"
-    scheme = "https" if request.url.scheme == "https" else "http"
-    return f"{scheme}://{host}"
-
-
-class BaseURL:
-    """Writes the site's address over the ``BASE`` markers of HTML answers."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope.get("method") == "HEAD":
-            await self.app(scope, receive, send)
-            return
-        held = {}
-        chunks = []
-
-        async def wrapped(message):
-            if message["type"] == "http.response.start":
-                ctype = b""
-                for key, value in message.get("headers", []):
-                    if key.lower() == b"content-type":
-                        ctype = value
-                if ctype.startswith(b"text/html"):
-                    held["start"] = message
-                    return
-                await send(message)
-                return
-            if message["type"] == "http.response.body" and "start" in held:
-                chunks.append(message.get("body", b""))
-                if message.get("more_body"):
-                    return
-                body = b"".join(chunks)
-                if BASE.encode() in body or BASE_Q.encode() in body:
-                    base = base_url(scope)
-                    body = body.replace(BASE_Q.encode(), quote(base, safe="").encode())
-                    body = body.replace(BASE.encode(), base.encode())
-                start = held.pop("start")
-                headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-                headers.append((b"content-length", str(len(body)).encode()))
-                await send({**start, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
-                return
-            await send(message)
-
-        await self.app(scope, receive, wrapped)
 
 
 # --- addresses and the snippet ------------------------------------------------
@@ -120,18 +47,6 @@ def embed_path(lang, widget, state, theme=None):
     if theme in THEMES:
         pairs.append(("theme", theme))
     return f"/embed/{lang}/{widget.name}?{urlencode(pairs)}"
-
-
-def oembed_href(path_and_query):
-    """The oEmbed discovery address for a page of this site (with markers)."""
-    return f"{BASE}/oembed?url={BASE_Q}{quote(path_and_query, safe='')}&format=json"
-
-
-def oembed_link(href, scope):
-    """The HTTP ``Link`` header that points oEmbed consumers at ``href`` (markers written out)."""
-    base = base_url(scope)
-    absolute = href.replace(BASE_Q, quote(base, safe="")).replace(BASE, base)
-    return f'<{absolute}>; rel="alternate"; type="application/json+oembed"'
 
 
 TITLE_RE = re.compile(r'class="widget-title"[^>]*>\s*([^<]+)')

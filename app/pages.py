@@ -6,7 +6,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from app import admission, settings
+from app import addresses, admission, settings
 from app.widgets.view import MAX_CARRY
 
 router = APIRouter(include_in_schema=False)
@@ -127,9 +127,7 @@ async def _serve(request, lang, slug):
 def page_response(rendered, request):
     """A rendered page, with its oEmbed discovery link in the headers when it has one."""
     if rendered.oembed:
-        from app import embed
-
-        return html_response(rendered, headers={"Link": embed.oembed_link(rendered.oembed, request.scope)})
+        return html_response(rendered, headers={"Link": addresses.oembed_link(rendered.oembed, request.scope)})
     return html_response(rendered)
 
 

@@ -34,7 +34,8 @@ from xml.sax.saxutils import escape, quoteattr
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app import cards, content, embed, i18n, settings, widgets
+from app import addresses, cards, content, i18n, settings, widgets
+from app.templating import THEME, icon_svg, icon_url, icon_version  # noqa: F401  (the icons are drawn from the favicon)
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,7 +43,6 @@ YEAR = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=300"
 ICON_SIZES = (180, 192, 512)
 ICO_SIZES = (16, 32, 48)
-THEME = {"light": "#fbf6ee", "dark": "#1d1916"}
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -83,7 +83,7 @@ def card(site, lang, slug, widget_name=None):
         title = page.title if page is not None else t["site_name"]
         widget_title = None
         if widget_name:
-            widget_title = embed.widget_title(site, lang, widgets.get(widget_name))
+            widget_title = widgets.get(widget_name).title_in(lang) or widget_name
         label = _label(t, slug, page)
         svg = cards.card_svg(lang, t["site_name"], label, title, _figure(site, lang, page), widget_title)
         alt = " · ".join(x for x in (t["site_name"], label, title, widget_title) if x)
@@ -118,7 +118,7 @@ def head(site, lang, slug, query_pairs=(), widget_name=None, structured=True):
     page = site.library.get(lang, slug)
     widget_name = widget_name or widget_in(page, query_pairs)
     _, alt = card(site, lang, slug, widget_name)
-    image = embed.BASE + card_path(site, lang, slug, widget_name)
+    image = addresses.BASE + card_path(site, lang, slug, widget_name)
     return {
         "image": image,
         "image_alt": alt,
@@ -131,7 +131,7 @@ def head(site, lang, slug, query_pairs=(), widget_name=None, structured=True):
 def jsonld(site, lang, slug, image):
     t = i18n.UI[lang]
     page = site.library.get(lang, slug)
-    base = embed.BASE
+    base = addresses.BASE
     book = {"@type": "Book", "name": t["site_name"], "url": f"{base}/{lang}/", "inLanguage": lang}
     if page is None or slug == "index":
         data = {
@@ -228,29 +228,6 @@ def card_png(lang: str, name: str, request: Request):
         return not_found(request)
     svg, _ = card(site, lang, slug, widget_name)
     return _png_response(cards.png_cached(svg), request.query_params.get("v"), cards.version(svg))
-
-
-@functools.lru_cache(maxsize=1)
-def _favicon():
-    return (settings.STATIC_DIR / "favicon.svg").read_text(encoding="utf-8")
-
-
-def icon_version():
-    return hashlib.sha256(_favicon().encode()).hexdigest()[:10]
-
-
-def icon_svg(size, padded):
-    """The favicon on the paper colour, with room around it (for home screens), or as it is."""
-    inner = re.sub(r"^<svg\b[^>]*>|</svg>\s*$", "", _favicon().strip())
-    if not padded:
-        return _favicon()
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="{size}" height="{size}">'
-            f'<rect width="64" height="64" fill="{THEME["light"]}"/>'
-            f'<g transform="translate(8 8) scale(0.75)">{inner}</g></svg>')
-
-
-def icon_url(size):
-    return f"/icon-{size}.png?v={icon_version()}"
 
 
 @router.get("/icon-{size}.png")
@@ -358,4 +335,4 @@ def feed(lang: str, request: Request):
     if lang not in settings.LANGS:
         return not_found(request)
     site = request.app.state.site
-    return Response(feed_xml(site, lang, embed.base_url(request.scope)), media_type="application/atom+xml")
+    return Response(feed_xml(site, lang, addresses.base_url(request.scope)), media_type="application/atom+xml")

@@ -2,6 +2,7 @@
 
 import functools
 import hashlib
+import re
 
 import jinja2
 
@@ -35,8 +36,32 @@ def render(template, **context):
     return env().get_template(template).render(**context)
 
 
-def icon(size):
-    """URL of the site's icon drawn at ``size`` pixels (app/share.py), versioned like an asset."""
-    from app import share
+THEME = {"light": "#fbf6ee", "dark": "#1d1916"}   # the page's paper colour, for browsers and home screens
 
-    return share.icon_url(size)
+
+@functools.lru_cache(maxsize=1)
+def _favicon():
+    return (settings.STATIC_DIR / "favicon.svg").read_text(encoding="utf-8")
+
+
+def icon_version():
+    return hashlib.sha256(_favicon().encode()).hexdigest()[:10]
+
+
+def icon_svg(size, padded):
+    """The favicon on the paper colour, with room around it (for home screens), or as it is."""
+    inner = re.sub(r"^<svg\b[^>]*>|</svg>\s*$", "", _favicon().strip())
+    if not padded:
+        return _favicon()
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="{size}" height="{size}">'
+            f'<rect width="64" height="64" fill="{THEME["light"]}"/>'
+            f'<g transform="translate(8 8) scale(0.75)">{inner}</g></svg>')
+
+
+def icon_url(size):
+    return f"/icon-{size}.png?v={icon_version()}"
+
+
+def icon(size):
+    """URL of the site's icon drawn at ``size`` pixels (served by app/share.py), versioned like an asset."""
+    return icon_url(size)

@@ -113,7 +113,7 @@ def test_a_link_with_a_widgets_state_previews_with_the_widgets_title(c, site):
     [state_image] = meta(state, "og:image")
     assert parse_qs(urlsplit(state_image).query)["w"] == ["notebook"]
     assert "w=" not in plain_image
-    title = share.embed.widget_title(site, "en", share.widgets.get("notebook"))
+    title = share.widgets.get("notebook").title_in("en")
     assert title in meta(state, "og:image:alt")[0]
     svg, _ = share.card(site, "en", "chapter-7", "notebook")
     drawn = html_mod.unescape(svg)
