@@ -4,13 +4,14 @@ The routes call the engine themselves, never a widget; their bounds are the
 widgets' own (app/limits.py).
 """
 
+from inspect import signature
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from engine import autograd, checkpoint, model, sample as sampling, search, tokenizer
+from engine import autograd, checkpoint, model, sample as sampling, search, tokenizer, train as training
 from engine import inspect as inspection
 
 from app import limits, streams
@@ -19,6 +20,8 @@ from app import knob_words as knobs
 router = APIRouter(prefix="/api", tags=["model"])
 
 K_ALL = limits.TOP_K_MAX  # top-k of every course: no cut
+REFERENCE_RUN = {k: p.default for k, p in signature(training.practice).parameters.items()
+                 if k in ("steps", "lr", "seed", "optimizer")}  # the engine's own practice run
 
 
 def top_k_query():
@@ -105,7 +108,7 @@ def sample(
         description="0 = always the most likely next letter; higher = more adventurous",
     ),
     seed: int = Query(1, ge=0, le=limits.SEED_MAX, description="the same seed gives the same names"),
-    prefix: str = Query("", max_length=64, description="letters a-z every name starts with (at most 15)"),
+    prefix: str = Query("", max_length=64, description=f"letters a-z every name starts with (at most {limits.MAX_LETTERS})"),
     top_k: int | None = top_k_query(),
     top_p: float | None = top_p_query(),
     min_p: float | None = min_p_query(),
@@ -142,6 +145,10 @@ def sample(
 @router.get(
     "/train",
     summary="Train a fresh apprentice, streamed step by step (Server-Sent Events)",
+    description=(f"With steps={REFERENCE_RUN['steps']}, lr={REFERENCE_RUN['lr']:g}, seed={REFERENCE_RUN['seed']} "
+                 f"and {REFERENCE_RUN['optimizer']} this is the reference run, loss for loss.\n"
+                 "The numpy work runs in the worker's training helper process, a small batch at a time;\n"
+                 "a reader who leaves stops it."),
     response_class=streams.TrainStream,
     responses={
         200: {"content": {"text/event-stream": {}},
@@ -153,17 +160,14 @@ def sample(
 )
 async def train(
     request: Request,
-    steps: int = Query(1000, ge=1, le=limits.PRACTICE_STEPS_MAX, description="practice menus (steps)"),
+    steps: int = Query(REFERENCE_RUN["steps"], ge=1, le=limits.PRACTICE_STEPS_MAX, description="practice menus (steps)"),
     lr: float = Query(
-        0.01, ge=limits.PRACTICE_LR_MIN, le=limits.PRACTICE_LR_MAX, allow_inf_nan=False,
+        REFERENCE_RUN["lr"], ge=limits.PRACTICE_LR_MIN, le=limits.PRACTICE_LR_MAX, allow_inf_nan=False,
         description="the strength of the hand (learning rate) at the first step; rounded to 6 decimals",
     ),
-    seed: int = Query(42, ge=0, le=limits.SEED_MAX, description="fixes the menu order and the starting knobs"),
+    seed: int = Query(REFERENCE_RUN["seed"], ge=0, le=limits.SEED_MAX, description="fixes the menu order and the starting knobs"),
     optimizer: Literal["adam", "sgd"] = Query("adam", description="adam = the old master, sgd = a plain cook"),
 ):
-    """With steps=1000, lr=0.01, seed=42 and adam this is the reference run, loss for loss.
-    The numpy work runs in the worker's training helper process, a small batch at a time;
-    a reader who leaves stops it."""
     return streams.train_stream(request, seed, round(lr, 6), optimizer, steps)
 
 
@@ -173,20 +177,20 @@ async def train(
 @router.get(
     "/knobs",
     summary="Every knob's setting and its influence (gradient) on one name's score; turn one on a copy",
+    description=(f"`settings` and `influence` hold {model.N_PARAMS:,} numbers each, in the order of `stations`\n"
+                 "(each station's knobs row by row from its `offset`). With `knob`, its labels and\n"
+                 f"numbers; with `set` as well, the score and the next-course vote ({tokenizer.VOCAB_SIZE} probabilities,\n"
+                 "the bell last) before and after the turn."),
     responses={422: {"description": "A parameter is out of range"}},
 )
 def knobs_report(
-    name: str = Query("emma", max_length=64, description="the name Xiao Ming tastes: letters a-z, at most 15"),
-    knob: int | None = Query(None, ge=0, le=model.N_PARAMS - 1, description="a knob's number, 0-4191"),
+    name: str = Query("emma", max_length=64, description=f"the name Xiao Ming tastes: letters a-z, at most {limits.MAX_LETTERS}"),
+    knob: int | None = Query(None, ge=0, le=model.N_PARAMS - 1, description=f"a knob's number, 0-{model.N_PARAMS - 1}"),
     new_setting: float | None = Query(
         None, alias="set", ge=-100, le=100, allow_inf_nan=False,
         description="a new setting for that knob, tried on a private copy (the shared model never changes)",
     ),
 ):
-    """`settings` and `influence` hold 4,192 numbers each, in the order of `stations`
-    (each station's knobs row by row from its `offset`). With `knob`, its labels and
-    numbers; with `set` as well, the score and the next-course vote (27 probabilities,
-    the bell last) before and after the turn."""
     try:
         name = tokenizer.check_name(name)
     except ValueError as exc:
@@ -249,7 +253,7 @@ class Tokens(BaseModel):
     responses={422: {"description": "A character outside a-z, or too many letters"}},
 )
 def tokenize(
-    text: str = Query(..., max_length=64, description="a name: letters a-z (capitals are read as lower case), at most 15"),
+    text: str = Query(..., max_length=64, description=f"a name: letters a-z (capitals are read as lower case), at most {limits.MAX_LETTERS}"),
 ):
     try:
         ids = tokenizer.encode(text)
@@ -309,7 +313,7 @@ def attention(name: str = Query("emma", max_length=64, description=f"a name, let
     "/next",
     response_model=Vote,
     response_model_exclude_none=True,
-    summary="The vote over the 27 next courses after a beginning (token-id order, the bell last)",
+    summary=f"The vote over the {tokenizer.VOCAB_SIZE} next courses after a beginning (token-id order, the bell last)",
     responses={422: {"description": "A parameter is out of range"}},
 )
 def next_course(

@@ -38,18 +38,28 @@ TERM = {
     "lm_head": "lm_head",
 }
 
-# what a row and a column mean at each station
+# what a row and a column mean at each station; {courses}, {bell} and {hs} are
+# filled in from the engine by axis_help
 AXES = {
-    "wte": ("哪道菜（1–26 = a–z，27 = 服务铃）", "卡上第几个数", "which course (1–26 = a–z, 27 = the bell)", "which number on the card"),
+    "wte": ("哪道菜（{courses}，{bell} = 服务铃）", "卡上第几个数", "which course ({courses}, {bell} = the bell)", "which number on the card"),
     "wpe": ("第几个位置", "标签上第几个数", "which position", "which number on the tag"),
-    "attn_wq": ("副厨的问题（每位副厨 4 行）", "读卡上第几个数", "the sous-chefs' questions (4 rows each)", "which card number it reads"),
-    "attn_wk": ("副厨的标签（每位副厨 4 行）", "读卡上第几个数", "the sous-chefs' labels (4 rows each)", "which card number it reads"),
-    "attn_wv": ("副厨的配方（每位副厨 4 行）", "读卡上第几个数", "the sous-chefs' recipes (4 rows each)", "which card number it reads"),
-    "attn_wo": ("写进卡上第几个数", "哪位副厨的第几条笔记（每位 4 列）", "which card number it writes", "whose note (4 columns per sous-chef)"),
+    "attn_wq": ("副厨的问题（每位副厨 {hs} 行）", "读卡上第几个数", "the sous-chefs' questions ({hs} rows each)", "which card number it reads"),
+    "attn_wk": ("副厨的标签（每位副厨 {hs} 行）", "读卡上第几个数", "the sous-chefs' labels ({hs} rows each)", "which card number it reads"),
+    "attn_wv": ("副厨的配方（每位副厨 {hs} 行）", "读卡上第几个数", "the sous-chefs' recipes ({hs} rows each)", "which card number it reads"),
+    "attn_wo": ("写进卡上第几个数", "哪位副厨的第几条笔记（每位 {hs} 列）", "which card number it writes", "whose note ({hs} columns per sous-chef)"),
     "mlp_fc1": ("加工间第几号工人", "读卡上第几个数", "which prep-room worker", "which card number it reads"),
     "mlp_fc2": ("写进卡上第几个数", "加工间第几号工人", "which card number it writes", "which prep-room worker"),
-    "lm_head": ("给哪道菜投票（1–26 = a–z，27 = 服务铃）", "读卡上第几个数", "the vote for which course (1–26 = a–z, 27 = the bell)", "which card number it reads"),
+    "lm_head": ("给哪道菜投票（{courses}，{bell} = 服务铃）", "读卡上第几个数", "the vote for which course ({courses}, {bell} = the bell)", "which card number it reads"),
 }
+
+
+def axis_help(key, p):
+    """AXES[key] with the model's numbers filled in: (row zh, column zh, row en, column en).
+
+    Rows and columns are numbered from 1, as the wall shows them: the letters are
+    1 to len(VOCAB), the bell its id + 1, and each sous-chef owns head_size rows."""
+    words = {"courses": f"1–{len(VOCAB)} = {VOCAB[0]}–{VOCAB[-1]}", "bell": BOS + 1, "hs": p.config.head_size}
+    return tuple(text.format(**words) for text in AXES[key])
 
 
 def matrix(key):

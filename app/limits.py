@@ -10,7 +10,7 @@ from engine.tokenizer import MAX_NAME_LEN, VOCAB_SIZE
 SEED_MAX = 2**31 - 1     # the largest seed (table, kitchen number, pairs) anyone may ask for
 T_MAX = 5                # the largest temperature anyone may ask for
 N_MAX = 50               # names served at once on the dial
-MAX_LETTERS = MAX_NAME_LEN  # the longest name the kitchen takes (16 positions with the bell)
+MAX_LETTERS = MAX_NAME_LEN  # the longest name the kitchen takes (block_size positions, less the bell)
 
 PRACTICE_STEPS_MAX = 2000             # menus in one practice run
 PRACTICE_LR_MIN, PRACTICE_LR_MAX = 0.0001, 1.0  # the strength of the hand

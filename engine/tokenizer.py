@@ -5,10 +5,12 @@ plus the service bell (BOS) as id 26. One bell opens a menu and one closes it:
 "emma" -> [26, 4, 12, 12, 0, 26].
 """
 
+from engine.model import CONFIG
+
 VOCAB = "abcdefghijklmnopqrstuvwxyz"  # course letters, id = position
 BOS = 26                              # the service bell: start and end of a menu
-VOCAB_SIZE = len(VOCAB) + 1           # 27 courses, the bell included
-MAX_NAME_LEN = 15                     # the longest name the kitchen accepts
+VOCAB_SIZE = len(VOCAB) + 1           # every course, the bell included (the model's vocab_size)
+MAX_NAME_LEN = CONFIG.block_size - 1  # the longest name the kitchen accepts: its positions, less the opening bell
 BELL = "\U0001F6CE\ufe0f"             # how the bell is drawn
 
 _ID = {ch: i for i, ch in enumerate(VOCAB)}

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from engine.tokenizer import check_name
+from engine.tokenizer import MAX_NAME_LEN, check_name
 
 MAX_RAW = 64  # longest raw query value we read or echo back
 
@@ -104,7 +104,7 @@ class Number(Param):
 class Letters(Param):
     """A name or the start of one: letters a-z only, at most max_len of them."""
 
-    max_len: int = 15
+    max_len: int = MAX_NAME_LEN  # the engine's longest name
     allow_empty: bool = True
 
     def schema(self):

@@ -215,7 +215,7 @@ def station_grid(p, grad, view, station, knob, lang):
             "setting": knobs.sig(p.flat[i], 3),
             "influence": knobs.sig(grad[i], 3),
         })
-    axes = knobs.AXES[station]
+    axes = knobs.axis_help(station, p)
     return {
         "key": station,
         "label": knobs.station_name(station, lang),

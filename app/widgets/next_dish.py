@@ -2,7 +2,7 @@
 
 State: prefix (the beginning of a menu, may be empty: just the bell) and t
 (the adventurousness knob, 0 = always the favourite). One engine call:
-``engine.inspect.next_vote`` on the shipped model, 27 shares in token-id order
+``engine.inspect.next_vote`` on the shipped model, one share per course in token-id order
 (the bell last). Each letter links to the same widget one course further on,
 so the reader can walk a name forward.
 """
@@ -27,7 +27,8 @@ class NextDish(inside.Widget):
         zh = lang == "zh"
         prefix, t = state["prefix"], state["t"]
         probs = vote(prefix, t)
-        room = len(prefix) < inside.MAX_LETTERS
+        most = self.params[0].max_len     # the longest menu the kitchen can plan
+        room = len(prefix) < most
         order = sorted(range(len(probs)), key=lambda i: (-probs[i], i))
         rows = []
         for rank, i in enumerate(order, 1):
@@ -64,11 +65,11 @@ class NextDish(inside.Widget):
                 summary += " Xiao Ming thinks the menu should end here."
         rest = rows[SHOWN:]
         if zh:
-            hint = "点一道菜的字母，就把它端上桌，再看下一轮投票。" if room else "这套菜已经 15 道了，厨房排不下更多。"
+            hint = "点一道菜的字母，就把它端上桌，再看下一轮投票。" if room else f"这套菜已经 {most} 道了，厨房排不下更多。"
             rest_title = f"其余 {len(rest)} 道（每道最多 {rest[0]['pct'] if rest else ''}）"
         else:
             hint = ("Click a course's letter to serve it and see the next vote." if room
-                    else "This menu already has 15 courses: the kitchen can't plan a longer one.")
+                    else f"This menu already has {most} courses: the kitchen can't plan a longer one.")
             rest_title = f"The other {len(rest)} courses (each at most {rest[0]['pct'] if rest else ''})"
         return {
             "prefix": prefix,
@@ -76,6 +77,7 @@ class NextDish(inside.Widget):
             "rows": rows[:SHOWN],
             "rest": rest,
             "rest_title": rest_title,
+            "votes_label": (f"{len(rows)} 道菜的票数，从高到低" if zh else f"The {len(rows)} courses, most votes first"),
             "rest_start": SHOWN + 1,
             "hint": hint,
             "summary": summary,

@@ -315,7 +315,7 @@ def real_kitchen(name, station, row, col, lang):
             "current": idx == address.index,
         })
     rows, cols = knobs.shape(station, p)
-    axes = knobs.AXES[station]
+    axes = knobs.axis_help(station, p)
     return {
         "name": name,
         "loss": knobs.sig(loss, 4),

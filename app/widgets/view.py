@@ -126,6 +126,8 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
         # each parameter's limits, as parse holds it to them: the form's min and max
         "lo": {p.key: p.format(p.lo) for p in widget.params if hasattr(p, "lo")},
         "hi": {p.key: p.format(p.hi) for p in widget.params if hasattr(p, "hi")},
+        # the most letters a text field takes (its maxlength and the words about it)
+        "max_len": {p.key: p.max_len for p in widget.params if hasattr(p, "max_len")},
     }
     html = templating.render(widget.template, w=w, t=i18n.UI[lang], lang=lang)
     return html, (state if error is None else None)
