@@ -372,6 +372,11 @@ class Beam(BaseModel):
     "/beam",
     response_model=Beam,
     summary="The most likely whole names from a beginning (beam search), with log-probabilities",
+    description=("`logprob` is the natural log of a whole name's probability given the beginning: the\n"
+                 "model's own vote (temperature 1) for each course after it, the closing bell included\n"
+                 f"(`ended` = \"full\" when the name fills all {model.CONFIG.block_size} positions and no bell is voted on). Most\n"
+                 "likely first. `greedy` is always taking the favourite, what temperature 0 serves; the\n"
+                 "first name is never less likely than it. A name has at least one letter."),
     responses={422: {"description": "A parameter is out of range"}},
 )
 def beam(
@@ -381,11 +386,6 @@ def beam(
         description="how many menus the beam keeps at each course (at most that many names come back)",
     ),
 ):
-    """`logprob` is the natural log of a whole name's probability given the beginning: the
-    model's own vote (temperature 1) for each course after it, the closing bell included
-    (`ended` = "full" when the name fills all 16 positions and no bell is voted on). Most
-    likely first. `greedy` is always taking the favourite, what temperature 0 serves; the
-    first name is never less likely than it. A name has at least one letter."""
     try:
         prefix = tokenizer.check_name(prefix, allow_empty=True)
     except ValueError as exc:

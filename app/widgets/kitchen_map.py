@@ -43,7 +43,7 @@ def num(x, digits=2):
 
 
 def strip(values, scale):
-    """A flavour card (16 numbers) as SVG cells, one colour for + and one for −, stronger for bigger."""
+    """A flavour card (n_embd numbers) as SVG cells, one colour for + and one for −, stronger for bigger."""
     return Markup("".join(
         f'<rect class="{"plus" if v >= 0 else "minus"}" x="{i}" y="0" width="1" height="1" '
         f'fill-opacity="{0.08 + 0.92 * min(abs(float(v)) / scale, 1.0):.3f}"/>'
@@ -109,7 +109,7 @@ class KitchenMap(inside.CoursePicker):
             ("sum", kp.emb, "卡 + 标签", "Card + tag"),
         ):
             strips.append({"key": key, "label": zh_label if zh else en_label, "cells": strip(values, scale),
-                           "numbers": [num(v) for v in values]})
+                           "view": f"0 0 {len(values)} 1", "numbers": [num(v) for v in values]})
 
         def evened(key):
             before, after = kp.strength[key]
@@ -191,6 +191,7 @@ class KitchenMap(inside.CoursePicker):
             "strips": strips,
             "rinse": {k: evened(k) for k in lens.READ_POINTS},
             "heads": heads,
+            "n_heads": len(heads),
             "heads_width": width,
             "heads_view": f"0 0 {len(labels)} {BAR_H + 0.7:g}",
             "n_pass": n_pass,

@@ -31,6 +31,7 @@ from app.widgets.choices import Choice
 
 N_VOTES = 4      # next-course options shown before and after a turn
 N_TOP = 8        # knobs listed in the text version of a station
+N_DOTS = 5       # knobs of most influence marked with a dot in a station's grid
 SCALE_Q = 0.99   # colours saturate at this quantile of |value| over the whole wall
 
 
@@ -187,7 +188,7 @@ def station_grid(p, grad, view, station, knob, lang):
     block = values[off:off + rows * cols]
     top = set()
     if view == "influence":
-        top = {off + int(i) for i in np.argsort(-np.abs(block), kind="stable")[:5] if block[int(i)] != 0}
+        top = {off + int(i) for i in np.argsort(-np.abs(block), kind="stable")[:N_DOTS] if block[int(i)] != 0}
     # one string for the whole grid: a station has up to 1,024 knobs, and a template
     # loop over them costs more than a fragment may; the fixed parts are made once
     codes = (np.rint(np.clip(block / scale, -1.0, 1.0) * 100).astype(np.intp) + 100).tolist()
@@ -329,6 +330,8 @@ class KnobWall(Widget):
             "tasting": view == "influence",
             "n_params": f"{p.flat.size:,}",
             "stations": over,
+            "n_stations": len(over),
+            "n_dots": N_DOTS,
             "total": sum(s["size"] for s in over),
             "total_text": f"{sum(s['size'] for s in over):,}",
             "zoom": station_grid(p, grad, view, station, knob, lang),

@@ -17,12 +17,14 @@ the page says so.
 """
 
 import asyncio
+import inspect
 import json
 import math
 import threading
 from collections import OrderedDict
 
 from engine import train as training
+from engine.tokenizer import VOCAB_SIZE
 from engine.train import DISH_N, DISH_SEED, DISH_T, MILESTONES, Broke, Dishes, Run, collect, milestones  # noqa: F401
 
 from app import admission
@@ -195,10 +197,11 @@ class Practice(Widget):
             "lr": lr_text,
             "x_ticks": x_ticks(steps),
             "y_ticks": [{"y": f"{y_of(v):.1f}", "label": f"{v:.1f}"} for v in Y_TICKS],
-            "blind_y": f"{y_of(math.log(27)):.1f}",
-            "blind": fmt(math.log(27)),
+            "blind_y": f"{y_of(math.log(VOCAB_SIZE)):.1f}",
+            "blind": fmt(math.log(VOCAB_SIZE)),
             "geom": self._geom(),
             "milestones": ",".join(str(m) for m in milestones(steps)),
+            "marks_text": ("、" if lang == "zh" else ", ").join(f"{m:,}" for m in MILESTONES),
             "lr_min": f"{LR_MIN:g}", "lr_max": f"{LR_MAX:g}", "steps_max": STEPS_MAX, "seed_max": SEED_MAX,
             "smooth": SMOOTH,
             "geom_json": json.dumps({**self._geom(), "steps": steps, "milestones": list(milestones(steps))}),
@@ -225,16 +228,18 @@ class Practice(Widget):
         return f"{who}: {first} on menu 1; after {n:,} menus, {last} on average over the last {min(SMOOTH, n)}."
 
 
+REFERENCE = {k: p.default for k, p in inspect.signature(training.practice).parameters.items()}  # the engine's own run
+
 PRACTICE = Practice(
     name="practice",
     chapter=6,
     title=("练习厨房：让小明从零开始练", "The practice kitchen: Xiao Ming learns from scratch"),
     height=1090,
     params=(
-        Number("lr", 0.01, "师傅的手劲（学习率）", "strength of the hand (learning rate)", lo=LR_MIN, hi=LR_MAX),
+        Number("lr", REFERENCE["lr"], "师傅的手劲（学习率）", "strength of the hand (learning rate)", lo=LR_MIN, hi=LR_MAX),
         Choice("opt", "adam", "师傅", "teacher", options=("adam", "sgd", "both")),
-        Number("steps", 1000, "练习的套数", "number of practice menus", lo=1, hi=STEPS_MAX, integer=True),
-        Number("seed", 42, "厨房编号（随机种子）", "kitchen number (seed)", lo=0, hi=SEED_MAX, integer=True),
+        Number("steps", REFERENCE["steps"], "练习的套数", "number of practice menus", lo=1, hi=STEPS_MAX, integer=True),
+        Number("seed", REFERENCE["seed"], "厨房编号（随机种子）", "kitchen number (seed)", lo=0, hi=SEED_MAX, integer=True),
         Number("go", 0, "开始", "start", lo=0, hi=1, integer=True),
     ),
     assets=("css/widgets/practice.css", "js/widgets/practice.js"),

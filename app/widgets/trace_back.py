@@ -15,7 +15,7 @@ score from the backward pass, its share per serving for a flavour card, the
 knobs worth a look, and the check by really nudging the knob.
 """
 
-from engine import inspect as ins
+from engine import inspect as ins, model
 from engine.autograd import dish_graph, relay, technique_examples
 from engine.tokenizer import token_label
 
@@ -123,6 +123,7 @@ def _levels(graph):
 
 
 N_STEPS = len(relay(dish_graph()))  # 7 frames: 0..6
+MOST = max(max(shape) for shape in model.PARAM_SHAPES.values())  # the most rows or columns any station has
 
 
 def _name(node, lang):
@@ -376,8 +377,8 @@ TRACE_BACK = TraceBack(
         Number("step", 0, "步数", "step", lo=0, hi=N_STEPS - 1, integer=True),
         Letters("name", "emma", "名字", "name", allow_empty=False),
         Choice("station", "wte", "工位", "station", options=knobs.ORDER, words=knobs.STATION_WORDS),
-        Number("row", 13, "行", "row", lo=1, hi=64, integer=True),
-        Number("col", 1, "列", "column", lo=1, hi=64, integer=True),
+        Number("row", 13, "行", "row", lo=1, hi=MOST, integer=True),
+        Number("col", 1, "列", "column", lo=1, hi=MOST, integer=True),
     ),
     assets=("css/widgets/trace-back.css", "js/widgets/trace-back.js"),
 )
