@@ -123,6 +123,8 @@ def cmd_serve(args):
 
 
 def build_parser():
+    from engine.tokenizer import VOCAB_SIZE
+
     p = argparse.ArgumentParser(prog="kitchen", description="The Apprentice's Kitchen: a live microGPT, told as a kitchen.")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -169,7 +171,7 @@ def build_parser():
     m.add_argument("--seed", type=int)
     m.add_argument("--prefix", default="")
     m.add_argument("--checkpoint", metavar="PATH.npz")
-    m.add_argument("--top-k", type=int, metavar="K", help="keep only the K most likely courses at each roll (1-27; default: all)")
+    m.add_argument("--top-k", type=int, metavar="K", help=f"keep only the K most likely courses at each roll (1-{VOCAB_SIZE}; default: all)")
     m.add_argument("--top-p", type=float, default=1.0, metavar="P",
                    help="keep the smallest set of courses whose shares reach P (above 0, up to 1; default 1: all)")
     m.add_argument("--min-p", type=float, default=0.0, metavar="M",

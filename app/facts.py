@@ -285,7 +285,7 @@ def resolve(expr, lang, facts=None):
     if name == "invented":
         made_up = [s for s, new in zip(f.samples, f.invented) if new]
         if not made_up:
-            raise PlaceholderError("{{invented:K}}: none of the 20 sampled names is invented")
+            raise PlaceholderError(f"{{{{invented:K}}}}: none of the {len(f.samples)} sampled names is invented")
         return made_up[_int_arg(arg, 1, len(made_up), "{{invented:K}}") - 1]
     if name == "params_in":
         if arg is None or arg.strip() not in f.param_counts:
@@ -327,7 +327,7 @@ def _prefix_fact(f, name, arg, lang):
 
     parts = (arg or "").split(":")
     want = 1 if name == "passed" else 2
-    if len(parts) != want or not re.fullmatch(r"[a-z]{1,15}", parts[0]):
+    if len(parts) != want or not re.fullmatch(r"[a-z]{1,%d}" % tokenizer.MAX_NAME_LEN, parts[0]):
         shape = "PREFIX" if name == "passed" else "PREFIX:K"
         raise PlaceholderError(f"{{{{{name}:{shape}}}}} needs lower-case letters a-z like emm, got {arg!r}")
     params = f.params if f.params is not None else checkpoint.default_params()

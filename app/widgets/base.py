@@ -148,6 +148,8 @@ class Widget:
     concept: tuple = ()     # (zh, en): the real term, in small type beside the title (none: empty)
     height: int = 700       # its embed iframe's starting height in CSS px (its embed page measured
                             # 640 px wide in its starting state, the taller language)
+    numbers: dict = field(default_factory=dict, hash=False, compare=False)  # the engine's numbers its words show in every state
+                            # (even beside an error message): ``w.numbers.<key>`` in the partial
 
     def title_in(self, lang):
         """The title in ``lang``, or None for a widget that gives none."""

@@ -2,7 +2,7 @@
 
 ``Choice``: one of a few fixed words (an optimiser, a kind of book, a judge).
 ``NameList``: a short list of names typed by the reader, separated by commas
-or spaces, each a-z and at most 15 letters.
+or spaces, each a-z and at most MAX_NAME_LEN letters (the engine's longest name).
 Both raise ``InputError`` with a message in both languages, like base's.
 """
 
@@ -79,11 +79,11 @@ SEP_RE = re.compile(r"[\s,，、;；]+")
 
 @dataclass(frozen=True)
 class NameList(Param):
-    """Names separated by commas or spaces: a-z only, each at most 15 letters."""
+    """Names separated by commas or spaces: a-z only, each at most MAX_NAME_LEN letters."""
 
     max_names: int = 50
     min_names: int = 1
-    max_raw: int = 50 * 17  # room for 50 names of 15 letters and their separators
+    max_raw: int = 50 * (MAX_NAME_LEN + 2)  # room for 50 longest names and their separators
     max_len = MAX_NAME_LEN  # letters in one name
 
     def _error(self):

@@ -310,4 +310,5 @@ MICHELIN = Michelin(
         Number("jseed", 1, "哪几对菜（随机种子）", "pairs (seed)", lo=0, hi=SEED_MAX, integer=True),
     ),
     assets=("css/widgets/michelin.css",),
+    numbers={"pairs_you": PAIRS_YOU, "rl_batch": tune.RL_BATCH},
 )

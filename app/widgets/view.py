@@ -128,6 +128,7 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
         "hi": {p.key: p.format(p.hi) for p in widget.params if hasattr(p, "hi")},
         # the most letters a text field takes (its maxlength and the words about it)
         "max_len": {p.key: p.max_len for p in widget.params if hasattr(p, "max_len")},
+        "numbers": widget.numbers,
     }
     html = templating.render(widget.template, w=w, t=i18n.UI[lang], lang=lang)
     return html, (state if error is None else None)
