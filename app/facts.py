@@ -228,7 +228,7 @@ _WORDED = {  # placeholders whose words depend on the language
 }
 NAMES = tuple(_SIMPLE) + tuple(_WORDED) + (
     "loss", "mean_loss", "odds", "samples", "sample", "invented", "params_in",
-    "careful_example", "next", "next_pct", "passed",
+    "careful_example", "next", "next_pct", "passed", "token", "tokens",
     "station_knobs", "station_share", "trace_blame", "trace_knob",
 )
 TRACE_STOP_KEYS = ("pass", "prep", "sous", "cards")   # figures.TRACE_STOPS, from the plate back
@@ -270,6 +270,20 @@ def resolve(expr, lang, facts=None):
         mean = sum(chunk) / len(chunk)
         # a mean score s is a stake of about 1 in e**s on the right next course
         return fmt_loss(mean) if name == "mean_loss" else fmt_int(round(math.exp(mean)))
+    if name == "token":     # a course's number: {{token:e}}, {{token:bell}}
+        what = (arg or "").strip()
+        if what == "bell":
+            return fmt_int(tokenizer.BOS)
+        if len(what) != 1 or what not in tokenizer.VOCAB:
+            raise PlaceholderError(f"{{{{token:X}}}} needs one letter a-z or bell, got {arg!r}")
+        return fmt_int(tokenizer.encode_prefix(what)[-1])
+    if name == "tokens":    # a name as the row of numbers the kitchen receives: {{tokens:emma}}
+        what = (arg or "").strip()
+        try:
+            ids = tokenizer.encode(tokenizer.check_name(what))
+        except ValueError as exc:
+            raise PlaceholderError(f"{{{{tokens:NAME}}}}: {exc}, got {arg!r}") from None
+        return " ".join(str(i) for i in ids)
     if name == "careful_example":
         made_up = [n for n, new in f.careful if new]
         if not made_up:

@@ -128,3 +128,15 @@ def test_kitchen_serve_measures_once_and_hands_the_figures_to_its_workers(monkey
     monkeypatch.setenv(facts.TIMES_ENV, "0.7,500.0")
     assert cli.main(["serve"]) == 0
     assert seen["env"] == "0.7,500.0"
+
+
+def test_a_courses_number_and_a_names_row_come_from_the_tokenizer(shipped, monkeypatch):
+    assert say("token:bell", shipped) == str(tokenizer.BOS)
+    assert say("token:e", shipped) == str(tokenizer.encode_prefix("e")[-1])
+    assert say("tokens:emma", shipped, "zh") == " ".join(str(i) for i in tokenizer.encode("emma"))
+    monkeypatch.setattr(tokenizer, "BOS", 99)   # another numbering, other words
+    assert say("token:bell", shipped) == "99"
+    assert say("tokens:emma", shipped).split()[0] == "99"
+    for bad in ("token:A", "token:ab", "token:", "tokens:em1", "tokens:"):
+        with pytest.raises(facts.PlaceholderError):
+            say(bad, shipped)
