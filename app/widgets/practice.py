@@ -204,7 +204,8 @@ class Practice(Widget):
             "marks_text": ("、" if lang == "zh" else ", ").join(f"{m:,}" for m in MILESTONES),
             "lr_min": f"{LR_MIN:g}", "lr_max": f"{LR_MAX:g}", "steps_max": STEPS_MAX, "seed_max": SEED_MAX,
             "smooth": SMOOTH,
-            "geom_json": json.dumps({**self._geom(), "steps": steps, "milestones": list(milestones(steps))}),
+            "geom_json": json.dumps({**self._geom(), "steps": steps, "milestones": list(milestones(steps)),
+                                    "marks": list(MILESTONES)}),
             "words_json": json.dumps(words, ensure_ascii=False),
         }
 

@@ -2,8 +2,10 @@
 
 import dataclasses
 import html
+import json
 import re
 import types
+from pathlib import Path
 
 import pytest
 
@@ -147,3 +149,20 @@ def test_the_three_star_kitchens_words_count_pairs_and_dishes_from_the_engine():
     zh = render(widget, "zh", [("michelin.book", "nonsense")])
     assert "I pick the better of two dishes, 5 times" in en and "挑 5 次" in zh
     assert "Each round Xiao Ming cooks 11 dishes" in en and "每轮小明做 11 道菜" in zh
+
+
+def test_the_practice_script_reads_its_marks_and_bounds_from_the_page():
+    from engine import train
+
+    raw, _ = view.render(view.Instance(BUILT["practice"], "practice"), "en", [], action="/x")
+    geom = json.loads(html.unescape(re.search(r'data-geom="([^"]*)"', raw).group(1)))
+    text = html.unescape(raw)
+    assert geom["marks"] == list(train.MILESTONES)
+    assert f"Once he practises, his dishes after menus {', '.join(f'{m:,}' for m in train.MILESTONES)} and the last one" in text
+    params = {p.key: p for p in BUILT["practice"].params}
+    for key, hi in (("lr", limits.PRACTICE_LR_MAX), ("steps", limits.PRACTICE_STEPS_MAX), ("seed", limits.SEED_MAX)):
+        field = re.search(r'<input type="number" id="practice-%s"[^>]*>' % key, text).group(0)
+        assert f'max="{params[key].format(hi)}"' in field, field
+    script = (Path(__file__).parents[2] / "static/js/widgets/practice.js").read_text()
+    for typed in ("1000", "2000", "0.0001", "2147483647"):   # none typed into the script (the SVG namespace's /2000/ aside)
+        assert not re.search(r"(?<![/\w.])%s(?![/\w])" % re.escape(typed), script), typed

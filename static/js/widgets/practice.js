@@ -13,7 +13,6 @@
 
   var SVGNS = "http://www.w3.org/2000/svg";
   var KEYS = ["lr", "opt", "steps", "seed", "go"];
-  var MILESTONES = [1, 100, 500, 1000];
   var current = new WeakMap(); // widget root -> the run in progress
 
   function fill(template, values) {
@@ -39,15 +38,17 @@
       go: "1"
     };
     var lr = Number(state.lr), steps = Number(state.steps), seed = Number(state.seed);
-    var ok = state.lr !== "" && isFinite(lr) && lr >= 0.0001 && lr <= 1 &&
-      /^\d+$/.test(state.steps) && steps >= 1 && steps <= 2000 &&
-      /^\d+$/.test(state.seed) && seed <= 2147483647 &&
+    // the bounds are the fields' own, which the server writes from its limits
+    var within = function (k, v) { return v >= Number(el(k).min) && v <= Number(el(k).max); };
+    var ok = state.lr !== "" && isFinite(lr) && within("lr", lr) &&
+      /^\d+$/.test(state.steps) && within("steps", steps) &&
+      /^\d+$/.test(state.seed) && within("seed", seed) &&
       ["adam", "sgd", "both"].indexOf(state.opt) >= 0;
     return ok ? state : null;
   }
 
-  function milestones(steps) {
-    var out = MILESTONES.filter(function (m) { return m <= steps; });
+  function milestones(steps, marks) {
+    var out = (marks || []).filter(function (m) { return m <= steps; });
     if (out.indexOf(steps) < 0) out.push(steps);
     return out.sort(function (a, b) { return a - b; });
   }
@@ -164,7 +165,7 @@
     var dishes = root.querySelector("[data-practice-dishes]");
     while (dishes.firstChild) dishes.removeChild(dishes.firstChild);
     run.rows = {};
-    milestones(run.steps).forEach(function (m) {
+    milestones(run.steps, geom.marks).forEach(function (m) {
       var li = document.createElement("li");
       var menu = document.createElement("span");
       menu.className = "menu";
