@@ -228,7 +228,7 @@ def station_grid(p, grad, view, station, knob, lang):
         "last": off + rows * cols - 1,
         "grid": grid,
         "col_labels": [_col_label(station, c, hs) for c in range(cols)],
-        "wide": cols > 16,
+        "wide": cols > p.config.n_embd,   # wider than a flavour card: the prep room's way out
         "scale": knobs.sig(scale, 2),
         "table": table,
         "row_help": axes[0] if lang == "zh" else axes[2],

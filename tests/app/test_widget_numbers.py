@@ -166,3 +166,28 @@ def test_the_practice_script_reads_its_marks_and_bounds_from_the_page():
     script = (Path(__file__).parents[2] / "static/js/widgets/practice.js").read_text()
     for typed in ("1000", "2000", "0.0001", "2147483647"):   # none typed into the script (the SVG namespace's /2000/ aside)
         assert not re.search(r"(?<![/\w.])%s(?![/\w])" % re.escape(typed), script), typed
+
+
+def test_the_apis_words_and_defaults_are_the_engines(client):
+    from engine import checkpoint, optim
+
+    spec = client.get("/openapi.json").json()["paths"]
+
+    def param(path, name):
+        return next(p for p in spec[path]["get"]["parameters"] if p["name"] == name)
+
+    most = limits.MAX_LETTERS
+    assert param("/api/knobs", "name")["description"].endswith(f"at most {most}")
+    assert param("/api/tokenize", "text")["description"].endswith(f"at most {most}")
+    assert param("/api/sample", "prefix")["description"].endswith(f"(at most {most})")
+    assert param("/api/knobs", "knob")["description"] == f"a knob's number, 0-{model.N_PARAMS - 1}"
+    assert f"{model.N_PARAMS:,} numbers each" in spec["/api/knobs"]["get"]["description"]
+    assert f"({tokenizer.VOCAB_SIZE} probabilities" in spec["/api/knobs"]["get"]["description"]
+    assert spec["/api/next"]["get"]["summary"].startswith(f"The vote over the {tokenizer.VOCAB_SIZE} next courses")
+    assert f"all {model.CONFIG.block_size} positions" in spec["/api/beam"]["get"]["description"]
+    # the live run's defaults are the reference run the shipped model was trained by
+    train = spec["/api/train"]["get"]
+    assert param("/api/train", "steps")["schema"]["default"] == len(checkpoint.default_log())
+    assert param("/api/train", "lr")["schema"]["default"] == optim.AdamConfig().lr
+    assert param("/api/train", "seed")["schema"]["default"] == checkpoint.REFERENCE_SEED
+    assert f"With steps={len(checkpoint.default_log())}, lr={optim.AdamConfig().lr:g}" in train["description"]
