@@ -108,6 +108,8 @@ def test_the_knob_wall_shows_its_stations_and_axes_from_the_model():
     zh = render(BUILT["knob-wall"], "zh", [("knob-wall.station", "attn_wq")])
     n = len(knob_words.ORDER)
     assert f"The {n} stations add up to" in en and f"{n} 个工位加起来" in zh
+    assert f'aria-label="{n} stations"' in en and f'aria-label="{n} 个工位"' in zh
+    assert "nine" not in en and "九个" not in zh
     assert f"({model.CONFIG.head_size} rows each)" in en and f"每位副厨 {model.CONFIG.head_size} 行" in zh
 
 
