@@ -123,7 +123,12 @@ def cmd_serve(args):
 
 
 def build_parser():
+    from inspect import signature
+
+    from engine import checkpoint, train
     from engine.tokenizer import VOCAB_SIZE
+
+    ref = {k: p.default for k, p in signature(train.reference_run).parameters.items()}  # the reference run
 
     p = argparse.ArgumentParser(prog="kitchen", description="The Apprentice's Kitchen: a live microGPT, told as a kitchen.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -154,9 +159,9 @@ def build_parser():
     s.set_defaults(func=cmd_serve)
 
     t = sub.add_parser("train", help="train the apprentice (defaults replay the reference run)")
-    t.add_argument("--steps", type=int, default=1000)
-    t.add_argument("--seed", type=int, default=42)
-    t.add_argument("--lr", type=float, default=0.01)
+    t.add_argument("--steps", type=int, default=ref["steps"])
+    t.add_argument("--seed", type=int, default=ref["seed"])
+    t.add_argument("--lr", type=float, default=ref["lr"])
     t.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
     t.add_argument("--out", metavar="PATH.npz", help="write the trained knobs here")
     t.add_argument("--loss-log", metavar="FILE", help="write 'step loss' per line here")
@@ -166,8 +171,8 @@ def build_parser():
     t.set_defaults(func=cmd_train)
 
     m = sub.add_parser("sample", help="invent names with a trained apprentice")
-    m.add_argument("-n", type=int, default=20)
-    m.add_argument("--temperature", type=float, default=0.5)
+    m.add_argument("-n", type=int, default=checkpoint.REFERENCE_SAMPLES)
+    m.add_argument("--temperature", type=float, default=checkpoint.REFERENCE_TEMPERATURE)
     m.add_argument("--seed", type=int)
     m.add_argument("--prefix", default="")
     m.add_argument("--checkpoint", metavar="PATH.npz")

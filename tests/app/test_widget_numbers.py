@@ -193,3 +193,21 @@ def test_the_apis_words_and_defaults_are_the_engines(client):
     assert param("/api/train", "lr")["schema"]["default"] == optim.AdamConfig().lr
     assert param("/api/train", "seed")["schema"]["default"] == checkpoint.REFERENCE_SEED
     assert f"With steps={len(checkpoint.default_log())}, lr={optim.AdamConfig().lr:g}" in train["description"]
+
+
+def test_the_commands_defaults_are_the_reference_runs(monkeypatch, capsys):
+    from app import cli
+    from engine import checkpoint, optim, train
+
+    args = cli.build_parser().parse_args(["train"])
+    assert (args.steps, args.seed, args.lr) == (len(checkpoint.default_log()), checkpoint.REFERENCE_SEED, optim.AdamConfig().lr)
+    monkeypatch.setattr(checkpoint, "REFERENCE_SAMPLES", 7)
+    monkeypatch.setattr(checkpoint, "REFERENCE_TEMPERATURE", 0.25)
+    monkeypatch.setattr(train.reference_run, "__defaults__", (300, 5, 0.02, "adam", None))
+    p = cli.build_parser()
+    sample, again = p.parse_args(["sample"]), p.parse_args(["train"])
+    assert (sample.n, sample.temperature) == (7, 0.25)
+    assert (again.steps, again.seed, again.lr) == (300, 5, 0.02)
+    with pytest.raises(SystemExit):
+        p.parse_args(["sample", "--help"])
+    assert f"(1-{tokenizer.VOCAB_SIZE}; default: all)" in " ".join(capsys.readouterr().out.split())
