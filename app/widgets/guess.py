@@ -277,7 +277,7 @@ GUESS = Guess(
     chapter=4,
     title=("和小明比一比：猜下一道菜", "Beat the kitchen: guess the next course"),
     concept=("损失 loss", "loss"),
-    height=680,
+    height=780,
     params=(
         Number("seed", 1, "桌号（随机种子）", "table (seed)", lo=0, hi=SEED_MAX, integer=True),
         Letters("name", "", "你自己的菜单（名字）", "menu of your own (a name)", max_len=inside.MAX_LETTERS, allow_empty=True),

@@ -215,7 +215,7 @@ KITCHEN_MAP = KitchenMap(
     chapter=3,
     title=("整间厨房一览", "The whole kitchen at a glance"),
     concept=("逐层读出投票 logit lens", "logit lens"),
-    height=2880,
+    height=2960,
     params=(inside.name_param(), inside.pos_param(3)),
     assets=("css/widgets/inside.css", "css/widgets/kitchen-map.css"),
 )

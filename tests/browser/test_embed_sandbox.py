@@ -110,6 +110,25 @@ def test_the_whole_widget_shows_without_the_host_script(kpage, blog):
         assert tall <= height + 2, f"{name} needs {tall}px, the snippet gives {height}"
 
 
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_newest_widgets_show_whole_without_the_host_script(kpage, blog, lang):
+    """The map, the sampling lab and the guessing game as a blog without the host script
+    shows them: their snippet's height holds the starting state in either language."""
+    from app import widgets
+
+    kpage.set_viewport_size({"width": 760, "height": 900})
+    short = []
+    for name in ("kitchen-map", "sampling", "guess"):
+        height = widgets.get(name).height
+        kpage.goto(blog(f"{name}-{lang}.html", f"/embed/{lang}/{name}", height=height))
+        frame = widget_frame(kpage)
+        kpage.wait_for_load_state("networkidle")
+        tall = frame.evaluate("Math.ceil(document.documentElement.scrollHeight)")
+        if tall > height + 2:
+            short.append(f"{lang} {name} needs {tall}px, the snippet gives {height}")
+    assert short == []
+
 def test_a_chapter_still_refuses_any_frame(kpage, blog, server):
     kpage.goto(blog("chapter.html", "/en/chapter/7"))
     frame = kpage.locator("iframe").element_handle().content_frame()
