@@ -120,6 +120,7 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
         "action": action,
         "fragment_url": fragment_url,
         "error": error.message(lang) if error is not None else None,
+        "error_key": error.key if error is not None else None,   # which field the message is about
         "data": data,
         "title": widget.title_in(lang),
         "concept": widget.concept_in(lang),

@@ -195,3 +195,21 @@ def test_the_json_twin_scores_the_same_and_keeps_the_menu_hidden(client):
     assert body["data"]["name"] == "" and f'"{name}"' not in r.text
     bad = client.get("/api/widget/guess?name=emma&bets=a-b-c-d-e-f&lang=zh")
     assert bad.status_code == 422 and "这套菜只有 5 道" in bad.text
+
+
+@pytest.mark.parametrize("lang, back", [("zh", "回到这一局"), ("en", "Back to this game")])
+def test_a_mistyped_bet_keeps_the_game_it_was_typed_into(client, lang, back):
+    """A bet typed wrong (the same course twice) is refused, and the message offers the way
+    back to the game as it stood: the menu and the bets so far are not lost."""
+    r = client.get(f"/{lang}/widget/guess", params={"guess.name": "emma", "guess.bets": "e-m", "guess.bet": "ee"})
+    assert r.status_code == 422
+    out = out_of(r.text)
+    link = re.search(r'<a [^>]*id="guess-back"[^>]*>([^<]*)</a>', out)
+    assert link and link.group(1).strip() == back, out
+    href = html.unescape(re.search(r'href="([^"]*)"', link.group(0)).group(1))
+    assert "guess.name=emma" in href and "guess.bets=e-m#" in href and "guess.bet=" not in href
+    resumed = client.get(f"/{lang}/widget/guess", params={"guess.name": "emma", "guess.bets": "e-m"})
+    assert resumed.status_code == 200 and 'id="guess-keys"' in resumed.text
+    # a broken address has no game to go back to
+    broken = client.get(f"/{lang}/widget/guess", params={"guess.name": "emma", "guess.bets": "e-m-m-a-.-a"})
+    assert broken.status_code == 422 and 'id="guess-back"' not in broken.text
