@@ -166,3 +166,17 @@ def test_embedded_on_another_origin_it_answers_inside_its_frame(kpage, server, h
     assert parse_qs(urlsplit(frame.url).query)["width"] == ["8"]
     assert kpage.url == host_page
     assert kpage.watch.problems == [], kpage.watch.problems
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_cut_course_stays_readable(kpage, server, lang):
+    """The rows a rule cut are struck through and quieter, but their words (the bell's
+    "end" too) keep the contrast a reader needs."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    kpage.goto(f"{server}/embed/{lang}/sampling?prefix=emm&top_k=2")
+    kpage.wait_for_load_state("networkidle")
+    assert kpage.locator("#sampling-out tr.sl-row.cut .tag-no").count() == 1
+    results = Axe().run(kpage, options={"runOnly": ["color-contrast"]})
+    bad = [n["html"] for v in results.response["violations"] for n in v["nodes"]]
+    assert bad == []
