@@ -97,7 +97,7 @@ class KitchenMap(inside.CoursePicker):
             "prep_room": chapter_link(lang, "prep-room", {"name": name, "pos": pos}),
             "pass": chapter_link(lang, "knob-wall", {"name": name, "station": "lm_head"}),
             "vote": chapter_link(lang, "next-dish", {"prefix": prefix, "t": 1}),
-            "die": chapter_link(lang, "notebook", {"menu": prefix}),
+            "die": chapter_link(lang, "notebook", {"menu": prefix, "t": 1}),   # the die of this very vote
             "score": chapter_link(lang, "scorecard", {"name": name}),
         }
 
