@@ -42,8 +42,8 @@ from typing import Awaitable, Callable
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from app.i18n import UI
-from app.settings import env_int
+from app.web.i18n import UI
+from app.web.settings import env_int
 from app.widgets.base import InputError
 
 AT_ONCE = 1              # jobs under way at once: the helper is one process, so more only share it

@@ -96,7 +96,8 @@ def cmd_serve(args):
 
     import uvicorn
 
-    from app import facts, settings
+    from app import facts
+    from app.web import settings
 
     for option, name in SERVE_SETTINGS:
         value = getattr(args, option)
@@ -119,7 +120,7 @@ def cmd_serve(args):
         resource.setrlimit(resource.RLIMIT_NOFILE, (want if hard == resource.RLIM_INFINITY else min(want, hard), hard))
     uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers,
                 log_level=args.log_level, proxy_headers=True,
-                http="app.server:BoundedHttpTools", timeout_keep_alive=limits.keep_alive)
+                http="app.web.server:BoundedHttpTools", timeout_keep_alive=limits.keep_alive)
 
 
 def build_parser():

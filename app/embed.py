@@ -13,7 +13,7 @@ htmx swaps the widget. ``/oembed?url=…&format=json`` answers for chapter and
 embed URLs, as the oEmbed 1.0 spec asks (404 for an address it does not know,
 501 for any format other than json).
 
-The site's absolute address is app/addresses.py's.
+The site's absolute address is app/web/addresses.py's.
 """
 
 import html as html_mod
@@ -24,8 +24,9 @@ from urllib.parse import urlencode, urlsplit, parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from app import admission, i18n, settings, templating, widgets
-from app.addresses import (BASE, BASE_Q, HOST_RE, BaseURL, base_url, oembed_href,  # noqa: F401
+from app import admission, widgets
+from app.web import i18n, settings, templating
+from app.web.addresses import (BASE, BASE_Q, HOST_RE, BaseURL, base_url, oembed_href,  # noqa: F401
                            oembed_link, public_url)
 from app.pages import not_found, query_pairs
 from app.widgets import view

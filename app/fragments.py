@@ -11,7 +11,8 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app import admission, embed, settings, widgets
+from app import admission, embed, widgets
+from app.web import settings
 from app.pages import not_found, query_pairs
 from app.widgets import view
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
-from app import i18n
+from app.web import i18n
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 KEYS = {"kitchen", "real", "find", "chapter", "widget"}

@@ -9,13 +9,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import model
 
-from app import api, crawl, embed, fragments, pages, settings, share, twin
-from app.answers import Answers
-from app.caching import Caching
-from app.compression import Compression
-from app.cors import CORS
-from app.head import HeadAsGet
-from app.headers import SecurityHeaders
+from app import api, crawl, embed, fragments, pages, share, twin
+from app.web import settings
+from app.web.answer_memory import Answers
+from app.web.http_caching import Caching
+from app.web.compression import Compression
+from app.web.cors import CORS
+from app.web.head_requests import HeadAsGet
+from app.web.security_headers import SecurityHeaders
 from app.trainer import TRAINER
 from app import site as site_mod
 

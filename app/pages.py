@@ -6,7 +6,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from app import addresses, admission, settings
+from app.web import addresses, settings
+from app import admission
 from app.widgets.view import MAX_CARRY
 
 router = APIRouter(include_in_schema=False)

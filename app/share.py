@@ -34,8 +34,9 @@ from xml.sax.saxutils import escape, quoteattr
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app import addresses, cards, content, i18n, settings, widgets
-from app.templating import THEME, icon_svg, icon_url, icon_version  # noqa: F401  (the icons are drawn from the favicon)
+from app.web import addresses, i18n, settings
+from app import cards, content, widgets
+from app.web.templating import THEME, icon_svg, icon_url, icon_version  # noqa: F401  (the icons are drawn from the favicon)
 
 router = APIRouter(include_in_schema=False)
 

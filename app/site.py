@@ -10,7 +10,8 @@ import functools
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from app import content, embed, facts as facts_mod, i18n, settings, share, templating
+from app import content, embed, facts as facts_mod, share
+from app.web import i18n, settings, templating
 from app.widgets import view
 
 
@@ -37,7 +38,7 @@ class Site:
     def scripts(self, page=None):
         """The pinned scripts a page loads: htmx (widgets' own scripts are their assets).
         Fetched in CORS mode wherever they come from: an embed in a sandboxed iframe has
-        an opaque origin, and the browser checks a hash only on a CORS answer (app/cors.py)."""
+        an opaque origin, and the browser checks a hash only on a CORS answer (app/web/cors.py)."""
         out = []
         for s in settings.SCRIPTS.values():
             src = s.local_url if self.htmx == "local" else s.cdn_url

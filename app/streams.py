@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, StreamingResponse
 
 from engine import train as training
 
-from app.settings import env_int
+from app.web.settings import env_int
 from app import trainer as trainer_mod
 from app.trainer import TRAINER, TrainerGone
 from app.widgets import practice

@@ -19,7 +19,8 @@ import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app import admission, settings, widgets
+from app import admission, widgets
+from app.web import settings
 from app.widgets import view
 from app.widgets.base import InputError
 

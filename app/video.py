@@ -23,7 +23,7 @@ import shlex
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from app import i18n
+from app.web import i18n
 
 SCRIPT_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 MAX_SECONDS = 600

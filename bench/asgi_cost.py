@@ -77,7 +77,7 @@ def main():
     computed = create_app(answer_bytes=0)
     site = computed.state.site
     bare = create_app(site, answer_bytes=0)
-    bare.user_middleware = [m for m in bare.user_middleware if m.cls.__module__ not in ("app.headers", "app.caching")]
+    bare.user_middleware = [m for m in bare.user_middleware if m.cls.__module__ not in ("app.web.security_headers", "app.web.http_caching")]
     stored = create_app(site, answer_bytes=64 << 20)
     asyncio.run(measure(stored, args.requests))  # the first pass fills the store
     for label, app in (("computed (no store)", computed),

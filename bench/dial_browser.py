@@ -28,7 +28,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from load import Server, loadavg  # noqa: E402
 
-from app import settings  # noqa: E402
+from app.web import settings  # noqa: E402
 
 WATCH = """
 () => {

@@ -523,7 +523,8 @@ def cmd_weight(args):
     sys.path.insert(0, str(ROOT))
     from fastapi.testclient import TestClient
 
-    from app import content, settings
+    from app import content
+    from app.web import settings
     from app.main import create_app
 
     client = TestClient(create_app())

@@ -19,8 +19,8 @@ PACKAGES = ("app", "engine")
 
 ROUTES = {"app.main", "app.api", "app.fragments", "app.pages", "app.embed", "app.crawl", "app.site",
           "app.content", "app.streams", "app.twin", "app.cli"}
-INFRASTRUCTURE = {"app.trainer", "app.answers", "app.caching", "app.headers", "app.head", "app.settings",
-                  "app.templating", "app.i18n", "app.facts", "app.figures", "app.limits", "app.knob_words"}
+INFRASTRUCTURE = {"app.trainer", "app.web.answer_memory", "app.web.http_caching", "app.web.security_headers", "app.web.head_requests", "app.web.settings",
+                  "app.web.templating", "app.web.i18n", "app.facts", "app.figures", "app.limits", "app.knob_words"}
 
 
 def module_files():

@@ -6,7 +6,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from app import answers, settings
+from app.web import answer_memory as answers, settings
 from app.main import create_app
 from tests.app.asgi_call import asgi_messages
 

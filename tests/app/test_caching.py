@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from app import caching
+from app.web import http_caching as caching
 
 # the plain answer's ETag (compressed answers name their encoding: tests/app/test_compression.py)
 PLAIN = {"Accept-Encoding": "identity"}

@@ -1,4 +1,4 @@
-"""Compressed answers (app/compression.py): brotli or gzip as the browser accepts,
+"""Compressed answers (app/web/compression.py): brotli or gzip as the browser accepts,
 ETags that name the encoding and still answer 304, never the live stream."""
 
 import gzip
@@ -9,7 +9,7 @@ import re
 import brotli
 import pytest
 
-from app import compression
+from app.web import compression
 
 BR = {"Accept-Encoding": "gzip, deflate, br"}
 GZ = {"Accept-Encoding": "gzip"}

@@ -1,4 +1,4 @@
-"""What other sites may read (app/cors.py), and the oEmbed Link header that lets
+"""What other sites may read (app/web/cors.py), and the oEmbed Link header that lets
 them find a widget's embed code from a chapter's or an embed's address."""
 
 import re

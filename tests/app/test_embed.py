@@ -11,7 +11,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from app import i18n, settings, widgets
+from app.web import i18n, settings
+from app import widgets
 from app.embed import BASE, BASE_Q
 from app.widgets.base import InputError, Number
 

@@ -68,7 +68,7 @@ def test_no_body_byte_leaves_the_app_for_a_head(client):
 
 
 def test_a_body_sent_in_parts_ends_once_and_empty():
-    from app.head import HeadAsGet
+    from app.web.head_requests import HeadAsGet
 
     seen = {}
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from app import headers, settings
+from app.web import security_headers as headers, settings
 
 NOT_EMBED = [
     "/zh/chapter/7",

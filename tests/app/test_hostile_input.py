@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from app import settings, widgets
+from app.web import settings
+from app import widgets
 
 XSS = [
     "<script>alert(1)</script>",

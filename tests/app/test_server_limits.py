@@ -1,4 +1,4 @@
-"""The server itself holds under abuse, with no proxy in front (app/server.py,
+"""The server itself holds under abuse, with no proxy in front (app/web/server.py,
 app/admission.py): headers bounded, slow and idle connections closed, the number of
 sockets capped, heavy widget work bounded and dropped when its reader leaves.
 

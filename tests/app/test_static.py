@@ -8,7 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from app import settings
+from app.web import settings
 
 
 def sri(data):

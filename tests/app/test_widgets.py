@@ -169,7 +169,8 @@ def test_widget_registry_matches_the_design():
 
 
 def test_every_built_widget_has_its_partial_with_a_stable_root_id(fixture_site):
-    from app import settings, widgets
+    from app.web import settings
+    from app import widgets
     from app.widgets import view
 
     for name, widget in widgets.BUILT.items():
@@ -184,7 +185,8 @@ def test_every_built_widget_has_its_partial_with_a_stable_root_id(fixture_site):
 def test_every_widget_form_leaves_checking_to_the_server(fixture_site):
     """The browser's own checks would block a bad value with a popup in the browser's
     language (or, under htmx, silently send nothing); the server's message is in the page's."""
-    from app import settings, widgets
+    from app.web import settings
+    from app import widgets
     from app.widgets import view
 
     for path in sorted((settings.TEMPLATES_DIR / "widgets").glob("_*.html")):

@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from app import settings
+from app.web import settings
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"

@@ -4,7 +4,8 @@ import json
 import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
-from app import content, settings
+from app import content
+from app.web import settings
 
 
 def ready(page):

@@ -7,7 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from app import settings
+from app.web import settings
 from tests.browser.helpers import story_paths
 
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import micawber
 import pytest
 
-from app import i18n
+from app.web import i18n
 
 
 @pytest.fixture

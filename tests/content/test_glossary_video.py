@@ -7,7 +7,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from app import content, settings, widgets
+from app import content, widgets
+from app.web import settings
 from engine import data
 
 LONG_MIN, LONG_MAX = 5 * 60, 8 * 60    # the long film: 5 to 8 minutes

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from starlette.requests import Request as StarletteRequest
 
-from app import settings
+from app.web import settings
 
 BASE = "kitchen-base-url-7f3a"       # stands for the site's address, e.g. https://host
 BASE_Q = "kitchen-base-urlq-7f3a"    # the same, inside a URL-encoded query value

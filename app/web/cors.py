@@ -15,7 +15,7 @@ on who asks; every answer is the same for everyone):
 
 A plain ASGI middleware that only adds headers to the start of an answer, so
 the practice stream passes through as it is sent. The chapters themselves are
-not opened up: they still refuse to be framed (app/headers.py).
+not opened up: they still refuse to be framed (app/web/security_headers.py).
 """
 
 OPEN = ("/embed/", "/static/", "/api/", "/oembed", "/card/")

@@ -5,7 +5,7 @@ A plain ASGI middleware (not Starlette's BaseHTTPMiddleware) only edits the
 passes through unbuffered.
 
 - Content-Security-Policy: scripts only from the site itself and the exact
-  pinned CDN files of app/settings.py (their SRI hashes sit on the script tags);
+  pinned CDN files of app/web/settings.py (their SRI hashes sit on the script tags);
   no inline script; inline style attributes are allowed because the widgets
   set CSS custom properties with them. Pages under ``/embed/`` may be framed by
   anyone; every other page by no one (``frame-ancestors 'none'`` plus
@@ -20,7 +20,7 @@ import base64
 import hashlib
 import re
 
-from app import settings
+from app.web import settings
 
 EMBED_PREFIX = "/embed/"
 DOCS_CDN = "https://cdn.jsdelivr.net"

@@ -31,8 +31,8 @@ import hashlib
 import os
 from collections import OrderedDict
 
-from app import caching
-from app.settings import env_int
+from app.web import http_caching as caching
+from app.web.settings import env_int
 
 DEFAULT_MB = 16
 MAX_MB = 4096

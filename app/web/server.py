@@ -27,7 +27,7 @@ from collections import OrderedDict
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from app.settings import Limits
+from app.web.settings import Limits
 
 RETRY_AFTER = 5
 

@@ -6,7 +6,7 @@ import re
 
 import jinja2
 
-from app import settings
+from app.web import settings
 
 
 @functools.lru_cache(maxsize=None)

@@ -15,7 +15,7 @@ import pathlib
 import re
 from dataclasses import dataclass
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 CONTENT_DIR = ROOT / "content"
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
@@ -103,7 +103,7 @@ def htmx_mode():
 
 
 class Limits:
-    """Each worker's connection limits (app/server.py), from the environment."""
+    """Each worker's connection limits (app/web/server.py), from the environment."""
 
     HEADER_KB = 32        # request line and headers together
     HEADER_TIMEOUT = 10   # seconds from a request's first byte to the end of its headers

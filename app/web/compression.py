@@ -1,6 +1,6 @@
 """Compressed answers: brotli or gzip, as the reader's browser accepts.
 
-A plain ASGI middleware, outside the ETag/304 one (app/caching.py):
+A plain ASGI middleware, outside the ETag/304 one (app/web/http_caching.py):
 
 - it compresses HTML, CSS, JavaScript, JSON, SVG, XML (the feeds, the sitemap)
   and plain text of at least ``MIN_SIZE`` bytes, choosing brotli when the
