@@ -1,7 +1,7 @@
 """The JSON API (documented at /docs). Each route: validate, one engine call, JSON.
 
 The routes call the engine themselves, never a widget; their bounds are the
-widgets' own (app/limits.py).
+widgets' own (app/model_facts/limits.py).
 """
 
 from inspect import signature
@@ -14,8 +14,9 @@ from pydantic import BaseModel
 from engine import autograd, checkpoint, model, sample as sampling, search, tokenizer, train as training
 from engine import inspect as inspection
 
-from app import limits, streams
-from app import knob_words as knobs
+from app.model_facts import limits
+from app import streams
+from app.model_facts import knob_words as knobs
 
 router = APIRouter(prefix="/api", tags=["model"])
 

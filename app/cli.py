@@ -96,7 +96,7 @@ def cmd_serve(args):
 
     import uvicorn
 
-    from app import facts
+    from app.model_facts import facts
     from app.web import settings
 
     for option, name in SERVE_SETTINGS:

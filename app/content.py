@@ -14,7 +14,7 @@ our own (content/README.md is their specification):
   ``::: runtime NAME``: a video script's scene with its narration, and the
   script's running time added up from its scenes (video.md only).
 
-Placeholders ``{{...}}`` are filled from the engine (app.facts) before the
+Placeholders ``{{...}}`` are filled from the engine (app.model_facts.facts) before the
 Markdown is parsed. Anything the site does not know stops start-up with a
 ``ContentError`` naming the file and line. A rendered page is a list of
 segments: HTML strings and widget instances, so a page can be served with any
@@ -32,7 +32,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from app import facts as facts_mod
+from app.model_facts import facts as facts_mod
 from app import glossary, video, widgets
 from app.web import i18n, settings
 from app.widgets.base import InputError
@@ -227,11 +227,11 @@ def make_parser():
 # --- figures ----------------------------------------------------------------------
 
 def default_figure_context():
-    """app.figures.figure_context, or no extra context while that module is absent."""
+    """app.model_facts.figures.figure_context, or no extra context while that module is absent."""
     try:
-        from app.figures import figure_context
+        from app.model_facts.figures import figure_context
     except ModuleNotFoundError as exc:
-        if exc.name != "app.figures":
+        if exc.name != "app.model_facts.figures":
             raise
         return lambda name, lang: {}
     return figure_context

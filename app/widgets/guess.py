@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from engine import checkpoint, game
 from engine.tokenizer import BOS, VOCAB, token_label
 
-from app import limits
+from app.model_facts import limits
 from app.widgets import inside
 from app.widgets.base import MAX_RAW, InputError, Letters, Number, Param
 

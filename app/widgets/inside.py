@@ -7,7 +7,7 @@ pick one course of a name. Nothing here calls the engine.
 
 from engine.tokenizer import BOS, token_label
 
-from app.limits import MAX_LETTERS
+from app.model_facts.limits import MAX_LETTERS
 from app.widgets.base import Letters, Number, Widget
 
 def pct(p, digits=1):

@@ -1,6 +1,6 @@
 """What ``trace-back`` and ``knob-wall`` share: the model they read, a query
 parameter for "a number or nothing", and number formatting with a few
-significant digits. The knobs' names for readers are ``app.knob_words``
+significant digits. The knobs' names for readers are ``app.model_facts.knob_words``
 (re-exported here for the two widgets).
 """
 
@@ -11,7 +11,7 @@ from engine import checkpoint
 from engine import inspect as ins
 from engine.tokenizer import BELL, BOS, VOCAB  # noqa: F401
 
-from app.knob_words import (AXES, ORDER, STATION_EN, STATION_WORDS, STATION_ZH, TERM, axis_help, knob_label,  # noqa: F401
+from app.model_facts.knob_words import (AXES, ORDER, STATION_EN, STATION_WORDS, STATION_ZH, TERM, axis_help, knob_label,  # noqa: F401
                             knob_label_zh, matrix, station_name)
 from app.widgets.base import InputError, Param
 

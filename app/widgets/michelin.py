@@ -30,7 +30,7 @@ import numpy as np
 from engine import tune
 
 from app import admission
-from app.facts import fmt_int
+from app.model_facts.facts import fmt_int
 from app.trainer import TRAINER
 from app.widgets.base import InputError, Number, Widget
 from app.widgets.choices import Choice, NameList, Pattern

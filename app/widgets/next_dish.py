@@ -10,7 +10,7 @@ so the reader can walk a name forward.
 from engine import checkpoint, inspect as inspection
 from engine.tokenizer import BOS, encode_prefix, token_label
 
-from app.limits import T_MAX
+from app.model_facts.limits import T_MAX
 from app.widgets import inside
 from app.widgets.base import Letters, Number
 

@@ -28,8 +28,8 @@ from engine.tokenizer import VOCAB_SIZE
 from engine.train import DISH_N, DISH_SEED, DISH_T, MILESTONES, Broke, Dishes, Run, collect, milestones  # noqa: F401
 
 from app import admission
-from app.limits import PRACTICE_LR_MAX as LR_MAX, PRACTICE_LR_MIN as LR_MIN, PRACTICE_STEPS_MAX as STEPS_MAX
-from app.limits import SEED_MAX
+from app.model_facts.limits import PRACTICE_LR_MAX as LR_MAX, PRACTICE_LR_MIN as LR_MIN, PRACTICE_STEPS_MAX as STEPS_MAX
+from app.model_facts.limits import SEED_MAX
 from app.trainer import TRAINER, TrainerGone
 from app.widgets.base import Number, Widget
 from app.widgets.choices import Choice

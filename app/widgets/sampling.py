@@ -7,7 +7,7 @@ seed (the table) and width (how many menus the beam keeps). One engine call,
 ``engine.search.lab``: the next course's vote as it comes out of the pass and
 after the knob, which courses each rule cut, the die that remains, ten names
 served with these settings, and beam search beside greedy. The limits come
-from app/limits.py, which the API's bounds read too; the form reads them from
+from app/model_facts/limits.py, which the API's bounds read too; the form reads them from
 the parameters.
 """
 
@@ -16,7 +16,7 @@ import math
 from engine import checkpoint, search
 from engine.tokenizer import BOS, VOCAB_SIZE, encode_prefix, token_label
 
-from app.limits import BEAM_WIDTH_DEFAULT, BEAM_WIDTH_MAX, MAX_LETTERS, SEED_MAX, T_MAX, TOP_K_MAX, TOP_P_MIN
+from app.model_facts.limits import BEAM_WIDTH_DEFAULT, BEAM_WIDTH_MAX, MAX_LETTERS, SEED_MAX, T_MAX, TOP_K_MAX, TOP_P_MIN
 from app.widgets import inside
 from app.widgets.base import Letters, Number, Widget
 

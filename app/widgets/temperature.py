@@ -7,7 +7,7 @@ model. Invented names (not in the data set) are marked in words, not colour.
 
 from engine import checkpoint, sample as sampling
 
-from app.limits import N_MAX, SEED_MAX, T_MAX
+from app.model_facts.limits import N_MAX, SEED_MAX, T_MAX
 from app.widgets.base import Number, Widget
 
 T_DIAL_MAX = 2     # where the dial stops; the number box goes up to T_MAX

@@ -88,6 +88,6 @@ def test_api_is_documented(client):
 
 
 def test_uniform_guess_is_what_the_vocabulary_says():
-    from app import facts
+    from app.model_facts import facts
 
     assert facts.fmt_loss(math.log(27)) == "3.30"

@@ -6,7 +6,8 @@ import textwrap
 
 import pytest
 
-from app import content, facts
+from app import content
+from app.model_facts import facts
 from engine import checkpoint, data, model
 
 HEAD = "---\ntitle: T\nsummary: S\n---\n"

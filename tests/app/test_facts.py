@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from app import facts
+from app.model_facts import facts
 from engine import checkpoint, data, inspect, sample, tokenizer
 from engine.train import reference_run
 

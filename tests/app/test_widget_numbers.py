@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app import knob_words, limits
+from app.model_facts import knob_words, limits
 from app.widgets import BUILT, view
 from app.widgets.base import Letters
 from engine import model, tokenizer

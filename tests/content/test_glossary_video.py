@@ -144,7 +144,7 @@ def test_the_new_pages_are_served_like_the_others(library):
     from app.main import create_app
     from app.site import Site
 
-    facts = __import__("app.facts", fromlist=["build"]).build()
+    facts = __import__("app.model_facts.facts", fromlist=["build"]).build()
     site = Site(library=library, facts=facts, htmx="cdn")
     with TestClient(create_app(site)) as client:
         sitemap = client.get("/sitemap.xml").text
@@ -181,7 +181,7 @@ def test_the_glossary_lists_its_entries_first(library, lang):
 
 
 def test_chapter_5s_trace_caption_opens_the_knob_on_the_wall(library):
-    f = __import__("app.facts", fromlist=["build"]).build()
+    f = __import__("app.model_facts.facts", fromlist=["build"]).build()
     for lang in settings.LANGS:
         html = "".join(s for s in library.get(lang, "chapter-5").segments if isinstance(s, str))
         caption = html[html.index('id="figure-trace"'):]

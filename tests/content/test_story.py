@@ -151,7 +151,7 @@ def test_the_real_site_builds_and_every_page_renders(library):
     from app.main import create_app
     from app.site import Site
 
-    facts = __import__("app.facts", fromlist=["build"]).build()
+    facts = __import__("app.model_facts.facts", fromlist=["build"]).build()
     site = Site(library=library, facts=facts, htmx="cdn")
     with TestClient(create_app(site)) as client:
         for (lang, slug), page in library.pages.items():

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import jinja2
 import pytest
 
-from app.figures import FIGURES, SNAPSHOT_N, SNAPSHOT_SEED, SNAPSHOT_STEPS, SNAPSHOT_TEMPERATURE, curve_steps, figure_context
+from app.model_facts.figures import FIGURES, SNAPSHOT_N, SNAPSHOT_SEED, SNAPSHOT_STEPS, SNAPSHOT_TEMPERATURE, curve_steps, figure_context
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
@@ -143,7 +143,7 @@ def test_menus_on_the_wall_are_real_names():
 
 
 def test_growth_shows_the_engines_names_and_the_averages_the_chapter_gives():
-    from app.figures import SMOOTH_WINDOW, SNAPSHOT_TALLY
+    from app.model_facts.figures import SMOOTH_WINDOW, SNAPSHOT_TALLY
     from engine.checkpoint import default_log
     from engine.data import known_names
     from engine.train import snapshots
@@ -177,7 +177,7 @@ def test_the_growth_cards_tell_the_arc_from_bad_to_good():
 
 def test_the_growth_figure_follows_the_training_log(monkeypatch):
     """Another training log draws another figure: nothing in it is typed."""
-    import app.figures as figs
+    import app.model_facts.figures as figs
     from engine import checkpoint
 
     before = figs._growth_data()

@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from app import facts, figures
-from app.figures import figure_context
+from app.model_facts import facts, figures
+from app.model_facts.figures import figure_context
 from engine import checkpoint, inspect as ins, model
 from tests.figures.test_figures import SVG, parse, render, texts
 

@@ -260,7 +260,7 @@ def trace_blame(params=None, dish=TRACE_DISH):
 
 
 def trace_data(lang, params=None):
-    from app import knob_words as knobs
+    from app.model_facts import knob_words as knobs
     from engine.tokenizer import VOCAB
     from engine import checkpoint
 

@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from app import figures
+from app.model_facts import figures
 from engine import checkpoint, data, model, tokenizer
 
 HABIT_NAMES = 300      # the sous-chefs' habits are read over this many names from the book (its first ones)
@@ -95,8 +95,8 @@ class Facts:
     train_seconds: float   # this engine's time for the default training run
     reference_seconds: float  # the one-number-at-a-time reference's time for it (estimated)
     params: object = field(default=None, compare=False, repr=False)  # the model the prefix placeholders ask
-    stations: tuple = ()   # (station key, knobs, whole percent of the wall), app.figures.station_counts
-    trace: dict = None     # chapter 5's trace back: app.figures.trace_blame for its dish
+    stations: tuple = ()   # (station key, knobs, whole percent of the wall), app.model_facts.figures.station_counts
+    trace: dict = None     # chapter 5's trace back: app.model_facts.figures.trace_blame for its dish
 
     @property
     def train_steps(self):
@@ -328,7 +328,7 @@ def resolve(expr, lang, facts=None):
         if what == "ordinal":   # "8th" in English, "8" in Chinese (第 8)
             return figures.ordinal(t["rank"]) if lang == "en" else fmt_int(t["rank"])
         if what == "label":
-            from app import knob_words
+            from app.model_facts import knob_words
             return knob_words.knob_label(checkpoint.default_params(), t["address"], lang)
         raise PlaceholderError(f"{{{{trace_knob:WHAT}}}} needs dish, number, rank, ordinal or label, got {arg!r}")
     raise PlaceholderError(f"unknown placeholder {{{{{expr}}}}}; content/README.md lists the known ones")
