@@ -17,7 +17,7 @@ from app.web.compression import Compression
 from app.web.cors import CORS
 from app.web.head_requests import HeadAsGet
 from app.web.security_headers import SecurityHeaders
-from app.trainer import TRAINER
+from app.training.helper import TRAINER
 from app import site as site_mod
 
 
@@ -28,7 +28,7 @@ def create_app(site=None, answer_bytes=None):
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        TRAINER.start()     # the worker's training helper process (app/trainer.py)
+        TRAINER.start()     # the worker's training helper process (app/training/helper.py)
         try:
             yield
         finally:

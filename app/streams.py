@@ -2,7 +2,7 @@
 
 ``/api/train`` (app/api.py) streams one run of ``engine.train.practice``.
 The numpy work happens in the worker's training helper process
-(app/trainer.py), a small batch of steps at a time, never in the event loop
+(app/training/helper.py), a small batch of steps at a time, never in the event loop
 or the worker's threads. Between batches the stream checks whether the reader
 is still there; when the reader disconnects or presses stop, the run ends
 within one batch (a few milliseconds of work) and the helper forgets it.
@@ -28,8 +28,8 @@ from starlette.responses import JSONResponse, StreamingResponse
 from engine import train as training
 
 from app.web.settings import env_int
-from app import trainer as trainer_mod
-from app.trainer import TRAINER, TrainerGone
+from app.training import helper as trainer_mod
+from app.training.helper import TRAINER, TrainerGone
 from app.widgets import practice
 
 BATCH = 20            # steps computed (and sent) together

@@ -19,7 +19,7 @@ PACKAGES = ("app", "engine")
 
 ROUTES = {"app.main", "app.api", "app.fragments", "app.pages", "app.embed", "app.crawl", "app.site",
           "app.content", "app.streams", "app.twin", "app.cli"}
-INFRASTRUCTURE = {"app.trainer", "app.web.answer_memory", "app.web.http_caching", "app.web.security_headers", "app.web.head_requests", "app.web.settings",
+INFRASTRUCTURE = {"app.training.helper", "app.web.answer_memory", "app.web.http_caching", "app.web.security_headers", "app.web.head_requests", "app.web.settings",
                   "app.web.templating", "app.web.i18n", "app.model_facts.facts", "app.model_facts.figures", "app.model_facts.limits", "app.model_facts.knob_words"}
 
 
@@ -129,7 +129,7 @@ def test_widgets_import_no_route_and_infrastructure_imports_no_widget():
         if name in INFRASTRUCTURE:
             widgets = {d for d in deps if d.startswith("app.widgets")}
             assert not widgets, f"{name} imports the widget module(s) {widgets}"
-    assert {"app.trainer", "app.api"} <= set(edges)
+    assert {"app.training.helper", "app.api"} <= set(edges)
 
 
 def test_the_json_api_calls_the_engine_not_a_widget():

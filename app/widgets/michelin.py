@@ -31,7 +31,7 @@ from engine import tune
 
 from app import admission
 from app.model_facts.facts import fmt_int
-from app.trainer import TRAINER
+from app.training.helper import TRAINER
 from app.widgets.base import InputError, Number, Widget
 from app.widgets.choices import Choice, NameList, Pattern
 

@@ -9,7 +9,7 @@ One engine computation, ``engine.train.practice``: the reference start for
 the seed, then training, with dishes sampled (fixed seed) at menus 1, 100,
 500, 1,000 and the last one. The live stream (``/api/train``, app/streams.py)
 and the page drawn without JavaScript both consume this one generator, in the
-worker's training helper (app/trainer.py); finished runs are kept in a small
+worker's training helper (app/training/helper.py); finished runs are kept in a small
 cache by query, so a link or the end of a live run is served at once.
 
 A run whose score stops being a number (too heavy a hand) ends there, and
@@ -30,7 +30,7 @@ from engine.train import DISH_N, DISH_SEED, DISH_T, MILESTONES, Broke, Dishes, R
 from app import admission
 from app.model_facts.limits import PRACTICE_LR_MAX as LR_MAX, PRACTICE_LR_MIN as LR_MIN, PRACTICE_STEPS_MAX as STEPS_MAX
 from app.model_facts.limits import SEED_MAX
-from app.trainer import TRAINER, TrainerGone
+from app.training.helper import TRAINER, TrainerGone
 from app.widgets.base import Number, Widget
 from app.widgets.choices import Choice
 SMOOTH = 50           # the curve is the running mean over this many menus

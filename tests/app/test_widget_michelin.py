@@ -265,7 +265,7 @@ def test_too_many_rounds_and_the_taster_is_gamed_and_the_page_says_so(client):
 def test_the_tuning_runs_in_the_training_helper_not_in_the_worker(monkeypatch):
     import os
 
-    from app.trainer import TRAINER
+    from app.training.helper import TRAINER
 
     assert TRAINER.compute(os.getpid) != os.getpid()
     seen = []

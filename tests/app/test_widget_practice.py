@@ -23,8 +23,8 @@ from engine import checkpoint, sample as sampling
 from engine.train import reference_start, train
 
 from app import streams
-from app import trainer
-from app.trainer import TRAINER
+from app.training import helper as trainer
+from app.training.helper import TRAINER
 from app.widgets import practice
 from tests.app.widget_checks import assert_refused
 from tests.same_run import assert_same_losses
@@ -487,7 +487,7 @@ def test_the_helper_ends_when_its_worker_is_killed(tmp_path):
 
     script = (
         "import os, sys\n"
-        "from app.trainer import Trainer\n"
+        "from app.training.helper import Trainer\n"
         "t = Trainer()\n"
         "print(t.helper_pid(), flush=True)\n"
         "sys.stdin.read()\n"

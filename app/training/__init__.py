@@ -1,0 +1,1 @@
+"""The training helper: live training runs in a process of their own, next to each worker."""
