@@ -24,7 +24,8 @@ from urllib.parse import urlencode, urlsplit, parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from app import admission, widgets
+from app.widgets import admission
+from app import widgets
 from app.web import i18n, settings, templating
 from app.web.addresses import (BASE, BASE_Q, HOST_RE, BaseURL, base_url, oembed_href,  # noqa: F401
                            oembed_link, public_url)
@@ -160,7 +161,7 @@ VARY = "HX-Request, HX-Current-URL"
 
 @router.get("/embed/{lang}/{name}")
 async def embed_page(lang: str, name: str, request: Request):
-    """Rendered in the thread pool; a heavy state waits at the worker's gate (app/admission.py)."""
+    """Rendered in the thread pool; a heavy state waits at the worker's gate (app/widgets/admission.py)."""
     try:
         outcome = await admission.admitted(request, render_embed, lang, name, request)
     except admission.Gone:

@@ -11,7 +11,8 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app import admission, embed, widgets
+from app.widgets import admission
+from app import embed, widgets
 from app.web import settings
 from app.pages import not_found, query_pairs
 from app.widgets import view
@@ -33,7 +34,7 @@ def find_page(library, lang, path, ns, name):
 
 @router.get("/{lang}/widget/{name}")
 async def fragment(lang: str, name: str, request: Request):
-    """Rendered in the thread pool; a heavy state waits at the worker's gate (app/admission.py)."""
+    """Rendered in the thread pool; a heavy state waits at the worker's gate (app/widgets/admission.py)."""
     try:
         outcome = await admission.admitted(request, render_fragment, lang, name, request)
     except admission.Gone:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from app.web import addresses, settings
-from app import admission
+from app.widgets import admission
 from app.widgets.view import MAX_CARRY
 
 router = APIRouter(include_in_schema=False)
@@ -116,7 +116,7 @@ async def _serve(request, lang, slug):
     if not pairs:
         rendered = site.page(lang, slug)
         return not_found(request) if rendered is None else page_response(rendered, request)
-    try:  # a heavy state waits at the worker's gate (app/admission.py)
+    try:  # a heavy state waits at the worker's gate (app/widgets/admission.py)
         outcome = await admission.admitted(request, site.page, lang, slug, pairs)
     except admission.Gone:
         return admission.gone_response()

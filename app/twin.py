@@ -19,7 +19,8 @@ import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app import admission, widgets
+from app.widgets import admission
+from app import widgets
 from app.web import settings
 from app.widgets import view
 from app.widgets.base import InputError
@@ -90,7 +91,7 @@ def answer(site, widget, lang, query):
         return 422, {"detail": [{"loc": loc, "msg": exc.message(lang), "type": "value_error"}]}
     try:
         data = widget.compute(state, lang)
-    except admission.Busy as exc:   # the worker's gate for heavy work is full (app/admission.py)
+    except admission.Busy as exc:   # the worker's gate for heavy work is full (app/widgets/admission.py)
         return 503, {"detail": exc.message(lang), "retry_after": admission.RETRY_AFTER}
     return 200, {"name": widget.name, "lang": lang, "title": widget.title_in(lang), "concept": widget.concept_in(lang),
                  "state": widget.query(state), "data": plain(data)}
@@ -103,7 +104,7 @@ def route_for(widget):
             return JSONResponse(status_code=422, content={"detail": [{
                 "loc": ["query", "lang"], "msg": f"lang must be one of {', '.join(settings.LANGS)}",
                 "type": "value_error"}]})
-        # computed in the thread pool; a heavy state waits at the worker's gate (app/admission.py)
+        # computed in the thread pool; a heavy state waits at the worker's gate (app/widgets/admission.py)
         try:
             outcome = await admission.admitted(request, answer, request.app.state.site, widget, lang,
                                                request.query_params)

@@ -29,7 +29,7 @@ import numpy as np
 
 from engine import tune
 
-from app import admission
+from app.widgets import admission
 from app.model_facts.facts import fmt_int
 from app.training.helper import TRAINER
 from app.widgets.base import InputError, Number, Widget
@@ -132,7 +132,7 @@ def _times(ratio, lang):
 
 def run_sft(kind, letter, names, steps):
     """``engine.tune.sft_experiment``, computed in the worker's training helper (let in at
-    the worker's gate, app/admission.py)."""
+    the worker's gate, app/widgets/admission.py)."""
     args = (kind, letter, names, steps)
     return admission.result(("sft",) + args, lambda: TRAINER.compute_async(tune.sft_experiment, *args),
                             lambda: TRAINER.compute(tune.sft_experiment, *args))
@@ -140,7 +140,7 @@ def run_sft(kind, letter, names, steps):
 
 def run_rlhf(judge, picks, jseed, rounds):
     """``engine.tune.rlhf_experiment``, computed in the worker's training helper (let in at
-    the worker's gate, app/admission.py)."""
+    the worker's gate, app/widgets/admission.py)."""
     args = (judge, picks, jseed, rounds)
     return admission.result(("rlhf",) + args, lambda: TRAINER.compute_async(tune.rlhf_experiment, *args),
                             lambda: TRAINER.compute(tune.rlhf_experiment, *args))

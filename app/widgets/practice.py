@@ -27,7 +27,7 @@ from engine import train as training
 from engine.tokenizer import VOCAB_SIZE
 from engine.train import DISH_N, DISH_SEED, DISH_T, MILESTONES, Broke, Dishes, Run, collect, milestones  # noqa: F401
 
-from app import admission
+from app.widgets import admission
 from app.model_facts.limits import PRACTICE_LR_MAX as LR_MAX, PRACTICE_LR_MIN as LR_MIN, PRACTICE_STEPS_MAX as STEPS_MAX
 from app.model_facts.limits import SEED_MAX
 from app.training.helper import TRAINER, TrainerGone

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, parse_qsl
 
-from app import admission
+from app.widgets import admission
 from app.web import i18n, templating
 from app.widgets.base import MAX_RAW, InputError
 

@@ -1,4 +1,4 @@
-"""Heavy work waits at one bounded gate per worker (app/admission.py): a few run, a short
+"""Heavy work waits at one bounded gate per worker (app/widgets/admission.py): a few run, a short
 queue waits, the rest hear at once that the kitchen is busy, in the page's language."""
 
 import asyncio
@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from app import admission
-from app.admission import Busy, Gate, Gone
+from app.widgets import admission
+from app.widgets.admission import Busy, Gate, Gone
 
 
 def run(coro):
@@ -234,7 +234,7 @@ def test_a_page_whose_heavy_widget_is_turned_away_is_a_503_with_the_rest_of_the_
 def test_a_page_waits_for_its_heavy_widget_without_holding_a_thread(ch6, monkeypatch):
     """While the page's run is computed, the request is an awaiting task, not a thread
     of the pool: the rendering runs only before and after (twice), never during."""
-    from app import admission as adm
+    from app.widgets import admission as adm
 
     threads = []
     real = adm.run_in_threadpool
@@ -250,7 +250,7 @@ def test_a_page_waits_for_its_heavy_widget_without_holding_a_thread(ch6, monkeyp
 
 
 def test_a_state_already_computed_is_served_even_when_the_kitchen_is_full(client, monkeypatch):
-    from app import admission as adm
+    from app.widgets import admission as adm
 
     adm.GATE.kept.clear()
     first = client.get("/en/widget/michelin?book=start&letter=w&sft_steps=12")

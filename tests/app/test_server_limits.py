@@ -1,5 +1,5 @@
 """The server itself holds under abuse, with no proxy in front (app/web/server.py,
-app/admission.py): headers bounded, slow and idle connections closed, the number of
+app/widgets/admission.py): headers bounded, slow and idle connections closed, the number of
 sockets capped, heavy widget work bounded and dropped when its reader leaves.
 
 One real ``kitchen serve`` (one worker) with small limits, so each probe is modest:

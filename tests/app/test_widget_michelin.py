@@ -276,7 +276,7 @@ def test_the_tuning_runs_in_the_training_helper_not_in_the_worker(monkeypatch):
         return real(fn, *args)
 
     monkeypatch.setattr(TRAINER, "compute", spy)
-    from app.admission import GATE
+    from app.widgets.admission import GATE
 
     GATE.kept.clear()  # results kept for the next reader
     sft = michelin.run_sft("start", "k", (), 30)
