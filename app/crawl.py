@@ -17,7 +17,8 @@ from xml.sax.saxutils import quoteattr, escape
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from app import content, embed
+from app.story import content
+from app import embed
 
 router = APIRouter(include_in_schema=False)
 

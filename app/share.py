@@ -35,7 +35,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.web import addresses, i18n, settings
-from app import cards, content, widgets
+from app import cards, widgets
+from app.story import content
 from app.web.templating import THEME, icon_svg, icon_url, icon_version  # noqa: F401  (the icons are drawn from the favicon)
 
 router = APIRouter(include_in_schema=False)

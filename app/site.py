@@ -10,7 +10,8 @@ import functools
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from app import content, embed, share
+from app.story import content
+from app import embed, share
 from app.model_facts import facts as facts_mod
 from app.web import i18n, settings, templating
 from app.widgets import view

@@ -523,7 +523,7 @@ def cmd_weight(args):
     sys.path.insert(0, str(ROOT))
     from fastapi.testclient import TestClient
 
-    from app import content
+    from app.story import content
     from app.web import settings
     from app.main import create_app
 

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from app import content
+from app.story import content
 from app.model_facts import facts
 from engine import checkpoint, data, model
 

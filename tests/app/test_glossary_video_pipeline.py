@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from app import content, video
+from app.story import content, video
 from tests.app.test_content_pipeline import HEAD, error_of, load
 
 GLOSSARY = HEAD + """

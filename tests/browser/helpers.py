@@ -4,7 +4,7 @@ import json
 import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
-from app import content
+from app.story import content
 from app.web import settings
 
 

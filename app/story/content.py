@@ -33,7 +33,8 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from app.model_facts import facts as facts_mod
-from app import glossary, video, widgets
+from app.story import glossary, video
+from app import widgets
 from app.web import i18n, settings
 from app.widgets.base import InputError
 from app.widgets.view import Instance
