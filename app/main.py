@@ -9,7 +9,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import model
 
-from app import api, crawl, embed, fragments, pages, share, twin
+from app import api, twin
+from app.pages import crawl, embed, fragments, routes as pages, share
 from app.web import settings
 from app.web.answer_memory import Answers
 from app.web.http_caching import Caching
@@ -18,7 +19,7 @@ from app.web.cors import CORS
 from app.web.head_requests import HeadAsGet
 from app.web.security_headers import SecurityHeaders
 from app.training.helper import TRAINER
-from app import site as site_mod
+from app.pages import site as site_mod
 
 
 def create_app(site=None, answer_bytes=None):

@@ -36,7 +36,7 @@ CHAPTER = "---\ntitle: T\nsummary: S\n---\n\n## S\n\nText.\n\n::: widget {name}\
 def build_client():
     from fastapi.testclient import TestClient
 
-    from app import site
+    from app.pages import site
     from app.main import create_app
 
     tmp = pathlib.Path(tempfile.mkdtemp())

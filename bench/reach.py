@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 import brotli  # noqa: E402
 
-from app import cards, share, site as site_mod  # noqa: E402
+from app.pages import cards, share, site as site_mod  # noqa: E402
 
 
 def median_ms(fn, n):

@@ -17,7 +17,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGES = ("app", "engine")
 
-ROUTES = {"app.main", "app.api", "app.fragments", "app.pages", "app.embed", "app.crawl", "app.site",
+ROUTES = {"app.main", "app.api", "app.pages.fragments", "app.pages.routes", "app.pages.embed", "app.pages.crawl", "app.pages.site",
           "app.story.content", "app.streams", "app.twin", "app.cli"}
 INFRASTRUCTURE = {"app.training.helper", "app.web.answer_memory", "app.web.http_caching", "app.web.security_headers", "app.web.head_requests", "app.web.settings",
                   "app.web.templating", "app.web.i18n", "app.model_facts.facts", "app.model_facts.figures", "app.model_facts.limits", "app.model_facts.knob_words"}

@@ -63,5 +63,5 @@ def icon_url(size):
 
 
 def icon(size):
-    """URL of the site's icon drawn at ``size`` pixels (served by app/share.py), versioned like an asset."""
+    """URL of the site's icon drawn at ``size`` pixels (served by app/pages/share.py), versioned like an asset."""
     return icon_url(size)

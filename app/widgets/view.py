@@ -82,7 +82,7 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
 
     ``fragment_url`` replaces the fragment route htmx asks (the embed page asks
     itself). The "Embed" control that follows a widget on a chapter is added by
-    the routes (``app.embed.render_with_control``), not here.
+    the routes (``app.pages.embed.render_with_control``), not here.
     """
     widget = inst.widget
     query = dict(query_pairs)

@@ -9,7 +9,7 @@ from tests.app.stories import FIXTURES, no_figure_context, per_language, story_c
 
 @pytest.fixture(scope="session")
 def fixture_site():
-    from app import site
+    from app.pages import site
 
     return site.build(FIXTURES / "content", FIXTURES / "templates", no_figure_context)
 

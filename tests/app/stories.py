@@ -27,7 +27,7 @@ def story_dir(root, chapters):
 
 def story_site(root, chapters):
     """The site built from the fixture story with ``chapters``."""
-    from app import site
+    from app.pages import site
 
     return site.build(story_dir(root, chapters), FIXTURES / "templates", no_figure_context)
 

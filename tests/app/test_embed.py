@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from app.web import i18n, settings
 from app import widgets
-from app.embed import BASE, BASE_Q
+from app.pages.embed import BASE, BASE_Q
 from app.widgets.base import InputError, Number
 
 LANGS = settings.LANGS
@@ -23,7 +23,7 @@ HOST = "http://testserver"
 
 @pytest.fixture(scope="module")
 def real_site():
-    from app import site
+    from app.pages import site
 
     return site.build()
 

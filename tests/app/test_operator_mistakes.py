@@ -151,7 +151,7 @@ def test_hx_current_url_is_trimmed_before_it_is_parsed(monkeypatch):
 
 
 def test_accept_language_is_read_only_as_far_as_a_browser_writes_it():
-    from app.pages import choose_lang
+    from app.pages.routes import choose_lang
 
     assert choose_lang("fr-CA,fr;q=0.9,zh-CN;q=0.8") == "zh"
     assert choose_lang("x," * 50_000 + "zh") == "en"   # the tail of a 100 KB header is not read

@@ -201,8 +201,8 @@ def test_query_echo_is_escaped(client):
 def test_pages_without_query_are_served_from_memory(client, fixture_site):
     first = fixture_site.page("zh", "chapter-7")
     assert fixture_site.page("zh", "chapter-7") is first
-    # the only change on the way out: the site's address written over its markers (app/embed.py)
-    from app.embed import BASE, BASE_Q
+    # the only change on the way out: the site's address written over its markers (app/pages/embed.py)
+    from app.pages.embed import BASE, BASE_Q
 
     served = first.html.replace(BASE_Q, "http%3A%2F%2Ftestserver").replace(BASE, "http://testserver")
     assert client.get("/zh/chapter/7").text == served

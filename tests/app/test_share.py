@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from app import cards, share
+from app.pages import cards, share
 from app.story import content
 from app.web import i18n, settings
 from tests.markup import documents

@@ -46,7 +46,7 @@ def test_pages_load_htmx_from_the_cdn_with_its_hash(client):
 
 def test_local_mode_serves_the_same_file(fixture_site, monkeypatch):
     from app.main import create_app
-    from app.site import Site
+    from app.pages.site import Site
 
     monkeypatch.setenv("KITCHEN_HTMX", "local")
     site = Site(library=fixture_site.library, facts=fixture_site.facts, htmx=settings.htmx_mode())

@@ -204,7 +204,8 @@ def test_each_widget_is_one_record_its_partial_and_embed_snippet_read(fixture_si
     refuses (a field may be narrower, as a station's rows are)."""
     import html as html_mod
 
-    from app import embed, widgets
+    from app.pages import embed
+    from app import widgets
     from app.widgets import view
 
     for name, widget in widgets.BUILT.items():

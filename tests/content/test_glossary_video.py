@@ -143,7 +143,7 @@ def test_the_scripts_are_in_step_and_the_short_tells_the_trace_back(library):
 
 def test_the_new_pages_are_served_like_the_others(library):
     from app.main import create_app
-    from app.site import Site
+    from app.pages.site import Site
 
     facts = __import__("app.model_facts.facts", fromlist=["build"]).build()
     site = Site(library=library, facts=facts, htmx="cdn")

@@ -150,7 +150,7 @@ def test_every_chapter_ends_with_its_summary(scans):
 
 def test_the_real_site_builds_and_every_page_renders(library):
     from app.main import create_app
-    from app.site import Site
+    from app.pages.site import Site
 
     facts = __import__("app.model_facts.facts", fromlist=["build"]).build()
     site = Site(library=library, facts=facts, htmx="cdn")

@@ -1,5 +1,5 @@
 """Every kind of HTML the site sends, gathered from the real story for the
-markup checks: each page of the story (app.site's page list, so pages added
+markup checks: each page of the story (app.pages.site's page list, so pages added
 later are included), the 404 page, each widget's embed page and fragment (plain
 and as htmx asks for it) in both languages, and each widget-state link the pages
 themselves hold (one per widget)."""
@@ -17,7 +17,7 @@ HREF = re.compile(r'<a\b[^>]*\bhref="(/(?:zh|en)/[^"#]*\?[^"#]*)')
 
 @functools.lru_cache(maxsize=1)
 def real_site():
-    from app import site
+    from app.pages import site
 
     return site.build()
 

@@ -1,7 +1,7 @@
 """How the site looks when it leaves its own tab: share cards, structured data,
 the Atom feeds, the web app manifest and the icons.
 
-- ``/card/{lang}/{slug}.png`` is the page's share card (app/cards.py); with
+- ``/card/{lang}/{slug}.png`` is the page's share card (app/pages/cards.py); with
   ``?w=<widget>`` it carries that widget's title too. The address the pages give
   holds ``v=``, a hash of the drawing, and is kept for a year; any other ``v``
   (an old card) is answered with today's card for five minutes.
@@ -35,7 +35,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.web import addresses, i18n, settings
-from app import cards, widgets
+from app.pages import cards
+from app import widgets
 from app.story import content
 from app.web.templating import THEME, icon_svg, icon_url, icon_version  # noqa: F401  (the icons are drawn from the favicon)
 
@@ -220,7 +221,7 @@ def _png_response(body, v, wanted):
 
 @router.get("/card/{lang}/{name}")
 def card_png(lang: str, name: str, request: Request):
-    from app.pages import not_found
+    from app.pages.routes import not_found
 
     site = request.app.state.site
     slug = name[:-4] if name.endswith(".png") else None
@@ -234,7 +235,7 @@ def card_png(lang: str, name: str, request: Request):
 
 @router.get("/icon-{size}.png")
 def icon_png(size: str, request: Request):
-    from app.pages import not_found
+    from app.pages.routes import not_found
 
     if not size.isdigit() or int(size) not in ICON_SIZES:
         return not_found(request)
@@ -269,7 +270,7 @@ def favicon_ico():
 
 @router.get("/{lang}/manifest.webmanifest")
 def manifest(lang: str, request: Request):
-    from app.pages import not_found
+    from app.pages.routes import not_found
 
     if lang not in settings.LANGS:
         return not_found(request)
@@ -332,7 +333,7 @@ def feed_xml(site, lang, base):
 
 @router.get("/{lang}/feed.xml")
 def feed(lang: str, request: Request):
-    from app.pages import not_found
+    from app.pages.routes import not_found
 
     if lang not in settings.LANGS:
         return not_found(request)

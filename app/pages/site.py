@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from app.story import content
-from app import embed, share
+from app.pages import embed, share
 from app.model_facts import facts as facts_mod
 from app.web import i18n, settings, templating
 from app.widgets import view
@@ -148,7 +148,7 @@ class Site:
         twin_href = (content.page_path(other, slug) if self.exists(other, slug) else f"/{other}/") + (
             suffix if twin else ""
         )
-        # absolute addresses (BASE is written over by the site's address, see app/embed.py)
+        # absolute addresses (BASE is written over by the site's address, see app/pages/embed.py)
         alternates = [{"hreflang": a["hreflang"], "href": embed.BASE + a["href"]} for a in self.alternates(lang, slug)]
         prev, nxt = self.neighbours(lang, slug)
         oembed = embed.oembed_href(page.path + suffix) if (page is not None and page.chapter and page.widgets) else None

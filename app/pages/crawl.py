@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from app.story import content
-from app import embed
+from app.pages import embed
 
 router = APIRouter(include_in_schema=False)
 

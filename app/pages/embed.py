@@ -29,7 +29,7 @@ from app import widgets
 from app.web import i18n, settings, templating
 from app.web.addresses import (BASE, BASE_Q, HOST_RE, BaseURL, base_url, oembed_href,  # noqa: F401
                            oembed_link, public_url)
-from app.pages import not_found, query_pairs
+from app.pages.routes import not_found, query_pairs
 from app.widgets import view
 from app.widgets.base import InputError
 
@@ -197,7 +197,7 @@ def render_embed(lang, name, request):
         body = html + templating.render("embed_back.html", back=back, oob=True)
         return HTMLResponse(body, status_code=status, headers=headers)
 
-    from app import share
+    from app.pages import share
 
     title = title_from(html, widget, lang)
     shown = state if state is not None else widget.parse({}, inst.args)
@@ -320,7 +320,7 @@ def oembed(request: Request):
         return JSONResponse({"detail": "No embeddable widget at this URL."}, status_code=404)
     if fmt != "json":
         return JSONResponse({"detail": "Only format=json is supported."}, status_code=501)
-    from app import cards, share
+    from app.pages import cards, share
 
     lang, widget, state, theme, page, chapter = found
     t = i18n.UI[lang]
