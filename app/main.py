@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import model
 
-from app import api, twin
+from app.api import routes as api, twin
 from app.pages import crawl, embed, fragments, routes as pages, share
 from app.web import settings
 from app.web.answer_memory import Answers

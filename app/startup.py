@@ -14,7 +14,7 @@ from engine import data
 
 # a module that reads a bad setting when it is imported raises SettingsError here already
 from app.widgets import admission
-from app import streams
+from app.api import streams
 from app.model_facts import facts
 from app.web import answer_memory as answers, settings
 

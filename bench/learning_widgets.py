@@ -81,7 +81,7 @@ def main():
         wall, cpu, _ = timed(client, url)
         print(f"   {wall:6.0f} ms wall  {cpu:6.0f} ms CPU  {url}")
     print("3. /api/train, the reference run's 1,000 steps")
-    from app import streams
+    from app.api import streams
 
     for pace in (streams.STATS.pace, 0):
         saved, streams.STATS.pace = streams.STATS.pace, pace

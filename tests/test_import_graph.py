@@ -17,8 +17,8 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGES = ("app", "engine")
 
-ROUTES = {"app.main", "app.api", "app.pages.fragments", "app.pages.routes", "app.pages.embed", "app.pages.crawl", "app.pages.site",
-          "app.story.content", "app.streams", "app.twin", "app.cli"}
+ROUTES = {"app.main", "app.api.routes", "app.pages.fragments", "app.pages.routes", "app.pages.embed", "app.pages.crawl", "app.pages.site",
+          "app.story.content", "app.api.streams", "app.api.twin", "app.cli"}
 INFRASTRUCTURE = {"app.training.helper", "app.web.answer_memory", "app.web.http_caching", "app.web.security_headers", "app.web.head_requests", "app.web.settings",
                   "app.web.templating", "app.web.i18n", "app.model_facts.facts", "app.model_facts.figures", "app.model_facts.limits", "app.model_facts.knob_words"}
 
@@ -129,13 +129,13 @@ def test_widgets_import_no_route_and_infrastructure_imports_no_widget():
         if name in INFRASTRUCTURE:
             widgets = {d for d in deps if d.startswith("app.widgets")}
             assert not widgets, f"{name} imports the widget module(s) {widgets}"
-    assert {"app.training.helper", "app.api"} <= set(edges)
+    assert {"app.training.helper", "app.api.routes"} <= set(edges)
 
 
 def test_the_json_api_calls_the_engine_not_a_widget():
     edges, _ = graph()
-    widgets = {d for d in edges["app.api"] if d.startswith("app.widgets")}
-    assert not widgets, f"app.api imports {widgets}"
+    widgets = {d for d in edges["app.api.routes"] if d.startswith("app.widgets")}
+    assert not widgets, f"app.api.routes imports {widgets}"
 
 
 def test_every_package_imported_directly_is_declared():

@@ -9,7 +9,7 @@ Adding a widget takes four pieces, each small:
    stable id ``w-{{ w.ns }}``; the form and output follow the temperature
    partial (see app/README.md).
 3. One line in ``BUILT`` below.
-4. Where DESIGN.md lists one, a JSON route in ``app/api.py``.
+4. Where DESIGN.md lists one, a JSON route in ``app/api/routes.py``.
 
 The chapter page, the fragment route ``/{lang}/widget/{name}`` and the embed
 page all render the same partial through ``app.widgets.view``.

@@ -7,7 +7,7 @@ determined by (seed, lr, optimiser, steps): a link replays the same curve.
 
 One engine computation, ``engine.train.practice``: the reference start for
 the seed, then training, with dishes sampled (fixed seed) at menus 1, 100,
-500, 1,000 and the last one. The live stream (``/api/train``, app/streams.py)
+500, 1,000 and the last one. The live stream (``/api/train``, app/api/streams.py)
 and the page drawn without JavaScript both consume this one generator, in the
 worker's training helper (app/training/helper.py); finished runs are kept in a small
 cache by query, so a link or the end of a live run is served at once.

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.streams import STATS
+from app.api.streams import STATS
 from tests.app.asgi_call import asgi_messages
 
 SAME = ("content-type", "content-length", "etag", "cache-control", "content-security-policy",

@@ -6,7 +6,7 @@ import pytest
 from markupsafe import escape
 
 from app import widgets
-from app.twin import plain
+from app.api.twin import plain
 from app.widgets import view
 
 NAMES = list(widgets.BUILT)

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from engine import checkpoint, sample as sampling
 from engine.train import reference_start, train
 
-from app import streams
+from app.api import streams
 from app.training import helper as trainer
 from app.training.helper import TRAINER
 from app.widgets import practice

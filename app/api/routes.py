@@ -15,7 +15,7 @@ from engine import autograd, checkpoint, model, sample as sampling, search, toke
 from engine import inspect as inspection
 
 from app.model_facts import limits
-from app import streams
+from app.api import streams
 from app.model_facts import knob_words as knobs
 
 router = APIRouter(prefix="/api", tags=["model"])

@@ -1,6 +1,6 @@
 """Live practice runs as Server-Sent Events: bounded per worker, stopped when the reader leaves.
 
-``/api/train`` (app/api.py) streams one run of ``engine.train.practice``.
+``/api/train`` (app/api/routes.py) streams one run of ``engine.train.practice``.
 The numpy work happens in the worker's training helper process
 (app/training/helper.py), a small batch of steps at a time, never in the event loop
 or the worker's threads. Between batches the stream checks whether the reader

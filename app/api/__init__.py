@@ -1,0 +1,3 @@
+"""The JSON API: the engine's routes, every widget's JSON twin and the live
+practice stream (Server-Sent Events).
+"""
