@@ -3,7 +3,8 @@
 engine ← app: the engine imports nothing but numpy, the standard library and
 itself. Inside app: routes ← widgets ← presentation helpers and infrastructure;
 infrastructure (the training helper, the store of answers, settings …) never
-imports a widget, and no widget imports a route.
+imports a widget, and no widget imports a route. app's folders stand in the
+same layers: each imports only the folders below it.
 
 Every import counts, also one inside a function. ``from package import module``
 is an import of that module (Python runs the package's ``__init__`` first in
@@ -17,10 +18,26 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGES = ("app", "engine")
 
-ROUTES = {"app.main", "app.api.routes", "app.pages.fragments", "app.pages.routes", "app.pages.embed", "app.pages.crawl", "app.pages.site",
-          "app.story.content", "app.api.streams", "app.api.twin", "app.cli"}
-INFRASTRUCTURE = {"app.training.helper", "app.web.answer_memory", "app.web.http_caching", "app.web.security_headers", "app.web.head_requests", "app.web.settings",
-                  "app.web.templating", "app.web.i18n", "app.model_facts.facts", "app.model_facts.figures", "app.model_facts.limits", "app.model_facts.knob_words"}
+ROUTES = {"app.main", "app.cli", "app.api.routes", "app.api.streams", "app.api.twin", "app.pages.crawl",
+          "app.pages.embed", "app.pages.fragments", "app.pages.routes", "app.pages.site", "app.story.content"}
+INFRASTRUCTURE = {"app.training.helper", "app.web.answer_memory", "app.web.head_requests", "app.web.http_caching",
+                  "app.web.i18n", "app.web.security_headers", "app.web.settings", "app.web.templating",
+                  "app.model_facts.facts", "app.model_facts.figures", "app.model_facts.knob_words",
+                  "app.model_facts.limits"}
+
+# app's folders, each with the folders it may import: the routes at the top, what every
+# answer stands on at the bottom (app/README.md draws the same table). The doors
+# (app.main, app.cli, app.startup) stand above them all.
+DOORS = {"app", "app.main", "app.cli", "app.startup"}
+FOLDERS = {
+    "pages": {"story", "widgets", "model_facts", "training", "web"},
+    "api": {"widgets", "model_facts", "training", "web"},
+    "story": {"widgets", "model_facts", "web"},
+    "widgets": {"model_facts", "training", "web"},
+    "model_facts": set(),
+    "training": set(),
+    "web": set(),
+}
 
 
 def module_files():
@@ -130,6 +147,21 @@ def test_widgets_import_no_route_and_infrastructure_imports_no_widget():
             widgets = {d for d in deps if d.startswith("app.widgets")}
             assert not widgets, f"{name} imports the widget module(s) {widgets}"
     assert {"app.training.helper", "app.api.routes"} <= set(edges)
+
+
+def test_app_folders_import_only_the_folders_below_them():
+    edges, _ = graph()
+    for name, deps in edges.items():
+        if name.split(".")[0] != "app" or name in DOORS:
+            continue
+        folder = name.split(".")[1]
+        assert folder in FOLDERS, f"{name} stands in no folder of app/ (FOLDERS lists them)"
+        for dep in deps:
+            if dep.split(".")[0] != "app":
+                continue
+            assert dep not in DOORS, f"{name} imports the door {dep}"
+            below = dep.split(".")[1]
+            assert below == folder or below in FOLDERS[folder], f"{name} imports {dep}, a folder above it"
 
 
 def test_the_json_api_calls_the_engine_not_a_widget():
