@@ -10,16 +10,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from engine import model
 
 from app.api import routes as api, twin
-from app.pages import crawl, embed, fragments, routes as pages, share
+from app.pages import crawl, embed, fragments, routes as pages, share, site as site_mod
+from app.training.helper import TRAINER
 from app.web import settings
 from app.web.answer_memory import Answers
-from app.web.http_caching import Caching
 from app.web.compression import Compression
 from app.web.cors import CORS
 from app.web.head_requests import HeadAsGet
+from app.web.http_caching import Caching
 from app.web.security_headers import SecurityHeaders
-from app.training.helper import TRAINER
-from app.pages import site as site_mod
 
 
 def create_app(site=None, answer_bytes=None):

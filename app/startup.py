@@ -13,10 +13,10 @@ import pathlib
 from engine import data
 
 # a module that reads a bad setting when it is imported raises SettingsError here already
-from app.widgets import admission
 from app.api import streams
 from app.model_facts import facts
 from app.web import answer_memory as answers, settings
+from app.widgets import admission
 
 
 def _names():

@@ -23,9 +23,9 @@ os.environ["KITCHEN_ANSWER_CACHE_MB"] = "0"
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from app.pages import site
 from app import widgets  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.pages import site
 from app.widgets import view  # noqa: E402
 
 ROOT = _HERE.parent

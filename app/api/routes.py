@@ -14,8 +14,8 @@ from pydantic import BaseModel
 from engine import autograd, checkpoint, model, sample as sampling, search, tokenizer, train as training
 from engine import inspect as inspection
 
-from app.model_facts import limits
 from app.api import streams
+from app.model_facts import limits
 from app.model_facts import knob_words as knobs
 
 router = APIRouter(prefix="/api", tags=["model"])

@@ -27,9 +27,9 @@ from starlette.responses import JSONResponse, StreamingResponse
 
 from engine import train as training
 
-from app.web.settings import env_int
 from app.training import helper as trainer_mod
 from app.training.helper import TRAINER, TrainerGone
+from app.web.settings import env_int
 from app.widgets import practice
 
 BATCH = 20            # steps computed (and sent) together

@@ -19,9 +19,9 @@ import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app.widgets import admission
 from app import widgets
 from app.web import settings
+from app.widgets import admission
 from app.widgets import view
 from app.widgets.base import InputError
 

@@ -17,8 +17,8 @@ from xml.sax.saxutils import quoteattr, escape
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from app.story import content
 from app.pages import embed
+from app.story import content
 
 router = APIRouter(include_in_schema=False)
 

@@ -24,11 +24,11 @@ from urllib.parse import urlencode, urlsplit, parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from app.widgets import admission
 from app import widgets
 from app.web import i18n, settings, templating
+from app.widgets import admission
 from app.web.addresses import (BASE, BASE_Q, HOST_RE, BaseURL, base_url, oembed_href,  # noqa: F401
-                           oembed_link, public_url)
+                               oembed_link, public_url)
 from app.pages.routes import not_found, query_pairs
 from app.widgets import view
 from app.widgets.base import InputError

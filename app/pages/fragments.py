@@ -11,11 +11,11 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.widgets import admission
-from app.pages import embed
 from app import widgets
-from app.web import settings
+from app.pages import embed
 from app.pages.routes import not_found, query_pairs
+from app.web import settings
+from app.widgets import admission
 from app.widgets import view
 
 router = APIRouter(include_in_schema=False)

@@ -34,10 +34,10 @@ from xml.sax.saxutils import escape, quoteattr
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.web import addresses, i18n, settings
-from app.pages import cards
 from app import widgets
+from app.pages import cards
 from app.story import content
+from app.web import addresses, i18n, settings
 from app.web.templating import THEME, icon_svg, icon_url, icon_version  # noqa: F401  (the icons are drawn from the favicon)
 
 router = APIRouter(include_in_schema=False)

@@ -10,9 +10,9 @@ import functools
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from app.story import content
-from app.pages import embed, share
 from app.model_facts import facts as facts_mod
+from app.pages import embed, share
+from app.story import content
 from app.web import i18n, settings, templating
 from app.widgets import view
 

@@ -32,9 +32,9 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from app import widgets
 from app.model_facts import facts as facts_mod
 from app.story import glossary, video
-from app import widgets
 from app.web import i18n, settings
 from app.widgets.base import InputError
 from app.widgets.view import Instance

@@ -12,7 +12,7 @@ from engine import inspect as ins
 from engine.tokenizer import BELL, BOS, VOCAB  # noqa: F401
 
 from app.model_facts.knob_words import (AXES, ORDER, STATION_EN, STATION_WORDS, STATION_ZH, TERM, axis_help, knob_label,  # noqa: F401
-                            knob_label_zh, matrix, station_name)
+                                        knob_label_zh, matrix, station_name)
 from app.widgets.base import InputError, Param
 
 

@@ -29,9 +29,9 @@ import numpy as np
 
 from engine import tune
 
-from app.widgets import admission
 from app.model_facts.facts import fmt_int
 from app.training.helper import TRAINER
+from app.widgets import admission
 from app.widgets.base import InputError, Number, Widget
 from app.widgets.choices import Choice, NameList, Pattern
 

@@ -27,10 +27,10 @@ from engine import train as training
 from engine.tokenizer import VOCAB_SIZE
 from engine.train import DISH_N, DISH_SEED, DISH_T, MILESTONES, Broke, Dishes, Run, collect, milestones  # noqa: F401
 
-from app.widgets import admission
 from app.model_facts.limits import PRACTICE_LR_MAX as LR_MAX, PRACTICE_LR_MIN as LR_MIN, PRACTICE_STEPS_MAX as STEPS_MAX
 from app.model_facts.limits import SEED_MAX
 from app.training.helper import TRAINER, TrainerGone
+from app.widgets import admission
 from app.widgets.base import Number, Widget
 from app.widgets.choices import Choice
 SMOOTH = 50           # the curve is the running mean over this many menus

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, parse_qsl
 
-from app.widgets import admission
 from app.web import i18n, templating
+from app.widgets import admission
 from app.widgets.base import MAX_RAW, InputError
 
 MAX_KEYS = 40  # query keys carried along from the page; more are dropped

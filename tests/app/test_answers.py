@@ -6,8 +6,8 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from app.web import answer_memory as answers, settings
 from app.main import create_app
+from app.web import answer_memory as answers, settings
 from tests.app.asgi_call import asgi_messages
 
 CHAPTER = "http://testserver/en/chapter/7"

@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from app.story import content
 from app.model_facts import facts
+from app.story import content
 from engine import checkpoint, data, model
 
 HEAD = "---\ntitle: T\nsummary: S\n---\n"

@@ -11,9 +11,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from app.web import i18n, settings
 from app import widgets
 from app.pages.embed import BASE, BASE_Q
+from app.web import i18n, settings
 from app.widgets.base import InputError, Number
 
 LANGS = settings.LANGS

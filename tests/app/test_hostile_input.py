@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from app.web import settings
 from app import widgets
+from app.web import settings
 
 XSS = [
     "<script>alert(1)</script>",

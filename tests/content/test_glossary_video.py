@@ -7,8 +7,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from app.story import content
 from app import widgets
+from app.story import content
 from app.web import settings
 from engine import data
 

@@ -8,8 +8,8 @@ import autocorrect_py
 import pytest
 from fastapi.testclient import TestClient
 
-from app.story import content
 from app import widgets
+from app.story import content
 from app.web import settings
 from engine import checkpoint, data
 

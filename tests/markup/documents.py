@@ -8,8 +8,8 @@ import functools
 import re
 from urllib.parse import urlsplit
 
-from app.story import content
 from app import widgets
+from app.story import content
 from app.web import settings
 
 HREF = re.compile(r'<a\b[^>]*\bhref="(/(?:zh|en)/[^"#]*\?[^"#]*)')
