@@ -1,4 +1,4 @@
-"""The widget registry: DESIGN.md's thirteen widgets.
+"""The widget registry: DESIGN.md's sixteen widgets.
 
 Adding a widget takes four pieces, each small:
 
