@@ -521,7 +521,7 @@ def test_a_helper_whose_worker_died_before_it_started_leaves_at_once():
 
     # a helper told that its worker is a process that is not its parent: the
     # worker is gone already, so the helper must not wait on its queue for ever
-    code = "import time\nfrom app import trainer\ntrainer._init(worker=1)\ntime.sleep(30)\n"
+    code = "import time\nfrom app.training import helper\nhelper._init(worker=1)\ntime.sleep(30)\n"
     start = time.monotonic()
     done = subprocess.run([sys.executable, "-c", code], timeout=20,
                           env={**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).parents[2])})
