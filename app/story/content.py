@@ -122,23 +122,28 @@ def parse_front_matter(text, where):
 
 # --- the markdown parser ----------------------------------------------------------
 
-def _widget_rule(state, start_line, end_line, silent):
-    """``::: widget NAME key=value`` on a line of its own: one block token."""
-    if state.sCount[start_line] - state.blkIndent >= 4:
-        return False
-    pos = state.bMarks[start_line] + state.tShift[start_line]
-    line = state.src[pos : state.eMarks[start_line]]
-    m = re.match(r"^:::+\s*widget(\s.*)?$", line)
-    if not m:
-        return False
-    if silent:
+def _line_rule(kind):
+    """A block rule for ``::: KIND args`` on a line of its own: one ``kitchen_KIND`` token
+    whose ``info`` is the args (``::: widget NAME key=value``, ``::: runtime NAME``)."""
+    pattern = re.compile(r"^:::+\s*%s(\s.*)?$" % kind)
+
+    def rule(state, start_line, end_line, silent):
+        if state.sCount[start_line] - state.blkIndent >= 4:
+            return False
+        pos = state.bMarks[start_line] + state.tShift[start_line]
+        m = pattern.match(state.src[pos : state.eMarks[start_line]])
+        if not m:
+            return False
+        if silent:
+            return True
+        token = state.push(f"kitchen_{kind}", "", 0)
+        token.info = (m.group(1) or "").strip()
+        token.map = [start_line, start_line + 1]
+        token.block = True
+        state.line = start_line + 1
         return True
-    token = state.push("kitchen_widget", "", 0)
-    token.info = (m.group(1) or "").strip()
-    token.map = [start_line, start_line + 1]
-    token.block = True
-    state.line = start_line + 1
-    return True
+
+    return rule
 
 
 def _render_widget(self, tokens, idx, options, env):
@@ -179,25 +184,6 @@ def _render_block(self, tokens, idx, options, env):
     return env["blocks_html"][id(token.meta["open"])][1]
 
 
-def _runtime_rule(state, start_line, end_line, silent):
-    """``::: runtime NAME`` on a line of its own: one block token."""
-    if state.sCount[start_line] - state.blkIndent >= 4:
-        return False
-    pos = state.bMarks[start_line] + state.tShift[start_line]
-    line = state.src[pos : state.eMarks[start_line]]
-    m = re.match(r"^:::+\s*runtime(\s.*)?$", line)
-    if not m:
-        return False
-    if silent:
-        return True
-    token = state.push("kitchen_runtime", "", 0)
-    token.info = (m.group(1) or "").strip()
-    token.map = [start_line, start_line + 1]
-    token.block = True
-    state.line = start_line + 1
-    return True
-
-
 def _render_runtime(self, tokens, idx, options, env):
     return env["blocks_html"][id(tokens[idx])][0]
 
@@ -215,11 +201,11 @@ def make_parser():
     md.use(container_plugin, name="term", validate=_validate_term, render=_render_block)
     md.use(container_plugin, name="scene", validate=_validate_scene, render=_render_block)
     md.block.ruler.before(
-        "fence", "kitchen_widget", _widget_rule, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+        "fence", "kitchen_widget", _line_rule("widget"), {"alt": ["paragraph", "reference", "blockquote", "list"]}
     )
     md.add_render_rule("kitchen_widget", _render_widget)
     md.block.ruler.before(
-        "fence", "kitchen_runtime", _runtime_rule, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+        "fence", "kitchen_runtime", _line_rule("runtime"), {"alt": ["paragraph", "reference", "blockquote", "list"]}
     )
     md.add_render_rule("kitchen_runtime", _render_runtime)
     return md
