@@ -105,13 +105,8 @@ def route_for(widget):
                 "loc": ["query", "lang"], "msg": f"lang must be one of {', '.join(settings.LANGS)}",
                 "type": "value_error"}]})
         # computed in the thread pool; a heavy state waits at the worker's gate (app/widgets/admission.py)
-        try:
-            outcome = await admission.admitted(request, answer, request.app.state.site, widget, lang,
-                                               request.query_params)
-        except admission.Gone:
-            return admission.gone_response()
-        status, body = outcome.value
-        return admission.stamp(JSONResponse(body, status_code=status), outcome)
+        return await admission.respond(request, answer, request.app.state.site, widget, lang, request.query_params,
+                                       to_response=lambda value: JSONResponse(value[1], status_code=value[0]))
 
     twin.__name__ = f"widget_{widget.name.replace('-', '_')}"
     router.add_api_route(

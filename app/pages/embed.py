@@ -162,11 +162,7 @@ VARY = "HX-Request, HX-Current-URL"
 @router.get("/embed/{lang}/{name}")
 async def embed_page(lang: str, name: str, request: Request):
     """Rendered in the thread pool; a heavy state waits at the worker's gate (app/widgets/admission.py)."""
-    try:
-        outcome = await admission.admitted(request, render_embed, lang, name, request)
-    except admission.Gone:
-        return admission.gone_response()
-    return admission.stamp(outcome.value, outcome)
+    return await admission.respond(request, render_embed, lang, name, request)
 
 
 def render_embed(lang, name, request):

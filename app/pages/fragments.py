@@ -36,11 +36,7 @@ def find_page(library, lang, path, ns, name):
 @router.get("/{lang}/widget/{name}")
 async def fragment(lang: str, name: str, request: Request):
     """Rendered in the thread pool; a heavy state waits at the worker's gate (app/widgets/admission.py)."""
-    try:
-        outcome = await admission.admitted(request, render_fragment, lang, name, request)
-    except admission.Gone:
-        return admission.gone_response()
-    return admission.stamp(outcome.value, outcome)
+    return await admission.respond(request, render_fragment, lang, name, request)
 
 
 def render_fragment(lang, name, request):

@@ -116,13 +116,9 @@ async def _serve(request, lang, slug):
     if not pairs:
         rendered = site.page(lang, slug)
         return not_found(request) if rendered is None else page_response(rendered, request)
-    try:  # a heavy state waits at the worker's gate (app/widgets/admission.py)
-        outcome = await admission.admitted(request, site.page, lang, slug, pairs)
-    except admission.Gone:
-        return admission.gone_response()
-    if outcome.value is None:
-        return not_found(request)
-    return admission.stamp(page_response(outcome.value, request), outcome)
+    # a heavy state waits at the worker's gate (app/widgets/admission.py)
+    return await admission.respond(request, site.page, lang, slug, pairs, to_response=lambda rendered: (
+        not_found(request) if rendered is None else page_response(rendered, request)))
 
 
 def page_response(rendered, request):

@@ -337,6 +337,19 @@ async def admitted(request, fn, *args, gate=None, rounds=8):
             watch.cancel()
 
 
+async def respond(request, fn, *args, to_response=None):
+    """The answer of a route whose rendering may ask for heavy results:
+    ``fn(*args)`` through ``admitted``, made a response by ``to_response`` (by
+    default ``fn`` returns one), stamped 503 if the gate turned a job away, and
+    an empty 503 for a reader who left."""
+    try:
+        outcome = await admitted(request, fn, *args)
+    except Gone:
+        return gone_response()
+    response = to_response(outcome.value) if to_response else outcome.value
+    return stamp(response, outcome)
+
+
 def gone_response():
     """For a reader who left: nobody reads it, and no store keeps it."""
     return Response(status_code=503, headers={"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"})
