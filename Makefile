@@ -18,7 +18,7 @@ ifeq ($(strip $(KITCHEN_NAMES)),)
   endif
 endif
 
-.PHONY: serve test test-fast setup setup-test browser clean
+.PHONY: serve test test-fast setup setup-test browser clean catalogs
 
 serve: $(VENV)/.stamp-app node_modules/.stamp $(VENV)/.stamp-debian-app
 	$(VENV)/bin/kitchen serve --host $(HOST) --port $(PORT)
@@ -77,3 +77,8 @@ $(VENV)/.stamp-debian: Makefile | $(VENV)/bin/python
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache
+
+# the interface's words: bring every catalog in locales/ in step with the code and
+# templates (new messages come in untranslated; unused ones go), then list what is missing
+catalogs: $(VENV)/.stamp-app
+	$(PYTHON) -m app.web.catalogs update

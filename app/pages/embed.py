@@ -121,14 +121,12 @@ def control(inst, lang, state, partial_html, live):
     after a bad input the old snippet stays."""
     widget = inst.widget
     title = title_from(partial_html, widget, lang)
-    t = i18n.UI[lang]
     return templating.render(
         "embed_control.html",
         ns=inst.ns,
-        t=t,
         lang=lang,
         live=live,
-        code=snippet(lang, widget, state, f"{title} · {t['site_name']}"),
+        code=snippet(lang, widget, state, f"{title} · {i18n.say(lang, i18n.SITE_NAME)}"),
         preview=embed_path(lang, widget, state),
     )
 
@@ -178,8 +176,7 @@ def render_embed(lang, name, request):
     path = f"/embed/{lang}/{name}"
     html, state = view.render(inst, lang, pairs, action=path, fragment_url=path)
     html = as_own_page(html)
-    t = i18n.UI[lang]
-    back = back_link(page, lang, inst, state, t)
+    back = back_link(page, lang, inst, state)
     status = 200 if state is not None else 422
 
     if request.headers.get("HX-Request") == "true":
@@ -190,7 +187,7 @@ def render_embed(lang, name, request):
                 _, cur = view.current_pairs(request.headers.get("HX-Current-URL"))
                 cur_theme = dict(cur or []).get("theme")
             headers["HX-Replace-Url"] = embed_path(lang, widget, state, cur_theme)
-        body = html + templating.render("embed_back.html", back=back, oob=True)
+        body = html + templating.render("embed_back.html", lang, back=back, oob=True)
         return HTMLResponse(body, status_code=status, headers=headers)
 
     from app.pages import share
@@ -201,17 +198,16 @@ def render_embed(lang, name, request):
     oembed = oembed_href(embed_path(lang, widget, shown, theme))
     page_html = templating.render(
         "embed.html",
-        lang=lang,
-        t=t,
+        lang,
         name=name,
         theme=theme,
         title=title,
-        full_title=f"{title} · {t['site_name']}",
-        description=page.summary if page else t["site_tagline"],
+        full_title=f"{title} · {i18n.say(lang, i18n.SITE_NAME)}",
+        description=page.summary if page else i18n.say(lang, i18n.TAGLINE),
         alternates=[],
         og_type="website",
-        locale="zh_CN" if lang == "zh" else "en_US",
-        other_locale="en_US" if lang == "zh" else "zh_CN",
+        locale=i18n.locale(lang),
+        other_locales=[i18n.locale(x) for x in settings.LANGS if x != lang],
         scripts=site.scripts(holder),
         widget_assets=site.widget_assets(holder),
         widget=html,
@@ -223,14 +219,14 @@ def render_embed(lang, name, request):
                         headers={"Vary": VARY, "Link": oembed_link(oembed, request.scope)})
 
 
-def back_link(page, lang, inst, state, t):
+def back_link(page, lang, inst, state):
     """The link from an embed back to the widget in its chapter, in the same state."""
     if page is None:
-        return {"href": f"/{lang}/", "label": t["site_name"], "site": t["site_name"]}
+        return {"href": f"/{lang}/", "label": i18n.say(lang, i18n.SITE_NAME), "site": i18n.say(lang, i18n.SITE_NAME)}
     query = view.state_query(inst, state, []) if state is not None else ""
     href = page.path + (f"?{query}" if query else "") + f"#w-{inst.ns}"
-    label = t["chapter_n"].format(n=page.chapter) if page.chapter else t["cover"]
-    return {"href": href, "label": f"{label} · {page.title}", "site": t["site_name"]}
+    label = i18n.say(lang, "Chapter %(n)s", n=page.chapter) if page.chapter else i18n.say(lang, "Cover")
+    return {"href": href, "label": f"{label} · {page.title}", "site": i18n.say(lang, i18n.SITE_NAME)}
 
 
 # --- oEmbed -------------------------------------------------------------------------
@@ -319,11 +315,11 @@ def oembed(request: Request):
     from app.pages import cards, share
 
     lang, widget, state, theme, page, chapter = found
-    t = i18n.UI[lang]
     title = widget_title(site, lang, widget)
     frame_title = title
     if chapter:   # a chapter's address is the chapter, shown by the widget it names
-        title = f"{t['chapter_n'].format(n=page.chapter)} · {page.title}"
+        chapter = i18n.say(lang, "Chapter %(n)s", n=page.chapter)
+        title = f"{chapter} · {page.title}"
     width, height = DEFAULT_WIDTH, widget.height
     maxwidth = _positive(request.query_params.get("maxwidth"))
     maxheight = _positive(request.query_params.get("maxheight"))
@@ -333,7 +329,7 @@ def oembed(request: Request):
         height = min(height, max(maxheight, 1))
     base = base_url(request.scope)
     src = base + embed_path(lang, widget, state, theme)
-    code = iframe(src, f"{frame_title} · {t['site_name']}", height, width) + host_script().replace(BASE, base)
+    code = iframe(src, f"{frame_title} · {i18n.say(lang, i18n.SITE_NAME)}", height, width) + host_script().replace(BASE, base)
     thumbnail = base + share.card_path(site, lang, page.slug if page else "index", widget.name)
     return JSONResponse(
         {
@@ -343,7 +339,7 @@ def oembed(request: Request):
             "width": width,
             "height": height,
             "title": title,
-            "provider_name": t["site_name"],
+            "provider_name": i18n.say(lang, i18n.SITE_NAME),
             "provider_url": f"{base}/{lang}/",
             "thumbnail_url": thumbnail,
             "thumbnail_width": cards.W,

@@ -51,12 +51,12 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 # --- what the page says about itself ---------------------------------------------------
 
-def _label(t, slug, page):
+def _label(lang, slug, page):
     if slug == "index":
-        return t["site_tagline"]
+        return i18n.say(lang, i18n.TAGLINE)
     if page is not None and page.chapter:
-        return t["chapter_n"].format(n=page.chapter)
-    return t.get(slug, "")
+        return i18n.say(lang, "Chapter %(n)s", n=page.chapter)
+    return i18n.say(lang, content.SECTIONS[slug]) if slug in content.SECTIONS else ""
 
 
 def _prose(page):
@@ -81,15 +81,14 @@ def card(site, lang, slug, widget_name=None):
     """(svg, alt) of a page's card, made once per site."""
     key = ("card", lang, slug, widget_name)
     if key not in site.cache:
-        t = i18n.UI[lang]
         page = site.library.get(lang, slug)
-        title = page.title if page is not None else t["site_name"]
+        title = page.title if page is not None else i18n.say(lang, i18n.SITE_NAME)
         widget_title = None
         if widget_name:
             widget_title = widgets.get(widget_name).title_in(lang) or widget_name
-        label = _label(t, slug, page)
-        svg = cards.card_svg(lang, t["site_name"], label, title, _figure(site, lang, page), widget_title)
-        alt = " · ".join(x for x in (t["site_name"], label, title, widget_title) if x)
+        label = _label(lang, slug, page)
+        svg = cards.card_svg(lang, i18n.say(lang, i18n.SITE_NAME), label, title, _figure(site, lang, page), widget_title)
+        alt = " · ".join(x for x in (i18n.say(lang, i18n.SITE_NAME), label, title, widget_title) if x)
         m = FIGURE_ALT_RE.search(_prose(page))
         if m:
             stop = "" if alt[-1] in "？！。?!." else ("。" if lang == "zh" else ".")
@@ -132,17 +131,16 @@ def head(site, lang, slug, query_pairs=(), widget_name=None, structured=True):
 
 
 def jsonld(site, lang, slug, image):
-    t = i18n.UI[lang]
     page = site.library.get(lang, slug)
     base = addresses.BASE
-    book = {"@type": "Book", "name": t["site_name"], "url": f"{base}/{lang}/", "inLanguage": lang}
+    book = {"@type": "Book", "name": i18n.say(lang, i18n.SITE_NAME), "url": f"{base}/{lang}/", "inLanguage": lang}
     if page is None or slug == "index":
         data = {
             "@context": "https://schema.org",
             "@type": "WebSite",
-            "name": t["site_name"],
-            "headline": page.title if page else t["site_name"],
-            "description": page.summary if page else t["site_tagline"],
+            "name": i18n.say(lang, i18n.SITE_NAME),
+            "headline": page.title if page else i18n.say(lang, i18n.SITE_NAME),
+            "description": page.summary if page else i18n.say(lang, i18n.TAGLINE),
             "url": f"{base}/{lang}/",
             "inLanguage": lang,
             "image": image,
@@ -160,7 +158,7 @@ def jsonld(site, lang, slug, image):
             "image": {"@type": "ImageObject", "url": image, "width": cards.W, "height": cards.H},
             "datePublished": published,
             "dateModified": modified,
-            "author": {"@type": "Organization", "name": t["site_name"], "url": f"{base}/{lang}/"},
+            "author": {"@type": "Organization", "name": i18n.say(lang, i18n.SITE_NAME), "url": f"{base}/{lang}/"},
             "isPartOf": book,
         }
         if page.chapter:
@@ -274,11 +272,10 @@ def manifest(lang: str, request: Request):
 
     if lang not in settings.LANGS:
         return not_found(request)
-    t = i18n.UI[lang]
     data = {
-        "name": t["site_name"],
-        "short_name": t["site_name"] if lang == "zh" else "Kitchen",
-        "description": t["site_tagline"],
+        "name": i18n.say(lang, i18n.SITE_NAME),
+        "short_name": i18n.say(lang, i18n.SITE_NAME) if lang == "zh" else "Kitchen",
+        "description": i18n.say(lang, i18n.TAGLINE),
         "lang": "zh-CN" if lang == "zh" else "en",
         "dir": "ltr",
         "start_url": f"/{lang}/",
@@ -297,7 +294,6 @@ def manifest(lang: str, request: Request):
 
 def feed_xml(site, lang, base):
     """The Atom feed of the book in ``lang``: its pages after the cover, in reading order."""
-    t = i18n.UI[lang]
     all_dates = dates(site)
     home = f"{base}/{lang}/"
     entries = []
@@ -319,12 +315,12 @@ def feed_xml(site, lang, base):
         '<?xml version="1.0" encoding="utf-8"?>\n'
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{lang}">\n'
         f"  <id>{escape(home)}</id>\n"
-        f"  <title>{escape(t['site_name'])}</title>\n"
-        f"  <subtitle>{escape(t['site_tagline'])}</subtitle>\n"
+        f"  <title>{escape(i18n.say(lang, i18n.SITE_NAME))}</title>\n"
+        f"  <subtitle>{escape(i18n.say(lang, i18n.TAGLINE))}</subtitle>\n"
         f"  <link rel=\"self\" type=\"application/atom+xml\" href={quoteattr(f'{base}/{lang}/feed.xml')}/>\n"
         f"  <link rel=\"alternate\" type=\"text/html\" href={quoteattr(home)}/>\n"
         f"  <updated>{updated}</updated>\n"
-        f"  <author><name>{escape(t['site_name'])}</name><uri>{escape(home)}</uri></author>\n"
+        f"  <author><name>{escape(i18n.say(lang, i18n.SITE_NAME))}</name><uri>{escape(home)}</uri></author>\n"
         f"  <icon>{escape(base + icon_url(192))}</icon>\n"
         + "".join(e for _, e in entries)
         + "</feed>\n"

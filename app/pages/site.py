@@ -15,6 +15,10 @@ from app.pages import embed, share
 from app.story import content
 from app.web import i18n, settings, templating
 from app.widgets import view
+from app.web.i18n import N_
+
+NOT_FOUND_TITLE = N_("That dish is not on the menu")
+NOT_FOUND = N_("There is no page at this address. Perhaps a letter slipped.")
 
 
 @dataclass
@@ -60,14 +64,13 @@ class Site:
         return {"css": css, "js": js}
 
     def toc(self, lang):
-        t = i18n.UI[lang]
         items = []
         for slug in content.PAGES[1:]:
             page = self.library.get(lang, slug)
             if page is None:
                 continue
             n = page.chapter
-            label = t["chapter_n"].format(n=n) if n else t[slug]   # ending, thread, glossary, video
+            label = i18n.say(lang, "Chapter %(n)s", n=n) if n else i18n.say(lang, content.SECTIONS[slug])
             items.append({"slug": slug, "href": page.path, "label": label, "title": page.title, "summary": page.summary})
         return items
 
@@ -84,15 +87,14 @@ class Site:
     def _link(self, lang, slug):
         if slug is None:
             return None
-        t = i18n.UI[lang]
         page = self.library.get(lang, slug)
-        title = page.title if page else t["site_name"]
+        title = page.title if page else i18n.say(lang, i18n.SITE_NAME)
         if slug == "index":
-            label = t["cover"]
+            label = i18n.say(lang, "Cover")
         elif slug.startswith("chapter-"):
-            label = t["chapter_n"].format(n=content.chapter_number(slug))
+            label = i18n.say(lang, "Chapter %(n)s", n=content.chapter_number(slug))
         else:
-            label = t[slug]
+            label = i18n.say(lang, content.SECTIONS[slug])
         return {"href": content.page_path(lang, slug), "label": label, "title": title}
 
     # --- pages ------------------------------------------------------------------------
@@ -130,7 +132,6 @@ class Site:
         return self._render(lang, slug, page, list(query_pairs))
 
     def _render(self, lang, slug, page, query_pairs):
-        t = i18n.UI[lang]
         other = i18n.other(lang)
         ok = True
         body = []
@@ -152,21 +153,23 @@ class Site:
         alternates = [{"hreflang": a["hreflang"], "href": embed.BASE + a["href"]} for a in self.alternates(lang, slug)]
         prev, nxt = self.neighbours(lang, slug)
         oembed = embed.oembed_href(page.path + suffix) if (page is not None and page.chapter and page.widgets) else None
-        title = page.title if page else t["site_name"]
-        summary = page.summary if page else t["site_tagline"]
+        title = page.title if page else i18n.say(lang, i18n.SITE_NAME)
+        summary = page.summary if page else i18n.say(lang, i18n.TAGLINE)
         html = templating.render(
             "page.html",
-            lang=lang,
-            t=t,
+            lang,
             page=page,
             slug=slug,
             chapter=page.chapter if page else None,
             title=title,
-            full_title=title if slug == "index" else f"{title} · {t['site_name']}",
+            full_title=title if slug == "index" else f"{title} · {i18n.say(lang, i18n.SITE_NAME)}",
             description=summary,
             og_type="website" if slug == "index" else "article",
-            locale="zh_CN" if lang == "zh" else "en_US",
-            other_locale="en_US" if lang == "zh" else "zh_CN",
+            locale=i18n.locale(lang),
+            other_locales=[i18n.locale(x) for x in settings.LANGS if x != lang],
+            section_name=i18n.say(lang, content.SECTIONS[slug]) if slug in content.SECTIONS else None,
+            switch={"lang": other, "name": i18n.say(other, "English"),
+                    "label": i18n.say(other, "Read this page in English")},
             body="".join(body),
             toc=self.toc(lang) if slug == "index" else [],
             footer_toc=self.toc(lang),
@@ -180,7 +183,7 @@ class Site:
             scripts=self.scripts(page),
             widget_assets=self.widget_assets(page),
             oembed=oembed,
-            model_line=t["model_line"].format(
+            model_line=i18n.say(lang, "Every number on these pages comes from the running model: %(n_params)s knobs, %(n_names)s menus.", 
                 n_params=facts_mod.fmt_int(self.facts.n_params), n_names=facts_mod.fmt_int(self.facts.n_names)
             ),
         )
@@ -188,19 +191,25 @@ class Site:
 
     def not_found(self):
         if "404" not in self.cache:
+            langs = settings.LANGS   # every language at once: the address names none
+            first = langs[0]
             html = templating.render(
                 "not_found.html",
-                ui=i18n.UI,
-                messages=i18n.NOT_FOUND,
-                lang="zh",
-                t=i18n.UI["zh"],
-                title=i18n.UI["zh"]["not_found_title"],
-                full_title="找不到这一页 · Page not found",
-                description=f"{i18n.NOT_FOUND['zh']} {i18n.NOT_FOUND['en']}",
+                first,
+                sections=[{
+                    "lang": x,
+                    "title": i18n.say(x, NOT_FOUND_TITLE),
+                    "message": i18n.say(x, NOT_FOUND),
+                    "back": i18n.say(x, "Back to the cover: %(site)s", site=i18n.say(x, i18n.SITE_NAME)),
+                    "skip": i18n.say(x, "Skip to content"),
+                } for x in langs],
+                title=i18n.say(first, NOT_FOUND_TITLE),
+                full_title=" · ".join(i18n.say(x, "Page not found") for x in langs),
+                description=" ".join(i18n.say(x, NOT_FOUND) for x in langs),
                 alternates=[],
                 og_type="website",
-                locale="zh_CN",
-                other_locale="en_US",
+                locale=i18n.locale(first),
+                other_locales=[i18n.locale(x) for x in langs[1:]],
                 scripts=[],
             )
             self.cache["404"] = Rendered(html=html, status=404)

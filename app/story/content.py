@@ -35,11 +35,15 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from app import widgets
 from app.model_facts import facts as facts_mod
 from app.story import glossary, video
-from app.web import i18n, settings
+from app.web import i18n, settings, templating
+from app.web.i18n import N_
 from app.widgets.base import InputError
 from app.widgets.view import Instance
 
 PAGES = ("index",) + tuple(f"chapter-{n}" for n in range(1, 9)) + ("ending", "thread", "glossary", "video")
+# the pages that are not chapters, as the contents, the pager and the share cards name them
+SECTIONS = {"ending": N_("Ending"), "thread": N_("The thread"), "glossary": N_("Glossary"),
+            "video": N_("Video scripts")}
 READING_ORDER = ("index",) + tuple(f"chapter-{n}" for n in range(1, 9)) + ("ending",)
 FIGURE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 BLOCK_RE = re.compile(r"^:::+\s*(.*?)\s*$")
@@ -225,12 +229,7 @@ def default_figure_context():
 
 
 def render_figure(name, lang, alt, templates_dir, figure_context=None):
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    template = env.get_template(f"figures/{name}.svg")
+    template = templating.figure_env(lang, templates_dir).get_template(f"figures/{name}.svg")
     figure_context = figure_context or default_figure_context()
     context = {"lang": lang, "alt": alt, **(figure_context(name, lang) or {})}
     return template.render(**context)
@@ -334,7 +333,7 @@ class Where:
         if page is not None:
             return page.path, page.title
         if slug == "index":
-            return page_path(lang, slug), i18n.UI[lang]["site_name"]
+            return page_path(lang, slug), i18n.say(lang, i18n.SITE_NAME)
         raise ValueError(f"no page {slug!r} in {lang} to show")
 
     def figure(self, lang, name):
@@ -542,7 +541,6 @@ def load_page(path, lang, slug, md, facts=None, templates_dir=settings.TEMPLATES
 
 def _mark_posts(tokens, starts, lang, md, env):
     """Thread page: each top-level list item is a post card with a copy button."""
-    t = i18n.UI[lang]
     posts = []
     for k, start in enumerate(starts, 1):
         depth, end = 0, start
@@ -559,7 +557,7 @@ def _mark_posts(tokens, starts, lang, md, env):
         tokens[start].attrJoin("class", "post")
         tokens[start].attrSet("id", f"post-{k}")
         close = tokens[end]
-        close.meta = {"post": k, "label": t["copy"], "copied": t["copied"], "post_label": t["post_n"].format(n=k)}
+        close.meta = {"post": k, "label": i18n.say(lang, "Copy"), "copied": i18n.say(lang, "Copied"), "post_label": i18n.say(lang, "Post %(n)s", n=k)}
     return posts
 
 

@@ -76,29 +76,29 @@ def parse_term(parts, args, where, line, chapters, widget_names):
 
 def entry_html(term, lang, widget_title, widget_chapter):
     """(opening, closing) HTML of one entry; the sentence goes between."""
-    t = i18n.UI[lang]
     e = html.escape
     opening = (
         f'<section class="term" id="{term.anchor}" aria-labelledby="{term.anchor}-h">\n'
         f'<h2 id="{term.anchor}-h"><span class="term-word">{e(term.kitchen)}</span> '
         f'<span class="term-real">{e(term.real)}</span></h2>\n'
     )
-    links = [f'<a href="/{lang}/chapter/{term.chapter}">{e(t["chapter_n"].format(n=term.chapter))}</a>']
+    chapter = i18n.say(lang, "Chapter %(n)s", n=term.chapter)
+    links = [f'<a href="/{lang}/chapter/{term.chapter}">{e(chapter)}</a>']
     if term.widget:
         label = widget_title
         if widget_chapter != term.chapter:
-            label += t["in_chapter"].format(n=widget_chapter)
+            label += i18n.say(lang, " (chapter %(n)s)", n=widget_chapter)
         links.append(f'<a href="/{lang}/chapter/{widget_chapter}#w-{term.widget}">{e(label)}</a>')
-    where = t["term_where"] if term.widget else t["term_where_only"]
+    where = i18n.say(lang, "Explained and shown in: ") if term.widget else i18n.say(lang, "Explained in: ")
     closing = f'<p class="term-where">{e(where)}{" · ".join(links)}</p>\n</section>\n'
     return opening, closing
 
 
 def index_html(terms, lang):
     """A list of every entry's kitchen word, linked, to stand before the first entry."""
-    t = i18n.UI[lang]
     items = "".join(f'<li><a href="#{term.anchor}">{html.escape(term.kitchen)}</a></li>' for term in terms)
-    return (f'<nav class="term-index" aria-label="{html.escape(t["glossary_index"])}">\n'
+    label = i18n.say(lang, "All entries")
+    return (f'<nav class="term-index" aria-label="{html.escape(label)}">\n'
             f'<ul>{items}</ul>\n</nav>\n')
 
 

@@ -112,23 +112,26 @@ def screen_link(scene, lang, where):
 
 def scene_html(scene, lang, href, text, state=""):
     """(opening, closing) HTML of one scene; the narration goes between."""
-    t = i18n.UI[lang]
     e = html.escape
     end = scene.start + scene.seconds
+    head = i18n.say(lang, "Scene %(n)s", n=scene.number)
+    on_screen = i18n.say(lang, "On screen: ")
+    narration = i18n.say(lang, "Narration: ")
     opening = (
         f'<section class="scene" id="scene-{scene.script}-{scene.number}" data-seconds="{scene.seconds}">\n'
-        f'<h3 class="scene-head">{e(t["scene_n"].format(n=scene.number))} '
+        f'<h3 class="scene-head">{e(head)} '
         f'<span class="scene-time"><time datetime="PT{scene.start}S">{clock(scene.start)}</time>–'
         f'<time datetime="PT{end}S">{clock(end)}</time> · {e(length(scene.seconds, lang))}</span></h3>\n'
-        f'<p class="scene-screen"><span class="scene-label">{e(t["on_screen"])}</span>'
+        f'<p class="scene-screen"><span class="scene-label">{e(on_screen)}</span>'
         f'<a href="{e(href)}">{e(text)}</a>{" <code>" + e(state) + "</code>" if state else ""}</p>\n'
-        f'<div class="scene-narration"><span class="scene-label">{e(t["narration"])}</span>\n'
+        f'<div class="scene-narration"><span class="scene-label">{e(narration)}</span>\n'
     )
     return opening, "</div>\n</section>\n"
 
 
 def runtime_html(script, totals, counts, lang):
-    t = i18n.UI[lang]
     total = totals[script]
+    words = i18n.say_n(lang, "Running time %(length)s, %(num)s scene.", "Running time %(length)s, %(num)s scenes.",
+                       counts[script], length=length(total, lang))
     return (f'<p class="runtime" data-script="{html.escape(script)}" data-seconds="{total}">'
-            f'{html.escape(t["runtime" if counts[script] != 1 else "runtime_one"].format(length=length(total, lang), n=counts[script]))}</p>\n')
+            f'{html.escape(words)}</p>\n')

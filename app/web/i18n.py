@@ -1,88 +1,160 @@
-"""Words of the interface (not of the story) in both languages.
+"""The site's words outside the story, in every language: message catalogs.
 
-Templates receive the dictionary for the page's language as ``t``. Story text
-lives in content/; only navigation, labels and short messages live here.
+The story's text lives in ``content/<lang>/``; every other word a reader sees
+(labels, buttons, messages, what a widget says about its result) is a message
+in ``locales/<lang>/LC_MESSAGES/messages.po``, looked up by its English text.
+A language is its catalog plus its content folder.
+
+- In a template: ``{{ _("Serve") }}``, with named values
+  ``{{ _("%(n)s of %(total)s", n=a, total=b) }}`` and plural forms
+  ``{{ ngettext("%(num)s scene", "%(num)s scenes", count) }}``. The
+  template's own language is chosen by the environment it is rendered in
+  (``templating.env(lang)``). Values are escaped; the message's own markup is kept.
+- In Python: ``say(lang, "Serve")``, ``say(lang, "%(n)s of %(total)s", n=a, total=b)``,
+  ``say_n(lang, "%(num)s scene", "%(num)s scenes", count)``; ``markup(lang, ...)`` when the
+  message holds markup. Words fixed before the language is known (a widget's
+  title, a parameter's name, an error raised while parsing) are marked with
+  ``N_("...")`` or carried as ``Message("...", value=...)`` and said later.
+- A literal ``%`` in a message is written ``%%``: every message is formatted.
+
+Numbers are formatted for a page's language here, and only here
+(``integer``, ``decimal``, ``percent``, ``join``). Catalogs are read once, at
+import; ``make catalogs`` extracts the messages from the code and templates and
+updates every catalog (tests/app/test_catalogs.py fails on a message missing in
+a language, or a catalog entry nothing uses).
 """
 
-UI = {
-    "zh": {
-        "site_name": "学徒厨房",
-        "site_tagline": "用一间厨房讲清楚 ChatGPT 是怎么工作的",
-        "skip": "跳到正文",
-        "contents": "目录",
-        "cover": "封面",
-        "chapter_n": "第 {n} 章",
-        "ending": "尾声",
-        "thread": "十条串讲",
-        "glossary": "厨房词典",
-        "video": "视频脚本",
-        "in_chapter": "（第 {n} 章）",
-        "term_where": "在哪里讲、在哪里玩：",
-        "term_where_only": "在哪里讲：",
-        "glossary_index": "词条一览",
-        "scene_n": "场景 {n}",
-        "on_screen": "画面：",
-        "narration": "旁白：",
-        "runtime": "全长 {length}，共 {n} 个场景。",
-        "runtime_one": "全长 {length}，共 {n} 个场景。",
-        "prev": "上一章",
-        "next": "下一章",
-        "other_lang": "English",
-        "other_lang_label": "Read this page in English",
-        "copy": "复制",
-        "copied": "已复制",
-        "embed": "嵌入",
-        "embed_help": "把下面两行贴进你的网页或课件，就能在那里用这个小工具，停在现在的样子。",
-        "embed_code": "嵌入代码",
-        "embed_preview": "单独打开",
-        "post_n": "第 {n} 条",
-        "not_found_title": "这道菜不在菜单上",
-        "model_line": "页面上的数字都来自正在运行的模型：{n_params} 个旋钮，{n_names} 套菜单。",
-        "kitchen_busy": "厨房正忙，请过几秒再试。",
-    },
-    "en": {
-        "site_name": "The Apprentice's Kitchen",
-        "site_tagline": "How ChatGPT works, told as a kitchen story",
-        "skip": "Skip to the story",
-        "contents": "Contents",
-        "cover": "Cover",
-        "chapter_n": "Chapter {n}",
-        "ending": "Ending",
-        "thread": "The thread",
-        "glossary": "Glossary",
-        "video": "Video scripts",
-        "in_chapter": " (chapter {n})",
-        "term_where": "Explained and shown in: ",
-        "term_where_only": "Explained in: ",
-        "glossary_index": "All entries",
-        "scene_n": "Scene {n}",
-        "on_screen": "On screen: ",
-        "narration": "Narration: ",
-        "runtime": "Running time {length}, {n} scenes.",
-        "runtime_one": "Running time {length}, {n} scene.",
-        "prev": "Previous",
-        "next": "Next",
-        "other_lang": "中文",
-        "other_lang_label": "阅读本页中文版",
-        "copy": "Copy",
-        "copied": "Copied",
-        "embed": "Embed",
-        "embed_help": "Paste these two lines into your own page or course notes to use this widget there, as it is set now.",
-        "embed_code": "Embed code",
-        "embed_preview": "Open on its own",
-        "post_n": "Post {n}",
-        "not_found_title": "That dish is not on the menu",
-        "model_line": "Every number on these pages comes from the running model: {n_params} knobs, {n_names} menus.",
-        "kitchen_busy": "The kitchen is busy; try again in a few seconds.",
-    },
-}
+import io
 
-NOT_FOUND = {
-    "zh": "找不到这一页。也许地址里有个错字。",
-    "en": "There is no page at this address. Perhaps a letter slipped.",
-}
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from markupsafe import Markup
+
+from app.web import settings
+
+DOMAIN = "messages"
+
+
+def catalog_path(lang):
+    return settings.LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def read_catalog(lang):
+    """The catalog of ``lang`` as Babel reads it (entries, plural forms, flags)."""
+    with open(catalog_path(lang), "rb") as f:
+        return read_po(f, locale=lang, domain=DOMAIN)
+
+
+def _translations(lang):
+    buffer = io.BytesIO()
+    write_mo(buffer, read_catalog(lang))
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=DOMAIN)
+
+
+TRANSLATIONS = {lang: _translations(lang) for lang in settings.LANGS}
+
+
+def _language_header(lang):
+    with open(catalog_path(lang), "rb") as f:
+        for line in f:
+            if line.startswith(b'"Language: '):
+                return line.decode()[len('"Language: '):].split("\\n")[0].strip()
+    raise ValueError(f"{catalog_path(lang)} has no Language header")
+
+
+_LOCALE = {lang: _language_header(lang) for lang in settings.LANGS}
+
+
+def locale(lang):
+    """The language's locale as Open Graph writes it (zh_CN, en_US): the catalog's ``Language``."""
+    return _LOCALE[lang]
+
+
+def translations(lang):
+    """The gettext object of ``lang`` (what the language's Jinja environment installs)."""
+    return TRANSLATIONS[lang]
+
+
+def N_(message):
+    """Marks ``message`` for the catalogs without saying it: it is said later, in a language."""
+    return message
+
+
+SITE_NAME = N_("The Apprentice's Kitchen")
+TAGLINE = N_("How ChatGPT works, told as a kitchen story")
+
+
+class Message:
+    """Words to be said later, when the language is known: a message and its named values.
+
+    Values that are themselves ``Message``s are said in the same language."""
+
+    __slots__ = ("message", "values")
+
+    def __init__(self, message, **values):
+        self.message = message
+        self.values = values
+
+    def in_(self, lang):
+        return say(lang, self.message, **self.values)
+
+    def __repr__(self):
+        return f"Message({self.message!r})"
+
+
+def _said(lang, values):
+    return {k: (v.in_(lang) if isinstance(v, Message) else v) for k, v in values.items()}
+
+
+def say(lang, message, **values):
+    """``message`` in ``lang``, with its named values filled in."""
+    return TRANSLATIONS[lang].gettext(message) % _said(lang, values)
+
+
+def say_n(lang, singular, plural, num, **values):
+    """The form of the message that fits ``num`` in ``lang`` (``%(num)s`` is filled in)."""
+    return TRANSLATIONS[lang].ngettext(singular, plural, num) % {"num": num, **_said(lang, values)}
+
+
+def markup(lang, message, **values):
+    """Like ``say``, for a message that holds markup: the message is kept, the values escaped."""
+    return Markup(TRANSLATIONS[lang].gettext(message)) % _said(lang, values)
+
+
+def said(text, lang):
+    """``text`` as words in ``lang``: a ``Message`` or a marked message is said; None stays None."""
+    if text is None:
+        return None
+    if isinstance(text, Message):
+        return text.in_(lang)
+    return say(lang, text)
+
+
+# ---- numbers, formatted for the page's language (the one place) -------------------------------
+
+def integer(value):
+    """A whole number with its thousands grouped: 4,192 (the same in Chinese and English)."""
+    return f"{int(value):,}"
+
+
+def decimal(value, places):
+    """A number with ``places`` digits after the point: 0.50."""
+    return f"{value:.{places}f}"
+
+
+def percent(share, places=0):
+    """A share of 1 as a percentage: 0.256 → 26%."""
+    return f"{share * 100:.{places}f}%"
+
+
+def join(items, lang):
+    """Items in a list, as the language lists them: a、b、c / a, b, c."""
+    return say(lang, ", ").join(items)
 
 
 def other(lang):
-    """The other language."""
-    return "en" if lang == "zh" else "zh"
+    """The next language of the site (the page's language switch points there)."""
+    langs = settings.LANGS
+    return langs[(langs.index(lang) + 1) % len(langs)]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CONTENT_DIR = ROOT / "content"
 TEMPLATES_DIR = ROOT / "templates"
+LOCALES_DIR = ROOT / "locales"        # the interface's words: one message catalog per language
 STATIC_DIR = ROOT / "static"
 NODE_MODULES = ROOT / "node_modules"
 

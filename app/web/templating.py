@@ -1,4 +1,8 @@
-"""The Jinja environments: pages and partials (HTML), figures (inline SVG)."""
+"""The Jinja environments, one per language: pages, partials and figures.
+
+Each language's environment has that language's message catalog installed
+(``{{ _("...") }}`` in a template, see ``app.web.i18n``), so a template is
+written once for every language."""
 
 import functools
 import hashlib
@@ -6,22 +10,38 @@ import re
 
 import jinja2
 
-from app.web import settings
+from app.web import i18n, settings
 
 
 @functools.lru_cache(maxsize=None)
-def env(templates_dir=settings.TEMPLATES_DIR):
-    """Pages and partials. Undefined names are errors, so a typo fails a test."""
+def env(lang, templates_dir=settings.TEMPLATES_DIR):
+    """Pages, partials and figures in ``lang``. Undefined names are errors, so a typo fails a test."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
+        extensions=["jinja2.ext.i18n"],
         autoescape=jinja2.select_autoescape(["html", "svg", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,  # templates are read once; a change needs a restart, like the content
     )
+    environment.install_gettext_translations(i18n.translations(lang), newstyle=True)
+    environment.globals["lang"] = lang
     environment.globals["asset"] = asset
     environment.globals["icon"] = icon
+    return environment
+
+
+@functools.lru_cache(maxsize=None)
+def figure_env(lang, templates_dir=settings.TEMPLATES_DIR):
+    """Figures (inline SVG) in ``lang``: whitespace kept as written."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        extensions=["jinja2.ext.i18n"],
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    environment.install_gettext_translations(i18n.translations(lang), newstyle=True)
     return environment
 
 
@@ -32,8 +52,9 @@ def asset(path):
     return f"/static/{path}?v={digest}"
 
 
-def render(template, **context):
-    return env().get_template(template).render(**context)
+def render(template, lang, **context):
+    """``template`` rendered in ``lang`` (its words from that language's catalog)."""
+    return env(lang).get_template(template).render(lang=lang, **context)
 
 
 THEME = {"light": "#fbf6ee", "dark": "#1d1916"}   # the page's paper colour, for browsers and home screens

@@ -42,7 +42,7 @@ from typing import Awaitable, Callable
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from app.web.i18n import UI
+from app.web.i18n import Message
 from app.web.settings import env_int
 from app.widgets.base import InputError
 
@@ -58,7 +58,7 @@ class Busy(InputError):
     status = 503
 
     def __init__(self):
-        super().__init__(UI["zh"]["kitchen_busy"], UI["en"]["kitchen_busy"])
+        super().__init__(Message("The kitchen is busy; try again in a few seconds."))
 
 
 class Gone(Exception):

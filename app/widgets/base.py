@@ -2,7 +2,7 @@
 
 A widget's whole state is its query string. ``Widget.parse`` turns the query
 values into a state (a dict of typed values) or raises ``InputError`` with a
-short message in both languages; ``Widget.compute`` makes one engine call and
+short ``Message``, said in the page's language; ``Widget.compute`` makes one engine call and
 returns display-ready context for the partial ``templates/widgets/_<name>.html``.
 """
 
@@ -12,19 +12,43 @@ from typing import Any, Mapping
 
 from engine.tokenizer import MAX_NAME_LEN, check_name
 
+from app.web import i18n, settings
+from app.web.i18n import Message
+
 MAX_RAW = 64  # longest raw query value we read or echo back
 
 
-class InputError(ValueError):
-    """A query value the widget cannot use. Carries its message in both languages."""
+class _Pair:   # TRANSITION: words still written in two languages inline
+    def __init__(self, zh, en):
+        self.zh, self.en = zh, en
 
-    def __init__(self, zh, en, key=None):
-        super().__init__(en)
-        self.messages = {"zh": zh, "en": en}
+    def in_(self, lang):
+        return self.zh if lang == "zh" else self.en
+
+
+class InputError(ValueError):
+    """A query value the widget cannot use. Carries its message (an ``i18n.Message``),
+    said in the page's language, and the key it is about."""
+
+    def __init__(self, said, *rest):
+        if isinstance(said, Message):
+            key = rest[0] if rest else None
+        else:   # TRANSITION: (zh, en, key) until every widget raises with a Message
+            zh, en, key = said, rest[0], (rest[1] if len(rest) > 1 else None)
+            said = _Pair(zh, en)
+        super().__init__(said.in_("en"))
+        self.said = said
         self.key = key
 
     def message(self, lang):
-        return self.messages.get(lang, self.messages["en"])
+        return self.said.in_(lang)
+
+
+def described(label):
+    """A parameter's name for the API's documentation: in English, then in the other languages."""
+    langs = sorted(settings.LANGS, key=lambda lang: lang != "en")
+    first, *rest = (i18n.say(lang, label) for lang in langs)
+    return f"{first} ({' / '.join(rest)})" if rest else first
 
 
 @dataclass(frozen=True)
@@ -33,9 +57,16 @@ class Param:
 
     key: str                      # the key, without the widget's namespace
     default: Any                  # used when the query and the content give none
-    label_zh: str                 # how the message names it, in Chinese
-    label_en: str                 # how the message names it, in English
+    label: str                    # how a message names it (``N_(…)``: said in the page's language)
     max_raw: int = MAX_RAW        # longest raw value read from the query for this key
+
+    @property
+    def label_zh(self):   # TRANSITION
+        return i18n.say("zh", self.label)
+
+    @property
+    def label_en(self):   # TRANSITION
+        return i18n.say("en", self.label)
 
     def parse(self, raw):
         raise NotImplementedError
@@ -54,7 +85,7 @@ class Param:
         if self.default is not None:
             schema["default"] = self.format(self.default) if schema.get("type") == "string" else self.default
         return {"name": self.key, "in": "query", "required": False, "schema": schema,
-                "description": f"{self.label_en} ({self.label_zh})"}
+                "description": described(self.label)}
 
 
 @dataclass(frozen=True)
@@ -67,13 +98,13 @@ class Number(Param):
 
     def _bounds_error(self):
         lo, hi = self.format(self.lo), self.format(self.hi)
-        kind_zh = "整数" if self.integer else "数"
-        kind_en = "a whole number" if self.integer else "a number"
-        return InputError(
-            f"{self.label_zh}要是 {lo} 到 {hi} 之间的{kind_zh}。",
-            f"The {self.label_en} must be {kind_en} from {lo} to {hi}.",
-            self.key,
-        )
+        if self.integer:
+            said = Message("The %(what)s must be a whole number from %(lo)s to %(hi)s.",
+                           what=Message(self.label), lo=lo, hi=hi)
+        else:
+            said = Message("The %(what)s must be a number from %(lo)s to %(hi)s.",
+                           what=Message(self.label), lo=lo, hi=hi)
+        return InputError(said, self.key)
 
     def parse(self, raw):
         text = str(raw).strip()
@@ -116,16 +147,10 @@ class Letters(Param):
             return check_name(text[: MAX_RAW + 1], allow_empty=self.allow_empty, max_len=self.max_len)
         except ValueError:
             if not text.strip() and not self.allow_empty:
-                raise InputError(
-                    f"{self.label_zh}不能是空的，请输入字母 a–z。",
-                    f"The {self.label_en} is empty: type at least one letter a–z.",
-                    self.key,
-                ) from None
-            raise InputError(
-                f"{self.label_zh}只能用字母 a–z，最多 {self.max_len} 个。",
-                f"The {self.label_en} may use only the letters a–z, at most {self.max_len} of them.",
-                self.key,
-            ) from None
+                raise InputError(Message("The %(what)s is empty: type at least one letter a–z.",
+                                         what=Message(self.label)), self.key) from None
+            raise InputError(Message("The %(what)s may use only the letters a–z, at most %(n)s of them.",
+                                     what=Message(self.label), n=self.max_len), self.key) from None
 
 
 @dataclass(frozen=True)
@@ -144,8 +169,8 @@ class Widget:
     chapter: int
     params: tuple = ()
     assets: tuple = field(default=())
-    title: tuple = ()       # (zh, en): its title, as the partial and the embed snippet show it
-    concept: tuple = ()     # (zh, en): the real term, in small type beside the title (none: empty)
+    title: str = ""         # N_(…): its title, as the partial and the embed snippet show it
+    concept: str = ""       # N_(…): the real term, in small type beside the title (none: empty)
     height: int = 700       # its embed iframe's starting height in CSS px (its embed page measured
                             # 640 px wide in its starting state, the taller language)
     numbers: dict = field(default_factory=dict, hash=False, compare=False)  # the engine's numbers its words show in every state
@@ -153,10 +178,10 @@ class Widget:
 
     def title_in(self, lang):
         """The title in ``lang``, or None for a widget that gives none."""
-        return (self.title[0] if lang == "zh" else self.title[1]) if self.title else None
+        return i18n.say(lang, self.title) if self.title else None
 
     def concept_in(self, lang):
-        return (self.concept[0] if lang == "zh" else self.concept[1]) if self.concept else None
+        return i18n.say(lang, self.concept) if self.concept else None
 
     @property
     def template(self):
@@ -180,11 +205,8 @@ class Widget:
         for key in args:
             if key not in known:
                 allowed = ", ".join(sorted(known)) or "none"
-                raise InputError(
-                    f"挂件 {self.name} 没有参数 {key}（可用：{allowed}）。",
-                    f"widget {self.name} has no argument {key!r} (it takes: {allowed})",
-                    key,
-                )
+                raise InputError(Message("widget %(name)s has no argument '%(key)s' (it takes: %(allowed)s)",
+                                         name=self.name, key=key, allowed=allowed), key)
         return self.parse(args)
 
     def query(self, state):

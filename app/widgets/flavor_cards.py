@@ -19,6 +19,7 @@ from engine import checkpoint, inspect
 from engine.tokenizer import BELL, BOS, VOCAB, VOCAB_SIZE, token_label
 
 from app.widgets.base import InputError, Param, Widget
+from app.web.i18n import N_
 from app.widgets.choices import ascii_lower
 
 LEVELS = 5          # colour steps on each side of zero
@@ -287,12 +288,12 @@ class FlavorCards(Widget):
 FLAVOR_CARDS = FlavorCards(
     name="flavor-cards",
     chapter=2,
-    title=("风味档案卡", "Flavour cards"),
-    concept=("词嵌入 embedding", "embedding"),
+    title=N_("Flavour cards"),
+    concept=N_("embedding"),
     height=1160,
     params=(
-        Course("c", VOCAB.index("a"), "要看的菜", "course"),
-        Course("vs", None, "用来比较的菜", "course to compare with", allow_empty=True),
+        Course("c", VOCAB.index("a"), N_("course")),
+        Course("vs", None, N_("course to compare with"), allow_empty=True),
     ),
     assets=("css/widgets/flavor-cards.css",),
 )

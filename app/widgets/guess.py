@@ -15,6 +15,7 @@ from engine import checkpoint, game
 from engine.tokenizer import BOS, VOCAB, token_label
 
 from app.model_facts import limits
+from app.web.i18n import N_
 from app.widgets import inside
 from app.widgets.base import MAX_RAW, InputError, Letters, Number, Param
 
@@ -275,14 +276,14 @@ class Guess(inside.Widget):
 GUESS = Guess(
     name="guess",
     chapter=4,
-    title=("和小明比一比：猜下一道菜", "Beat the kitchen: guess the next course"),
-    concept=("损失 loss", "loss"),
+    title=N_("Beat the kitchen: guess the next course"),
+    concept=N_("loss"),
     height=780,
     params=(
-        Number("seed", 1, "桌号（随机种子）", "table (seed)", lo=0, hi=SEED_MAX, integer=True),
-        Letters("name", "", "你自己的菜单（名字）", "menu of your own (a name)", max_len=inside.MAX_LETTERS, allow_empty=True),
-        Bets("bets", (), "押注", "bets"),
-        Stake("bet", (), "这一次的押注", "bet"),
+        Number("seed", 1, N_("table (seed)"), lo=0, hi=SEED_MAX, integer=True),
+        Letters("name", "", N_("menu of your own (a name)"), max_len=inside.MAX_LETTERS, allow_empty=True),
+        Bets("bets", (), N_("bets")),
+        Stake("bet", (), N_("bet")),
     ),
     assets=("css/widgets/inside.css", "css/widgets/guess.css", "js/widgets/guess.js"),
 )

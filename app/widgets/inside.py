@@ -8,6 +8,7 @@ pick one course of a name. Nothing here calls the engine.
 from engine.tokenizer import BOS, token_label
 
 from app.model_facts.limits import MAX_LETTERS
+from app.web.i18n import N_
 from app.widgets.base import Letters, Number, Widget
 
 def pct(p, digits=1):
@@ -41,11 +42,11 @@ def courses(tokens, chosen=None):
 
 
 def name_param(default="emma"):
-    return Letters("name", default, "名字", "name", max_len=MAX_LETTERS, allow_empty=False)
+    return Letters("name", default, N_("name"), max_len=MAX_LETTERS, allow_empty=False)
 
 
 def pos_param(default):
-    return Number("pos", default, "第几道菜（号位）", "course (position)", lo=0, hi=MAX_LETTERS, integer=True)
+    return Number("pos", default, N_("course (position)"), lo=0, hi=MAX_LETTERS, integer=True)
 
 
 class CoursePicker(Widget):

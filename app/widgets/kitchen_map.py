@@ -17,6 +17,7 @@ from engine import checkpoint, lens
 from engine.tokenizer import BOS, VOCAB, encode, token_label
 
 from app.widgets import inside
+from app.web.i18n import N_
 from app.widgets.flavor_cards import FLAVOR_CARDS
 from app.widgets.knob_wall import KNOB_WALL
 from app.widgets.next_dish import NEXT_DISH
@@ -213,8 +214,8 @@ class KitchenMap(inside.CoursePicker):
 KITCHEN_MAP = KitchenMap(
     name="kitchen-map",
     chapter=3,
-    title=("整间厨房一览", "The whole kitchen at a glance"),
-    concept=("逐层读出投票 logit lens", "logit lens"),
+    title=N_("The whole kitchen at a glance"),
+    concept=N_("logit lens"),
     height=2960,
     params=(inside.name_param(), inside.pos_param(3)),
     assets=("css/widgets/inside.css", "css/widgets/kitchen-map.css"),

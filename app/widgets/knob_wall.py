@@ -26,6 +26,7 @@ from engine.model import N_PARAMS
 from engine.tokenizer import BELL, BOS, VOCAB, token_label
 
 from app.widgets import knobs
+from app.web.i18n import N_
 from app.widgets.base import Letters, Widget
 from app.widgets.choices import Choice
 
@@ -343,15 +344,15 @@ class KnobWall(Widget):
 KNOB_WALL = KnobWall(
     name="knob-wall",
     chapter=5,
-    title=("小明的旋钮墙", "Xiao Ming's wall of knobs"),
-    concept=("参数 parameters", "parameters"),
+    title=N_("Xiao Ming's wall of knobs"),
+    concept=N_("parameters"),
     height=1950,
     params=(
-        Letters("name", "emma", "名字", "name", allow_empty=False),
-        Choice("view", "setting", "显示方式", "view", options=("setting", "influence")),
-        Choice("station", "wte", "工位", "station", options=knobs.ORDER, words=knobs.STATION_WORDS),
-        knobs.MaybeNumber("knob", None, "旋钮编号", "knob number", lo=0, hi=N_PARAMS - 1, integer=True),
-        knobs.MaybeNumber("set", None, "旋钮的新位置", "new setting", lo=-ins.MAX_KNOB_VALUE, hi=ins.MAX_KNOB_VALUE),
+        Letters("name", "emma", N_("name"), allow_empty=False),
+        Choice("view", "setting", N_("view"), options=("setting", "influence")),
+        Choice("station", "wte", N_("station"), options=knobs.ORDER, words=knobs.STATION_WORDS),
+        knobs.MaybeNumber("knob", None, N_("knob number"), lo=0, hi=N_PARAMS - 1, integer=True),
+        knobs.MaybeNumber("set", None, N_("new setting"), lo=-ins.MAX_KNOB_VALUE, hi=ins.MAX_KNOB_VALUE),
     ),
     assets=("css/widgets/knob-wall.css", "js/widgets/knob-wall.js"),
 )

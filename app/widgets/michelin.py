@@ -30,6 +30,7 @@ import numpy as np
 from engine import tune
 
 from app.model_facts.facts import fmt_int
+from app.web.i18n import N_
 from app.training.helper import TRAINER
 from app.widgets import admission
 from app.widgets.base import InputError, Number, Widget
@@ -294,20 +295,20 @@ class Michelin(Widget):
 MICHELIN = Michelin(
     name="michelin",
     chapter=8,
-    title=("路边摊和三星厨房", "The street stall and the three-star kitchen"),
+    title=N_("The street stall and the three-star kitchen"),
     height=2440,
     params=(
-        Choice("book", "a", "新菜谱", "recipe book", options=("a", "start", "list")),
-        Pattern("letter", "z", "开头的字母", "first letter", regex=r"[a-z]",
+        Choice("book", "a", N_("recipe book"), options=("a", "start", "list")),
+        Pattern("letter", "z", N_("first letter"), regex=r"[a-z]",
                 message_zh="开头的字母要是 a–z 中的一个字母。", message_en="The first letter must be one letter a–z."),
-        NameList("names", ("anna", "ella", "mia", "zoe"), "你的名字单", "list of names", max_names=50),
-        Number("sft_steps", tune.SFT_STEPS, "新菜谱练几套", "menus from the new book", lo=10, hi=SFT_STEPS_MAX, integer=True),
-        Choice("judge", "you", "评委", "judge", options=("you", "short", "vowel")),
-        Pattern("picks", "", "你的选择", "picks", regex=r"[ab]{0,%d}" % PAIRS_YOU,
+        NameList("names", ("anna", "ella", "mia", "zoe"), N_("list of names"), max_names=50),
+        Number("sft_steps", tune.SFT_STEPS, N_("menus from the new book"), lo=10, hi=SFT_STEPS_MAX, integer=True),
+        Choice("judge", "you", N_("judge"), options=("you", "short", "vowel")),
+        Pattern("picks", "", N_("picks"), regex=r"[ab]{0,%d}" % PAIRS_YOU,
                 message_zh=f"你的选择只能是 a 或 b，最多 {PAIRS_YOU} 个。",
                 message_en=f"The picks may only be a or b, at most {PAIRS_YOU} of them."),
-        Number("rounds", tune.RL_STEPS, "评委带练的轮数", "rounds with the taster", lo=5, hi=ROUNDS_MAX, integer=True),
-        Number("jseed", 1, "哪几对菜（随机种子）", "pairs (seed)", lo=0, hi=SEED_MAX, integer=True),
+        Number("rounds", tune.RL_STEPS, N_("rounds with the taster"), lo=5, hi=ROUNDS_MAX, integer=True),
+        Number("jseed", 1, N_("pairs (seed)"), lo=0, hi=SEED_MAX, integer=True),
     ),
     assets=("css/widgets/michelin.css",),
     numbers={"pairs_you": PAIRS_YOU, "rl_batch": tune.RL_BATCH},

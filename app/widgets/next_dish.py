@@ -11,6 +11,7 @@ from engine import checkpoint, inspect as inspection
 from engine.tokenizer import BOS, encode_prefix, token_label
 
 from app.model_facts.limits import T_MAX
+from app.web.i18n import N_
 from app.widgets import inside
 from app.widgets.base import Letters, Number
 
@@ -91,12 +92,12 @@ class NextDish(inside.Widget):
 NEXT_DISH = NextDish(
     name="next-dish",
     chapter=3,
-    title=("出菜口的投票：下一道上什么？", "The vote at the pass: what comes next?"),
-    concept=("softmax 概率", "softmax"),
+    title=N_("The vote at the pass: what comes next?"),
+    concept=N_("softmax"),
     height=960,
     params=(
-        Letters("prefix", "emm", "开头", "beginning", max_len=inside.MAX_LETTERS, allow_empty=True),
-        Number("t", 1, "冒险程度（温度）", "adventurousness (temperature)", lo=0, hi=T_MAX),
+        Letters("prefix", "emm", N_("beginning"), max_len=inside.MAX_LETTERS, allow_empty=True),
+        Number("t", 1, N_("adventurousness (temperature)"), lo=0, hi=T_MAX),
     ),
     assets=("css/widgets/inside.css",),
 )

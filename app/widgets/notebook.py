@@ -15,6 +15,7 @@ from engine.sample import serve_next
 from engine.tokenizer import BOS, VOCAB, encode_prefix, token_label
 
 from app.widgets import inside
+from app.web.i18n import N_
 from app.widgets.base import Letters, Number
 
 T_MAX = 5
@@ -124,13 +125,13 @@ class Notebook(inside.Widget):
 NOTEBOOK = Notebook(
     name="notebook",
     chapter=7,
-    title=("副厨的笔记本：一道一道上菜", "The sous-chefs' notebook: one course at a time"),
-    concept=("KV 缓存 KV cache", "KV cache"),
+    title=N_("The sous-chefs' notebook: one course at a time"),
+    concept=N_("KV cache"),
     height=920,
     params=(
-        Letters("menu", "", "已经上的菜", "courses so far", max_len=inside.MAX_LETTERS, allow_empty=True),
-        Number("t", 0.5, "冒险程度（温度）", "adventurousness (temperature)", lo=0, hi=T_MAX),
-        Number("seed", 1, "桌号（随机种子）", "table (seed)", lo=0, hi=SEED_MAX, integer=True),
+        Letters("menu", "", N_("courses so far"), max_len=inside.MAX_LETTERS, allow_empty=True),
+        Number("t", 0.5, N_("adventurousness (temperature)"), lo=0, hi=T_MAX),
+        Number("seed", 1, N_("table (seed)"), lo=0, hi=SEED_MAX, integer=True),
     ),
     assets=("css/widgets/inside.css",),
 )

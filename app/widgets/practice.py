@@ -28,6 +28,7 @@ from engine.tokenizer import VOCAB_SIZE
 from engine.train import DISH_N, DISH_SEED, DISH_T, MILESTONES, Broke, Dishes, Run, collect, milestones  # noqa: F401
 
 from app.model_facts.limits import PRACTICE_LR_MAX as LR_MAX, PRACTICE_LR_MIN as LR_MIN, PRACTICE_STEPS_MAX as STEPS_MAX
+from app.web.i18n import N_
 from app.model_facts.limits import SEED_MAX
 from app.training.helper import TRAINER, TrainerGone
 from app.widgets import admission
@@ -234,14 +235,14 @@ REFERENCE = {k: p.default for k, p in inspect.signature(training.practice).param
 PRACTICE = Practice(
     name="practice",
     chapter=6,
-    title=("练习厨房：让小明从零开始练", "The practice kitchen: Xiao Ming learns from scratch"),
+    title=N_("The practice kitchen: Xiao Ming learns from scratch"),
     height=1090,
     params=(
-        Number("lr", REFERENCE["lr"], "师傅的手劲（学习率）", "strength of the hand (learning rate)", lo=LR_MIN, hi=LR_MAX),
-        Choice("opt", "adam", "师傅", "teacher", options=("adam", "sgd", "both")),
-        Number("steps", REFERENCE["steps"], "练习的套数", "number of practice menus", lo=1, hi=STEPS_MAX, integer=True),
-        Number("seed", REFERENCE["seed"], "厨房编号（随机种子）", "kitchen number (seed)", lo=0, hi=SEED_MAX, integer=True),
-        Number("go", 0, "开始", "start", lo=0, hi=1, integer=True),
+        Number("lr", REFERENCE["lr"], N_("strength of the hand (learning rate)"), lo=LR_MIN, hi=LR_MAX),
+        Choice("opt", "adam", N_("teacher"), options=("adam", "sgd", "both")),
+        Number("steps", REFERENCE["steps"], N_("number of practice menus"), lo=1, hi=STEPS_MAX, integer=True),
+        Number("seed", REFERENCE["seed"], N_("kitchen number (seed)"), lo=0, hi=SEED_MAX, integer=True),
+        Number("go", 0, N_("start"), lo=0, hi=1, integer=True),
     ),
     assets=("css/widgets/practice.css", "js/widgets/practice.js"),
 )

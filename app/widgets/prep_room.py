@@ -13,6 +13,7 @@ from markupsafe import Markup
 from engine import checkpoint, inspect as inspection
 
 from app.widgets import inside
+from app.web.i18n import N_
 
 COLS = 8       # the grid of hands is 8 × 8
 TOP = 5        # how many of the biggest contributors are listed
@@ -124,8 +125,8 @@ class PrepRoom(inside.CoursePicker):
 PREP_ROOM = PrepRoom(
     name="prep-room",
     chapter=3,
-    title=("加工间：品控员放行了谁", "The prep room: whom the inspector let through"),
-    concept=("多层感知机 MLP · ReLU", "MLP · ReLU"),
+    title=N_("The prep room: whom the inspector let through"),
+    concept=N_("MLP · ReLU"),
     height=700,
     params=(inside.name_param(), inside.pos_param(3)),
     assets=("css/widgets/inside.css",),

@@ -19,6 +19,7 @@ from engine import data
 from engine.tokenizer import MAX_NAME_LEN, VOCAB
 
 from app.widgets.base import InputError, Letters, Param, Widget
+from app.web.i18n import N_
 from app.widgets.choices import ascii_lower
 
 PAGE_SIZE = 12      # menus on one page of the book
@@ -246,13 +247,13 @@ class RecipeBook(Widget):
 RECIPE_BOOK = RecipeBook(
     name="recipe-book",
     chapter=1,
-    title=("师傅的菜单册", "The master's book of menus"),
-    concept=("训练数据 training data", "training data"),
+    title=N_("The master's book of menus"),
+    concept=N_("training data"),
     height=1340,
     params=(
-        Letters("q", "", "要查的名字", "name to look up", max_len=MAX_NAME_LEN, allow_empty=True),
-        Page("page", 1, "页码", "page"),
-        Choice("by", "all", "要数的菜", "courses to count", choices=BY,
+        Letters("q", "", N_("name to look up"), max_len=MAX_NAME_LEN, allow_empty=True),
+        Page("page", 1, N_("page")),
+        Choice("by", "all", N_("courses to count"), choices=BY,
                names_zh=("all（所有菜）", "first（第一道）", "last（最后一道）"),
                names_en=("all", "first", "last")),
     ),

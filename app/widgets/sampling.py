@@ -17,6 +17,7 @@ from engine import checkpoint, search
 from engine.tokenizer import BOS, VOCAB_SIZE, encode_prefix, token_label
 
 from app.model_facts.limits import BEAM_WIDTH_DEFAULT, BEAM_WIDTH_MAX, MAX_LETTERS, SEED_MAX, T_MAX, TOP_K_MAX, TOP_P_MIN
+from app.web.i18n import N_
 from app.widgets import inside
 from app.widgets.base import Letters, Number, Widget
 
@@ -27,13 +28,13 @@ RULES = ("top_k", "top_p", "min_p")
 RULE_NAMES = {"top_k": "top-k", "top_p": "top-p", "min_p": "min-p"}
 
 PARAMS = (
-    Letters("prefix", "", "一套菜的开头", "start of the menu", max_len=MAX_LETTERS, allow_empty=True),
-    Number("t", 1.0, "冒险程度（温度）", "adventurousness (temperature)", lo=0, hi=T_MAX),
-    Number("top_k", TOP_K_MAX, "只留前 K 道（top-k）", "top-k (keep the K most likely)", lo=1, hi=TOP_K_MAX, integer=True),
-    Number("top_p", 1.0, "凑够 P 就停（top-p）", "top-p (the smallest set reaching P)", lo=TOP_P_MIN, hi=1),
-    Number("min_p", 0.0, "不到头名 M 倍就丢（min-p）", "min-p (drop below M times the favourite)", lo=0, hi=1),
-    Number("seed", 1, "桌号（随机种子）", "table (seed)", lo=0, hi=SEED_MAX, integer=True),
-    Number("width", BEAM_WIDTH_DEFAULT, "束宽（同时盯住几套菜单）", "beam width (menus kept at each course)",
+    Letters("prefix", "", N_("start of the menu"), max_len=MAX_LETTERS, allow_empty=True),
+    Number("t", 1.0, N_("adventurousness (temperature)"), lo=0, hi=T_MAX),
+    Number("top_k", TOP_K_MAX, N_("top-k (keep the K most likely)"), lo=1, hi=TOP_K_MAX, integer=True),
+    Number("top_p", 1.0, N_("top-p (the smallest set reaching P)"), lo=TOP_P_MIN, hi=1),
+    Number("min_p", 0.0, N_("min-p (drop below M times the favourite)"), lo=0, hi=1),
+    Number("seed", 1, N_("table (seed)"), lo=0, hi=SEED_MAX, integer=True),
+    Number("width", BEAM_WIDTH_DEFAULT, N_("beam width (menus kept at each course)"),
            lo=1, hi=BEAM_WIDTH_MAX, integer=True),
 )
 PARAM = {p.key: p for p in PARAMS}
@@ -174,8 +175,8 @@ class Sampling(Widget):
 SAMPLING = Sampling(
     name="sampling",
     chapter=7,
-    title=("取样实验室：掷骰子之前，先裁掉几面", "The sampling lab: trim the die before the roll"),
-    concept=("采样 sampling", "sampling"),
+    title=N_("The sampling lab: trim the die before the roll"),
+    concept=N_("sampling"),
     height=2150,
     params=PARAMS,
     assets=("css/widgets/inside.css", "css/widgets/sampling.css"),

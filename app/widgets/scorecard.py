@@ -16,6 +16,7 @@ from engine import checkpoint, inspect as inspection
 from engine.tokenizer import VOCAB_SIZE
 
 from app.widgets import inside
+from app.web.i18n import N_
 
 TYPICAL_FROM, TYPICAL_TO = 901, 1000   # practice menus whose mean is "the usual score"
 
@@ -117,8 +118,8 @@ class Scorecard(inside.Widget):
 SCORECARD = Scorecard(
     name="scorecard",
     chapter=4,
-    title=("食客的评分卡", "The diners' scorecard"),
-    concept=("损失 loss", "loss"),
+    title=N_("The diners' scorecard"),
+    concept=N_("loss"),
     height=900,
     params=(inside.name_param(),),
     assets=("css/widgets/inside.css",),

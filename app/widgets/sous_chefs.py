@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 from engine import checkpoint, inspect as inspection
 
 from app.widgets import inside
+from app.web.i18n import N_
 
 STRONG = 0.5   # a sous-chef whose top weight is below this "spreads his gaze"
 LABEL_AT, LABEL_PX = 352, 13   # a grid's widest drawing (22rem, in the stylesheet) and its labels' size there
@@ -136,8 +137,8 @@ class SousChefs(inside.CoursePicker):
 SOUS_CHEFS = SousChefs(
     name="sous-chefs",
     chapter=3,
-    title=("副厨会议记录：每位副厨回头看了谁", "The sous-chefs' meeting: whom each one looked back at"),
-    concept=("注意力 attention", "attention"),
+    title=N_("The sous-chefs' meeting: whom each one looked back at"),
+    concept=N_("attention"),
     height=1600,
     params=(inside.name_param(), inside.pos_param(3)),
     assets=("css/widgets/inside.css",),

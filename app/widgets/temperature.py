@@ -8,6 +8,7 @@ model. Invented names (not in the data set) are marked in words, not colour.
 from engine import checkpoint, sample as sampling
 
 from app.model_facts.limits import N_MAX, SEED_MAX, T_MAX
+from app.web.i18n import N_
 from app.widgets.base import Number, Widget
 
 T_DIAL_MAX = 2     # where the dial stops; the number box goes up to T_MAX
@@ -50,11 +51,11 @@ class Temperature(Widget):
 TEMPERATURE = Temperature(
     name="temperature",
     chapter=7,
-    title=("冒险旋钮：让小明上几道菜", "The adventurousness knob: let Xiao Ming serve"),
+    title=N_("The adventurousness knob: let Xiao Ming serve"),
     height=520,
     params=(
-        Number("t", 0.5, "冒险程度（温度）", "adventurousness (temperature)", lo=0, hi=T_MAX),
-        Number("n", 10, "名字的个数", "number of names", lo=1, hi=N_MAX, integer=True),
-        Number("seed", 1, "桌号（随机种子）", "table (seed)", lo=0, hi=SEED_MAX, integer=True),
+        Number("t", 0.5, N_("adventurousness (temperature)"), lo=0, hi=T_MAX),
+        Number("n", 10, N_("number of names"), lo=1, hi=N_MAX, integer=True),
+        Number("seed", 1, N_("table (seed)"), lo=0, hi=SEED_MAX, integer=True),
     ),
 )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from engine import tokenizer
 
 from app.widgets.base import InputError, Param, Widget
+from app.web.i18n import N_
 
 MAX_TEXT = 40   # characters the box takes (the query keeps at most 65 of a value: a longer one is "more than 64")
 KINDS = ("space", "digit", "accent", "lookalike", "bell", "chinese", "letter", "emoji", "punct", "symbol", "invisible")
@@ -257,9 +258,9 @@ class Tokenizer(Widget):
 TOKENIZER = Tokenizer(
     name="tokenizer",
     chapter=2,
-    title=("拆菜板：把名字拆成一道道菜", "The cutting board: a name, course by course"),
-    concept=("分词器 tokenizer", "tokenizer"),
+    title=N_("The cutting board: a name, course by course"),
+    concept=N_("tokenizer"),
     height=440,
-    params=(Text("text", "emma", "输入的名字", "name"),),
+    params=(Text("text", "emma", N_("name")),),
     assets=("css/widgets/tokenizer.css",),
 )

@@ -20,6 +20,7 @@ from engine.autograd import dish_graph, relay, technique_examples
 from engine.tokenizer import token_label
 
 from app.widgets import knobs
+from app.web.i18n import N_
 from app.widgets.base import InputError, Letters, Number, Widget
 from app.widgets.choices import Choice
 
@@ -370,15 +371,15 @@ class TraceBack(Widget):
 TRACE_BACK = TraceBack(
     name="trace-back",
     chapter=5,
-    title=("追源：每一站报一个数，一路乘回去", "Tracing back: each station reports one number, multiplied all the way back"),
-    concept=("反向传播 backpropagation", "backpropagation"),
+    title=N_("Tracing back: each station reports one number, multiplied all the way back"),
+    concept=N_("backpropagation"),
     height=1860,
     params=(
-        Number("step", 0, "步数", "step", lo=0, hi=N_STEPS - 1, integer=True),
-        Letters("name", "emma", "名字", "name", allow_empty=False),
-        Choice("station", "wte", "工位", "station", options=knobs.ORDER, words=knobs.STATION_WORDS),
-        Number("row", 13, "行", "row", lo=1, hi=MOST, integer=True),
-        Number("col", 1, "列", "column", lo=1, hi=MOST, integer=True),
+        Number("step", 0, N_("step"), lo=0, hi=N_STEPS - 1, integer=True),
+        Letters("name", "emma", N_("name"), allow_empty=False),
+        Choice("station", "wte", N_("station"), options=knobs.ORDER, words=knobs.STATION_WORDS),
+        Number("row", 13, N_("row"), lo=1, hi=MOST, integer=True),
+        Number("col", 1, N_("column"), lo=1, hi=MOST, integer=True),
     ),
     assets=("css/widgets/trace-back.css", "js/widgets/trace-back.js"),
 )

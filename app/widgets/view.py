@@ -132,7 +132,7 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
         "max_len": {p.key: p.max_len for p in widget.params if hasattr(p, "max_len")},
         "numbers": widget.numbers,
     }
-    html = templating.render(widget.template, w=w, t=i18n.UI[lang], lang=lang)
+    html = templating.render(widget.template, lang, w=w)
     return html, (state if error is None else None)
 
 

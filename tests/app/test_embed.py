@@ -93,7 +93,7 @@ def test_embed_page_for_every_widget(rc, real_site, lang, name):
     assert f'<html lang="{lang}">' in text
     title = html_mod.unescape(re.search(r"<title>([^<]+)</title>", text).group(1))
     assert html_mod.unescape(title) == title, title    # escaped once, not twice
-    assert title.endswith(" · " + i18n.UI[lang]["site_name"])
+    assert title.endswith(" · " + i18n.say(lang, i18n.SITE_NAME))
     assert title.split(" · ")[0] not in ("", name)
     assert f'id="w-{name}"' in text
     # no site navigation, no Embed control inside the embed
@@ -155,7 +155,7 @@ def test_embed_back_link_carries_the_state(rc):
 def test_embed_unknown_is_the_bilingual_404(rc, path):
     r = rc.get(path)
     assert r.status_code == 404
-    assert i18n.NOT_FOUND["zh"] in r.text and i18n.NOT_FOUND["en"] in r.text
+    assert all(i18n.say(x, "There is no page at this address. Perhaps a letter slipped.") in r.text for x in ("zh", "en"))
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -202,7 +202,7 @@ def test_every_widget_on_its_chapter_has_the_embed_control(rc, real_site, lang, 
     iframe = re.search(r"<iframe [^>]+>", code).group(0)
     title = html_mod.unescape(re.search(r'title="([^"]+)"', iframe).group(1))
     assert html_mod.unescape(title) == title, title    # escaped once, not twice
-    assert title.endswith(" · " + i18n.UI[lang]["site_name"])
+    assert title.endswith(" · " + i18n.say(lang, i18n.SITE_NAME))
     assert title.split(" · ")[0] not in ("", name)
     assert 'width="100%"' in iframe and 'loading="lazy"' in iframe
     assert f'height="{widgets.get(name).height}"' in iframe
@@ -273,7 +273,7 @@ def check_oembed(r, lang):
         assert isinstance(data.get(key), kind), key
     assert data["version"] == "1.0" and data["type"] == "rich"
     assert data["width"] > 0 and data["height"] > 0
-    assert data["provider_name"] == i18n.UI[lang]["site_name"]
+    assert data["provider_name"] == i18n.say(lang, i18n.SITE_NAME)
     assert data["provider_url"] == f"{HOST}/{lang}/"
     assert data["title"]
     src = re.search(r'<iframe src="([^"]+)"', data["html"])
@@ -289,7 +289,7 @@ def test_oembed_for_a_chapter_url(rc):
     assert data["title"] == "Chapter 7 · " + html_mod.unescape(re.search(r"<h1>([^<]+)</h1>", page).group(1))
     shown = re.search(r'<p class="widget-title" id="temperature-title">([^<]+)<', page)
     iframe_title = html_mod.unescape(re.search(r'title="([^"]+)"', data["html"]).group(1))
-    assert iframe_title == html_mod.unescape(shown.group(1)).strip() + " · " + i18n.UI["en"]["site_name"]
+    assert iframe_title == html_mod.unescape(shown.group(1)).strip() + " · " + i18n.say("en", i18n.SITE_NAME)
     # its thumbnail is the chapter's share card with the widget's title in it
     assert data["thumbnail_url"].startswith(f"{HOST}/card/en/chapter-7.png?w=temperature&v=")
     assert (data["thumbnail_width"], data["thumbnail_height"]) == (1200, 630)
@@ -308,7 +308,7 @@ def test_oembed_titles_are_plain_text_escaped_once(rc):
     data, _ = check_oembed(rc.get("/oembed", params={"url": f"{HOST}/embed/en/sous-chefs"}), "en")
     assert data["title"].startswith("The sous-chefs' meeting")
     iframe_title = re.search(r'title="([^"]+)"', data["html"]).group(1)
-    assert html_mod.unescape(iframe_title) == data["title"] + " · " + i18n.UI["en"]["site_name"]
+    assert html_mod.unescape(iframe_title) == data["title"] + " · " + i18n.say("en", i18n.SITE_NAME)
 
 
 def test_oembed_for_an_embed_url(rc):

@@ -54,13 +54,12 @@ def jsonld(html):
 def test_every_page_has_its_card_and_structured_data(c, site, path):
     html = c.get(path).text
     lang = path.split("/")[1]
-    t = i18n.UI[lang]
     [image] = meta(html, "og:image")
     assert image.startswith(f"{HOST}/card/{lang}/") and "v=" in image
     assert meta(html, "og:image:width") == ["1200"] and meta(html, "og:image:height") == ["630"]
     [alt] = meta(html, "og:image:alt")
     title = html_mod.unescape(re.search(r"<h1>(.*?)</h1>", html, re.S).group(1))
-    assert title in alt and t["site_name"] in alt
+    assert title in alt and i18n.say(lang, i18n.SITE_NAME) in alt
     assert meta(html, "twitter:card") == ["summary_large_image"]
     r = c.get(image)
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
@@ -73,7 +72,7 @@ def test_every_page_has_its_card_and_structured_data(c, site, path):
     else:
         assert data["@type"] == "Article" and data["headline"] == title
         assert data["url"] == HOST + path
-        assert data["isPartOf"] == {"@type": "Book", "name": t["site_name"], "url": f"{HOST}/{lang}/", "inLanguage": lang}
+        assert data["isPartOf"] == {"@type": "Book", "name": i18n.say(lang, i18n.SITE_NAME), "url": f"{HOST}/{lang}/", "inLanguage": lang}
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", data["datePublished"])
         assert data["datePublished"] <= data["dateModified"]
         assert data["image"]["url"] == image
@@ -142,7 +141,7 @@ def test_the_atom_feed_lists_the_book_with_summaries(c, site, lang):
     root = ET.fromstring(r.content)
     assert root.tag == f"{ATOM}feed"
     assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == lang
-    assert root.find(f"{ATOM}title").text == i18n.UI[lang]["site_name"]
+    assert root.find(f"{ATOM}title").text == i18n.say(lang, i18n.SITE_NAME)
     assert root.find(f"{ATOM}link[@rel='self']").get("href") == f"{HOST}/{lang}/feed.xml"
     entries = root.findall(f"{ATOM}entry")
     toc = site.toc(lang)
@@ -162,7 +161,7 @@ def test_the_manifest_and_its_icons(c, lang):
     r = c.get(f"/{lang}/manifest.webmanifest")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/manifest+json")
     data = r.json()
-    assert data["name"] == i18n.UI[lang]["site_name"] and data["start_url"] == f"/{lang}/"
+    assert data["name"] == i18n.say(lang, i18n.SITE_NAME) and data["start_url"] == f"/{lang}/"
     assert re.fullmatch(r"#[0-9a-f]{6}", data["theme_color"]) and re.fullmatch(r"#[0-9a-f]{6}", data["background_color"])
     for icon in data["icons"]:
         got = c.get(icon["src"])

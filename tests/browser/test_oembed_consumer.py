@@ -25,9 +25,8 @@ def providers(server):
 def test_a_chapter_is_titled_by_its_chapter_with_its_card(providers, server, lang):
     url = f"{server}/{lang}/chapter/7?temperature.t=1.3"
     data = providers.request(url)
-    t = i18n.UI[lang]
-    assert data["type"] == "rich" and data["provider_name"] == t["site_name"]
-    assert data["title"].startswith(t["chapter_n"].format(n=7) + " · ")
+    assert data["type"] == "rich" and data["provider_name"] == i18n.say(lang, i18n.SITE_NAME)
+    assert data["title"].startswith(i18n.say(lang, "Chapter %(n)s", n=7) + " · ")
     assert "<iframe" in data["html"] and f"/embed/{lang}/temperature?t=1.3" in data["html"]
     thumb = data["thumbnail_url"]
     assert parse_qs(urlsplit(thumb).query)["w"] == ["temperature"]

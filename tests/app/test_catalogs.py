@@ -1,0 +1,145 @@
+"""The interface's words live in the message catalogs, complete in every language.
+
+A message the code or a template says without a translation in some language,
+a catalog entry nothing says, or a translation naming values its message does
+not give fails here (`make catalogs` brings the catalogs in step; then fill
+in what it lists). Templates and widgets hold no language choice of their own.
+"""
+
+import re
+
+from app.web import catalogs, i18n, settings, templating
+
+ROOT = settings.ROOT
+
+# an inline choice between two languages: `"…" if zh else "…"`, `lang == "zh"`, `zh = lang …`
+# or words kept in a dictionary by language, `{"zh": "…", "en": "…"}`
+CHOICE_RE = re.compile(r"""\bif zh\b|\bzh = lang\b|lang ?[!=]= ?["'](?:zh|en)["']|["'](?:zh|en)["']: ?[f]?["']""")
+
+# Files that still choose their words inline (being moved to the catalogs); a file
+# leaves this list when its last choice goes, and the list must end empty.
+STILL_INLINE = {
+    "templates/widgets/_flavor-cards.html",
+    "templates/widgets/_guess.html",
+    "templates/widgets/_kitchen-map.html",
+    "templates/widgets/_knob-wall.html",
+    "templates/widgets/_michelin.html",
+    "templates/widgets/_next-dish.html",
+    "templates/widgets/_notebook.html",
+    "templates/widgets/_practice.html",
+    "templates/widgets/_prep-room.html",
+    "templates/widgets/_recipe-book.html",
+    "templates/widgets/_sampling.html",
+    "templates/widgets/_scorecard.html",
+    "templates/widgets/_sous-chefs.html",
+    "templates/widgets/_temperature.html",
+    "templates/widgets/_tokenizer.html",
+    "templates/widgets/_trace-back.html",
+    "templates/figures/growth.svg",
+    "templates/figures/kitchen.svg",
+    "templates/figures/line.svg",
+    "templates/figures/loop.svg",
+    "templates/figures/scale.svg",
+    "templates/figures/techniques.svg",
+    "templates/figures/trace.svg",
+    "templates/figures/wall.svg",
+    "app/api/streams.py",
+    "app/model_facts/facts.py",
+    "app/model_facts/figures.py",
+    "app/model_facts/knob_words.py",
+    "app/pages/share.py",
+    "app/story/video.py",
+    "app/widgets/base.py",
+    "app/widgets/choices.py",
+    "app/widgets/flavor_cards.py",
+    "app/widgets/guess.py",
+    "app/widgets/inside.py",
+    "app/widgets/kitchen_map.py",
+    "app/widgets/knob_wall.py",
+    "app/widgets/michelin.py",
+    "app/widgets/next_dish.py",
+    "app/widgets/notebook.py",
+    "app/widgets/practice.py",
+    "app/widgets/prep_room.py",
+    "app/widgets/recipe_book.py",
+    "app/widgets/sampling.py",
+    "app/widgets/scorecard.py",
+    "app/widgets/sous_chefs.py",
+    "app/widgets/temperature.py",
+    "app/widgets/tokenizer.py",
+    "app/widgets/trace_back.py",
+}
+
+
+def sources():
+    for pattern in ("templates/**/*.html", "templates/**/*.svg", "app/**/*.py"):
+        for path in sorted(ROOT.glob(pattern)):
+            yield path.relative_to(ROOT).as_posix(), path.read_text(encoding="utf-8")
+
+
+def test_every_message_has_a_translation_in_every_language_and_every_entry_is_used():
+    assert catalogs.problems() == []
+
+
+def test_the_catalog_check_catches_a_missing_translation_and_an_unused_entry(monkeypatch):
+    found = catalogs.extract()
+    assert "Serve" in found or len(found) > 50          # the extraction reads templates and Python
+    monkeypatch.setattr(catalogs, "extract", lambda: {**found, "A message nobody translated": ["app/x.py"]})
+    lines = catalogs.problems()
+    assert any("missing 'A message nobody translated'" in line for line in lines)
+    smaller = dict(found)
+    smaller.pop(next(iter(smaller)))
+    monkeypatch.setattr(catalogs, "extract", lambda: smaller)
+    assert any("nothing uses it" in line for line in catalogs.problems())
+
+
+def test_no_template_or_module_chooses_its_words_inline():
+    choosing = {name for name, text in sources() if CHOICE_RE.search(text)}
+    assert choosing <= STILL_INLINE, f"new inline language choices in {sorted(choosing - STILL_INLINE)}"
+    assert STILL_INLINE <= choosing, f"no longer choosing inline (remove from the list): {sorted(STILL_INLINE - choosing)}"
+
+
+def test_plural_forms_follow_each_language():
+    assert i18n.say_n("en", "Running time %(length)s, %(num)s scene.", "Running time %(length)s, %(num)s scenes.",
+                      1, length="60 s") == "Running time 60 s, 1 scene."
+    assert i18n.say_n("en", "Running time %(length)s, %(num)s scene.", "Running time %(length)s, %(num)s scenes.",
+                      15, length="7 min") == "Running time 7 min, 15 scenes."
+    assert i18n.say_n("zh", "Running time %(length)s, %(num)s scene.", "Running time %(length)s, %(num)s scenes.",
+                      1, length="60 秒") == "全长 60 秒，共 1 个场景。"
+
+
+def test_a_template_says_its_words_in_the_language_it_is_rendered_in():
+    template = "{{ _('Cover') }} · {{ _('Chapter %(n)s', n=3) }} · {{ _('Back to the cover: %(site)s', site='<b>') }}"
+    zh = templating.env("zh").from_string(template).render()
+    en = templating.env("en").from_string(template).render()
+    assert zh == "封面 · 第 3 章 · 回到封面：&lt;b&gt;"      # values are escaped, the message is kept
+    assert en == "Cover · Chapter 3 · Back to the cover: &lt;b&gt;"
+
+
+def test_numbers_are_formatted_in_one_place():
+    assert i18n.integer(32033) == "32,033"
+    assert i18n.percent(0.256) == "26%"
+    assert i18n.decimal(2.3456, 2) == "2.35"
+    assert i18n.join(["a", "b"], "zh") == "a、b"
+    assert i18n.join(["a", "b"], "en") == "a, b"
+
+
+# a message said in Python: say(lang, "…"), markup(lang, "…"), say_n(lang, "…", …), N_("…"), Message("…")
+SAID_RE = re.compile(r"""\b(?:say|markup|say_n)\(\s*\w+,\s*(?P<a>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
+                     r"""|\b(?:N_|Message)\(\s*(?P<b>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')""")
+
+
+def test_every_message_said_in_python_reaches_the_catalogs():
+    """The extractor cannot see inside an f-string: a message said there would never
+    be translated. Every literal message in the code must be one it found."""
+    import ast
+    found = {m[0] if isinstance(m, tuple) else m for m in catalogs.extract()}
+    missed = []
+    for name, text in sources():
+        if not name.endswith(".py") or name in ("app/web/catalogs.py", "app/web/i18n.py"):   # (their docstrings show examples)
+            continue
+        for m in SAID_RE.finditer(text):
+            message = ast.literal_eval(m.group("a") or m.group("b"))
+            if message not in found:
+                missed.append(f"{name}: {message!r}")
+    assert missed == []
