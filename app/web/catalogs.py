@@ -25,7 +25,7 @@ from app.web import i18n, settings
 # the functions that say a message, and which of their arguments are messages
 KEYWORDS = {
     "_": None, "gettext": None, "N_": None, "Message": None,
-    "ngettext": (1, 2),
+    "ngettext": (1, 2), "pgettext": ((1, "c"), 2),
     "say": (2,), "markup": (2,), "say_n": (2, 3),
 }
 TEMPLATE_OPTIONS = {"trim_blocks": "true", "lstrip_blocks": "true", "extensions": "jinja2.ext.i18n"}
@@ -39,9 +39,11 @@ PLACEHOLDER_RE = re.compile(r"%\((\w+)\)s")
 
 
 def extract():
-    """Every message the site uses: {msgid (a string, or (singular, plural)): [file, ...]}, in order."""
+    """Every message the site uses: {(msgid, context): [file, ...]}, in order. A msgid is a
+    string, or (singular, plural); the context tells apart one English text said two ways
+    (``pgettext("prep-room", "Show")`` in a template)."""
     found = {}
-    for filename, _lineno, message, _comments, _context in extract_from_dir(
+    for filename, _lineno, message, _comments, context in extract_from_dir(
         str(settings.ROOT), METHODS, OPTIONS, KEYWORDS, strip_comment_tags=True
     ):
         if filename.startswith("app/web/catalogs"):
@@ -50,14 +52,18 @@ def extract():
             message = tuple(message[:2])
         if not message or (isinstance(message, tuple) and not all(message)):
             continue
-        found.setdefault(message, [])
-        if filename not in found[message]:
-            found[message].append(filename)
+        files = found.setdefault((message, context), [])
+        if filename not in files:
+            files.append(filename)
     return found
 
 
 def _key(message):
     return message[0] if isinstance(message, tuple) else message
+
+
+def _name(message, context):
+    return f"{context}|{_key(message)}" if context else _key(message)
 
 
 def update():
@@ -69,12 +75,12 @@ def update():
         text = path.read_text(encoding="utf-8")
         header = text[: text.index("\n\n") + 2]   # the catalog's own header, kept as written
         new = Catalog(locale=lang, domain=i18n.DOMAIN, charset="utf-8", fuzzy=False)
-        for message, files in found.items():
-            before = old.get(_key(message))
+        for (message, context), files in found.items():
+            before = old.get(_key(message), context=context)
             string = before.string if before is not None else ("", "") if isinstance(message, tuple) else ""
             if isinstance(message, tuple) and not isinstance(string, tuple):
                 string = (string, "")
-            new.add(message, string, locations=[(f, None) for f in files])
+            new.add(message, string, locations=[(f, None) for f in files], context=context)
         with open(path, "wb") as f:
             f.write(header.encode("utf-8"))
             write_po(f, new, width=0, include_lineno=False, omit_header=True)
@@ -84,31 +90,32 @@ def update():
 def problems():
     """What is wrong with the catalogs, one line each (empty when all is well)."""
     found = extract()
-    used = {_key(m) for m in found}
+    used = {(_key(m), c) for m, c in found}
     lines = []
     for lang in settings.LANGS:
         catalog = i18n.read_catalog(lang)
         nplurals = catalog.num_plurals
-        for message, files in found.items():
-            entry = catalog.get(_key(message))
+        for (message, context), files in found.items():
+            entry = catalog.get(_key(message), context=context)
             where = ", ".join(files)
+            name = _name(message, context)
             if entry is None:
-                lines.append(f"{lang}: missing {_key(message)!r} ({where})")
+                lines.append(f"{lang}: missing {name!r} ({where})")
                 continue
             strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
             if isinstance(message, tuple) and len([s for s in strings if s]) < nplurals:
-                lines.append(f"{lang}: {_key(message)!r} needs {nplurals} plural form(s) ({where})")
+                lines.append(f"{lang}: {name!r} needs {nplurals} plural form(s) ({where})")
             elif not all(strings[:nplurals]) or not strings:
-                lines.append(f"{lang}: no translation for {_key(message)!r} ({where})")
+                lines.append(f"{lang}: no translation for {name!r} ({where})")
             if entry.fuzzy:
-                lines.append(f"{lang}: {_key(message)!r} is marked fuzzy")
+                lines.append(f"{lang}: {name!r} is marked fuzzy")
             wanted = set(PLACEHOLDER_RE.findall(" ".join(message) if isinstance(message, tuple) else message))
             for s in strings:
                 if s and set(PLACEHOLDER_RE.findall(s)) - wanted:
-                    lines.append(f"{lang}: {_key(message)!r} names values its message does not give: {s!r}")
+                    lines.append(f"{lang}: {name!r} names values its message does not give: {s!r}")
         for entry in catalog:
-            if entry.id and _key(entry.id) not in used:
-                lines.append(f"{lang}: {_key(entry.id)!r} is in the catalog but nothing uses it")
+            if entry.id and (_key(entry.id), entry.context) not in used:
+                lines.append(f"{lang}: {_name(entry.id, entry.context)!r} is in the catalog but nothing uses it")
     return lines
 
 
