@@ -123,6 +123,16 @@ def markup(lang, message, **values):
     return Markup(TRANSLATIONS[lang].gettext(message)) % _said(lang, values)
 
 
+def sentences(lang, *parts):
+    """Sentences one after another, as the language writes them (a space between in English,
+    none in Chinese). Empty parts are left out."""
+    text = ""
+    for part in parts:
+        if part:
+            text = say(lang, "%(first)s %(then)s", first=text, then=part) if text else part
+    return text
+
+
 def said(text, lang):
     """``text`` as words in ``lang``: a ``Message`` or a marked message is said; None stays None."""
     if text is None:

@@ -11,6 +11,7 @@ from engine import checkpoint, inspect as inspection
 from engine.tokenizer import BOS, encode_prefix, token_label
 
 from app.model_facts.limits import T_MAX
+from app.web import i18n
 from app.web.i18n import N_
 from app.widgets import inside
 from app.widgets.base import Letters, Number
@@ -25,7 +26,6 @@ def vote(prefix, temperature):
 
 class NextDish(inside.Widget):
     def compute(self, state, lang):
-        zh = lang == "zh"
         prefix, t = state["prefix"], state["t"]
         probs = vote(prefix, t)
         most = self.params[0].max_len     # the longest menu the kitchen can plan
@@ -44,41 +44,33 @@ class NextDish(inside.Widget):
                 "pct": inside.pct(p),
                 "bar": inside.bar(p),
                 "next": prefix + token_label(i) if (room and not is_bell) else None,
-                "go_label": f"上 {token_label(i)}，再看下一轮" if zh else f"Serve {token_label(i)} and see the next vote",
+                "go_label": i18n.say(lang, "Serve %(course)s and see the next vote", course=token_label(i)),
             })
         fav = rows[0]
         so_far = [token_label(x) for x in encode_prefix(prefix)]
         shown_t = self.params[1].format(t)
         fav_name = inside.course(fav["tok"], lang)
-        if zh:
-            after = "只响了开场铃" if not prefix else f"“{' '.join(prefix)}”之后"
-            summary = f"{after}，冒险程度 {shown_t}：票数最多的是{fav_name}（{fav['pct']}）。"
-            if t == 0:
-                summary += "冒险程度为 0，小明只上最稳的那一道。"
-            if fav["is_bell"]:
-                summary += "小明觉得这套菜该收尾了。"
-        else:
-            after = "With just the bell" if not prefix else f"After “{' '.join(prefix)}”"
-            summary = f"{after}, at adventurousness {shown_t}, the favourite is {fav_name} ({fav['pct']})."
-            if t == 0:
-                summary += " At 0 Xiao Ming never takes a risk: he serves the favourite."
-            if fav["is_bell"]:
-                summary += " Xiao Ming thinks the menu should end here."
+        after = (i18n.say(lang, "With just the bell") if not prefix
+                 else i18n.say(lang, "After “%(menu)s”", menu=" ".join(prefix)))
+        summary = i18n.sentences(
+            lang,
+            i18n.say(lang, "%(after)s, at adventurousness %(t)s, the favourite is %(course)s (%(pct)s).",
+                     after=after, t=shown_t, course=fav_name, pct=fav["pct"]),
+            i18n.say(lang, "At 0 Xiao Ming never takes a risk: he serves the favourite.") if t == 0 else "",
+            i18n.say(lang, "Xiao Ming thinks the menu should end here.") if fav["is_bell"] else "",
+        )
         rest = rows[SHOWN:]
-        if zh:
-            hint = "点一道菜的字母，就把它端上桌，再看下一轮投票。" if room else f"这套菜已经 {most} 道了，厨房排不下更多。"
-            rest_title = f"其余 {len(rest)} 道（每道最多 {rest[0]['pct'] if rest else ''}）"
-        else:
-            hint = ("Click a course's letter to serve it and see the next vote." if room
-                    else f"This menu already has {most} courses: the kitchen can't plan a longer one.")
-            rest_title = f"The other {len(rest)} courses (each at most {rest[0]['pct'] if rest else ''})"
+        hint = (i18n.say(lang, "Click a course's letter to serve it and see the next vote.") if room
+                else i18n.say(lang, "This menu already has %(n)s courses: the kitchen can't plan a longer one.", n=most))
+        rest_title = i18n.say(lang, "The other %(n)s courses (each at most %(pct)s)",
+                              n=len(rest), pct=rest[0]["pct"] if rest else "")
         return {
             "prefix": prefix,
             "so_far": so_far,
             "rows": rows[:SHOWN],
             "rest": rest,
             "rest_title": rest_title,
-            "votes_label": (f"{len(rows)} 道菜的票数，从高到低" if zh else f"The {len(rows)} courses, most votes first"),
+            "votes_label": i18n.say(lang, "The %(n)s courses, most votes first", n=len(rows)),
             "rest_start": SHOWN + 1,
             "hint": hint,
             "summary": summary,

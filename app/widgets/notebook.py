@@ -15,6 +15,7 @@ from engine.sample import serve_next
 from engine.tokenizer import BOS, VOCAB, encode_prefix, token_label
 
 from app.widgets import inside
+from app.web import i18n
 from app.web.i18n import N_
 from app.widgets.base import Letters, Number
 
@@ -24,7 +25,6 @@ SEED_MAX = 2**31 - 1
 
 class Notebook(inside.Widget):
     def compute(self, state, lang):
-        zh = lang == "zh"
         menu, t, seed = state["menu"], state["t"], state["seed"]
         attn, probs, nxt = serve_next(checkpoint.default_params(), menu, t, seed)
         att = attn[0]                                                 # (H,P) first (only) layer
@@ -60,49 +60,45 @@ class Notebook(inside.Widget):
         for h, top in enumerate(tops):
             who = inside.course(tokens[top], lang)
             share = inside.pct(att[h, top])
-            if zh:
-                lingers.append(f"副厨 {h + 1} 在第 {top} 页（{who}）停留得最久：{share}。")
-            else:
-                lingers.append(f"Sous-chef {h + 1} lingered longest on page {top} ({who}): {share}.")
-        if zh:
-            if newest == 0:
-                step_line = "开场铃响：本子上写下第一页（第 0 页）。前面还没有别的页，每位副厨只能看这一页。"
-            else:
-                step_line = (f"这一步：新做的只有 {newest} 号位的{newest_name}，本子上新添第 {newest} 页；"
-                             f"前面 {newest} 页是早先写好的，直接翻看，一道也没有回锅。")
-            cost = (f"一道一道上到现在，厨房一共只做了 {P} 道菜，每道一次；"
-                    f"要是没有本子，每一步都得把前面的菜重做一遍，一共要做 {without} 道。")
-            if done == "bell":
-                end = f"🛎️ 骰子选中了铃：这套菜单“{menu}”做完了。" if menu else "🛎️ 骰子一上来就选中了铃：空菜单。"
-                end += ("师傅的作品集里有这个名字。" if known else "作品集里没有这个名字：这是小明新编的菜。") if menu else ""
-            elif done == "full":
-                end = f"本子写满了 {P} 页：这是厨房能排的最长的菜单。"
-            else:
-                end = f"读完本子，出菜口投票；骰子选中了“{chosen['label']}”（它得了 {chosen['pct']} 的票）。"
+            lingers.append(i18n.say(lang, "Sous-chef %(n)s lingered longest on page %(page)s (%(who)s): %(share)s.",
+                                    n=h + 1, page=top, who=who, share=share))
+        if newest == 0:
+            step_line = i18n.say(lang, "The bell opens the menu: the notebook gets its first page, page 0. "
+                                       "There is nothing earlier to read yet, so each sous-chef can only look at this page.")
         else:
-            if newest == 0:
-                step_line = ("The bell opens the menu: the notebook gets its first page, page 0. "
-                             "There is nothing earlier to read yet, so each sous-chef can only look at this page.")
-            elif newest == 1:
-                step_line = (f"This step: the only new cooking is {newest_name} (order tag 1), plus one fresh page, page 1. "
-                             "The page before it was written earlier and is only read: nothing goes back on the stove.")
+            step_line = i18n.say_n(
+                lang,
+                "This step: the only new cooking is %(course)s (order tag %(num)s), plus one fresh page, page %(num)s. "
+                "The page before it was written earlier and is only read: nothing goes back on the stove.",
+                "This step: the only new cooking is %(course)s (order tag %(num)s), plus one fresh page, page %(num)s. "
+                "The %(num)s pages before it were written earlier and are only read: nothing goes back on the stove.",
+                newest, course=newest_name)
+        cost = i18n.say_n(
+            lang,
+            "Course by course, the kitchen has cooked %(num)s course so far, each once. "
+            "Without the notebook, every step would cook all the earlier courses again: %(without)s in all.",
+            "Course by course, the kitchen has cooked %(num)s courses so far, each once. "
+            "Without the notebook, every step would cook all the earlier courses again: %(without)s in all.",
+            P, without=without)
+        if done == "bell":
+            if menu:
+                end = i18n.sentences(
+                    lang,
+                    i18n.say(lang, "🛎️ The die picked the bell: the menu “%(menu)s” is done.", menu=menu),
+                    i18n.say(lang, "It's in the master's book.") if known
+                    else i18n.say(lang, "It's not in the book: Xiao Ming invented it."))
             else:
-                step_line = (f"This step: the only new cooking is {newest_name} (order tag {newest}), plus one fresh page, page {newest}. "
-                             f"The {newest} pages before it were written earlier and are only read: nothing goes back on the stove.")
-            cost = (f"Course by course, the kitchen has cooked {P} course{'s' if P != 1 else ''} so far, each once. "
-                    f"Without the notebook, every step would cook all the earlier courses again: {without} in all.")
-            if done == "bell":
-                end = (f"🛎️ The die picked the bell: the menu “{menu}” is done. " if menu
-                       else "🛎️ The die picked the bell straight away: an empty menu. ")
-                end += ("It's in the master's book." if known else "It's not in the book: Xiao Ming invented it.") if menu else ""
-            elif done == "full":
-                end = f"The notebook is full at {P} pages: the longest menu the kitchen can plan."
-            else:
-                end = f"After reading, the pass votes; the die picked ‘{chosen['label']}’ ({chosen['pct']} of the vote)."
-        if zh:
-            caption = f"本子有 {P} 页。这一道，每位副厨在每一页上花了多少注意力："
+                end = i18n.say(lang, "🛎️ The die picked the bell straight away: an empty menu.")
+        elif done == "full":
+            end = i18n.say(lang, "The notebook is full at %(n)s pages: the longest menu the kitchen can plan.", n=P)
         else:
-            caption = f"The notebook has {P} page{'s' if P != 1 else ''}. How much attention each sous-chef gave each page for this course:"
+            end = i18n.say(lang, "After reading, the pass votes; the die picked ‘%(course)s’ (%(pct)s of the vote).",
+                           course=chosen["label"], pct=chosen["pct"])
+        caption = i18n.say_n(
+            lang,
+            "The notebook has %(num)s page. How much attention each sous-chef gave each page for this course:",
+            "The notebook has %(num)s pages. How much attention each sous-chef gave each page for this course:",
+            P)
         return {
             "caption": caption,
             "menu": menu,

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from engine import checkpoint, inspect as inspection
 
 from app.widgets import inside
+from app.web import i18n
 from app.web.i18n import N_
 
 COLS = 8       # the grid of hands is 8 × 8
@@ -35,7 +36,6 @@ def fmt(x):
 
 class PrepRoom(inside.CoursePicker):
     def compute(self, state, lang):
-        zh = lang == "zh"
         ins = prep_room(state["name"])
         pos = state["pos"]
         pre = ins.mlp_pre[0, pos]                       # (M,) ideas before the inspector
@@ -61,7 +61,7 @@ class PrepRoom(inside.CoursePicker):
                 "y0": round(r + 0.5 - float(size) / 2, 3),
                 "idea": fmt(pre[i]),
                 "kept": fmt(post[i]) if ok else "0",
-                "adds": f"{out[i]:.2f}",
+                "adds": i18n.decimal(out[i], 2),
                 "pre": float(pre[i]),
                 "out": float(out[i]),
             })
@@ -71,7 +71,7 @@ class PrepRoom(inside.CoursePicker):
             f'<g class="hand poured"><rect x="{k["bx"]}" y="{k["by"]}" width="0.6" height="0.6" rx="0.08"/><path d="{k["mark"]}"/></g>'
             for k in workers
         ))
-        verdicts = ("放行", "倒掉") if zh else ("let through", "poured away")
+        verdicts = (i18n.say(lang, "let through"), i18n.say(lang, "poured away"))
         rows = Markup("".join(
             f'<tr class="{"pass" if k["passed"] else "poured"}"><th scope="row">{k["n"]}</th><td>{k["idea"]}</td>'
             f'<td>{verdicts[0] if k["passed"] else verdicts[1]}</td><td>{k["kept"]}</td><td>{k["adds"]}</td></tr>'
@@ -81,29 +81,21 @@ class PrepRoom(inside.CoursePicker):
         top = [{
             "n": i + 1,
             "idea": fmt(pre[i]),
-            "adds": f"{out[i]:.2f}",
+            "adds": i18n.decimal(out[i], 2),
             "bar": inside.bar(out[i] / biggest) if biggest > 0 else 0,
         } for i in order]
         chosen = inside.course(ins.tokens[pos], lang)
         share = n_pass / M
-        if zh:
-            count = f"{M} 个工人里，品控员放行了 {n_pass} 个，倒掉了 {M - n_pass} 个。"
-            focus = f"{pos} 号位的{chosen}进了加工间。"
-            if n_pass == 0:
-                verdict = "这一道，所有念头都被倒掉了：加工间什么也没往锅里添，锅里的汤原样往下走。"
-            elif share <= 0.25:
-                verdict = "大多数念头进了水槽，只有少数几个留了下来。"
-            else:
-                verdict = "这一道，留下来的念头不算少。"
+        count = i18n.say(lang, "Of %(n)s kitchen hands, the inspector let %(passed)s through and poured %(poured)s away.",
+                         n=M, passed=n_pass, poured=M - n_pass)
+        focus = i18n.say(lang, "%(course)s (order tag %(pos)s) comes into the prep room.", course=chosen, pos=pos)
+        if n_pass == 0:
+            verdict = i18n.say(lang, "This time every idea went down the sink: the prep room adds nothing to the pot, "
+                                     "and the pot goes on unchanged.")
+        elif share <= 0.25:
+            verdict = i18n.say(lang, "Most ideas went down the sink; only a handful survived.")
         else:
-            count = f"Of {M} kitchen hands, the inspector let {n_pass} through and poured {M - n_pass} away."
-            focus = f"{chosen} (order tag {pos}) comes into the prep room."
-            if n_pass == 0:
-                verdict = "This time every idea went down the sink: the prep room adds nothing to the pot, and the pot goes on unchanged."
-            elif share <= 0.25:
-                verdict = "Most ideas went down the sink; only a handful survived."
-            else:
-                verdict = "This time a fair number of ideas survived."
+            verdict = i18n.say(lang, "This time a fair number of ideas survived.")
         return {
             "name": ins.text,
             "pos": pos,

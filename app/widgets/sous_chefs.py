@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 from engine import checkpoint, inspect as inspection
 
 from app.widgets import inside
+from app.web import i18n
 from app.web.i18n import N_
 
 STRONG = 0.5   # a sous-chef whose top weight is below this "spreads his gaze"
@@ -64,7 +65,6 @@ def table_cells(grid, t):
 
 class SousChefs(inside.CoursePicker):
     def compute(self, state, lang):
-        zh = lang == "zh"
         ins = attention(state["name"])
         att = ins.attn[0]                                 # (H,T,T)
         tokens = ins.tokens
@@ -89,18 +89,15 @@ class SousChefs(inside.CoursePicker):
             ]
             who = inside.course(tokens[top], lang)
             share = inside.pct(row[top])
-            if zh:
-                sentence = f"副厨 {h + 1} 看得最多的是 {top} 号位的{who}（{share}）。"
-                if pos == 0:
-                    sentence = f"副厨 {h + 1} 身后什么都没有，只能看开场的铃自己（{share}）。"
-                elif row[top] < STRONG:
-                    sentence += "他的目光比较分散。"
+            if pos == 0:
+                sentence = i18n.say(lang, "Sous-chef %(n)s has nothing behind him, so he can only look at the bell itself (%(share)s).",
+                                    n=h + 1, share=share)
             else:
-                sentence = f"Sous-chef {h + 1} looked mostly at {who} (order tag {top}): {share}."
-                if pos == 0:
-                    sentence = f"Sous-chef {h + 1} has nothing behind him, so he can only look at the bell itself ({share})."
-                elif row[top] < STRONG:
-                    sentence += " His gaze is spread out."
+                sentence = i18n.sentences(
+                    lang,
+                    i18n.say(lang, "Sous-chef %(n)s looked mostly at %(who)s (order tag %(pos)s): %(share)s.",
+                             n=h + 1, who=who, pos=top, share=share),
+                    i18n.say(lang, "His gaze is spread out.") if row[top] < STRONG else "")
             table = [
                 {"label": labels[t], "pos": t, "cells": table_cells(grid, t)}
                 for t in range(T)
@@ -116,10 +113,9 @@ class SousChefs(inside.CoursePicker):
             })
         grid_frame, grid_sel = frame(labels, pos)
         chosen = inside.course(tokens[pos], lang)
-        if zh:
-            focus = f"选中的是 {pos} 号位的{chosen}：它回头能看见 {pos + 1} 道菜（包括它自己）。"
-        else:
-            focus = f"Chosen: {chosen}, order tag {pos}. Looking back, it can see {pos + 1} course{'s' if pos else ''}, itself included."
+        focus = i18n.say_n(lang, "Chosen: %(course)s, order tag %(pos)s. Looking back, it can see %(num)s course, itself included.",
+                           "Chosen: %(course)s, order tag %(pos)s. Looking back, it can see %(num)s courses, itself included.",
+                           pos + 1, course=chosen, pos=pos)
         return {
             "name": ins.text,
             "T": T,

@@ -8,6 +8,7 @@ model. Invented names (not in the data set) are marked in words, not colour.
 from engine import checkpoint, sample as sampling
 
 from app.model_facts.limits import N_MAX, SEED_MAX, T_MAX
+from app.web import i18n
 from app.web.i18n import N_
 from app.widgets.base import Number, Widget
 
@@ -28,12 +29,8 @@ class Temperature(Widget):
         ]
         n_invented = sum(result.invented)
         t = self.params[0].format(state["t"])
-        if lang == "zh":
-            summary = f"冒险程度 {t}：{len(names)} 道菜里有 {n_invented} 道是小明自己编的。"
-        else:
-            summary = (
-                f"Adventurousness {t}: {n_invented} of {len(names)} dishes are Xiao Ming's own inventions."
-            )
+        summary = i18n.say(lang, "Adventurousness %(t)s: %(invented)s of %(n)s dishes are Xiao Ming's own inventions.",
+                           t=t, invented=n_invented, n=len(names))
         return {
             "names": names,
             "n_invented": n_invented,
