@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from app.model_facts import figures
+from app.web import i18n
 from engine import checkpoint, data, model, tokenizer
 
 HABIT_NAMES = 300      # the sous-chefs' habits are read over this many names from the book (its first ones)
@@ -40,7 +41,7 @@ def fmt_number(value):
 
 
 def join_names(names, lang):
-    return ("、" if lang == "zh" else ", ").join(names)
+    return i18n.join(names, lang)
 
 
 def fmt_pct(share):
@@ -49,19 +50,16 @@ def fmt_pct(share):
 
 def fmt_duration(seconds, lang):
     """A training time in words: under a second, so many seconds, so many minutes."""
-    zh = lang == "zh"
     if seconds < 1:
-        return "不到一秒" if zh else "under a second"
+        return i18n.say(lang, "under a second")
     if seconds < 90:
-        n = round(seconds)
-        return f"大约 {n} 秒" if zh else f"about {n} second{'s' if n != 1 else ''}"
-    n = round(seconds / 60)
-    return f"大约 {n} 分钟" if zh else f"about {n} minutes"
+        return i18n.say_n(lang, "about %(num)s second", "about %(num)s seconds", round(seconds))
+    return i18n.say_n(lang, "about %(num)s minute", "about %(num)s minutes", round(seconds / 60))
 
 
 def course_name(token, lang):
     if token == tokenizer.BOS:
-        return "服务铃" if lang == "zh" else "the bell"
+        return i18n.say(lang, "the bell")
     return tokenizer.VOCAB[token]
 
 
@@ -326,7 +324,7 @@ def resolve(expr, lang, facts=None):
         if what == "rank":
             return fmt_int(t["rank"])
         if what == "ordinal":   # "8th" in English, "8" in Chinese (第 8)
-            return figures.ordinal(t["rank"]) if lang == "en" else fmt_int(t["rank"])
+            return i18n.ordinal(t["rank"], lang)
         if what == "label":
             from app.model_facts import knob_words
             return knob_words.knob_label(checkpoint.default_params(), t["address"], lang)

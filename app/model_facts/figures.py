@@ -13,8 +13,11 @@ never drift from the model.
 
 import functools
 
+from app.web import i18n, settings
+from app.web.i18n import N_
+
 FIGURES = ("kitchen", "line", "trace", "techniques", "growth", "scale", "wall", "loop")
-LANGS = ("zh", "en")
+LANGS = settings.LANGS
 
 # growth.svg: the plot box in the drawing's own units (viewBox 0 0 360 560)
 PLOT_LEFT, PLOT_RIGHT = 50.0, 340.0
@@ -132,14 +135,14 @@ def _growth_data():
 # without the layer, Chinese name, English name). The sous-chefs' four kinds of knob
 # are the knob wall's own stations; the prep room's two are one room here.
 STATIONS = (
-    ("cards", ("wte",), "风味档案卡", "Flavour cards"),
-    ("tags", ("wpe",), "上菜顺序标签", "Order tags"),
-    ("question", ("attn_wq",), "副厨的问题旋钮", "Sous-chefs' questions"),
-    ("label", ("attn_wk",), "副厨的标签旋钮", "Sous-chefs' labels"),
-    ("recipe", ("attn_wv",), "副厨的配方旋钮", "Sous-chefs' recipes"),
-    ("report", ("attn_wo",), "副厨的汇报旋钮", "Sous-chefs' reports"),
-    ("prep", ("mlp_fc1", "mlp_fc2"), "后厨加工间", "Prep room"),
-    ("pass", ("lm_head",), "出菜口", "The pass"),
+    ("cards", ("wte",), N_("Flavour cards")),
+    ("tags", ("wpe",), N_("Order tags")),
+    ("question", ("attn_wq",), N_("Sous-chefs' questions")),
+    ("label", ("attn_wk",), N_("Sous-chefs' labels")),
+    ("recipe", ("attn_wv",), N_("Sous-chefs' recipes")),
+    ("report", ("attn_wo",), N_("Sous-chefs' reports")),
+    ("prep", ("mlp_fc1", "mlp_fc2"), N_("Prep room")),
+    ("pass", ("lm_head",), N_("The pass")),
 )
 STATION_KEYS = tuple(s[0] for s in STATIONS)
 
@@ -161,7 +164,7 @@ def station_counts(config=None):
     from engine import model
 
     counts = model.param_counts(config or model.CONFIG)
-    per = [sum(n for name, n in counts.items() if name.split(".")[-1] in mats) for _, mats, _, _ in STATIONS]
+    per = [sum(n for name, n in counts.items() if name.split(".")[-1] in mats) for _, mats, _ in STATIONS]
     assert sum(per) == sum(counts.values()), "every matrix belongs to a station"
     return [(key, n, pct) for key, n, pct in zip(STATION_KEYS, per, percents(per))]
 
@@ -178,7 +181,7 @@ def wall_data(lang, config=None):
 
     rows = station_counts(config)
     total = sum(n for _, n, _ in rows)
-    names = {key: (zh if lang == "zh" else en) for key, _, zh, en in STATIONS}
+    names = {key: i18n.say(lang, name) for key, _, name in STATIONS}
     bands, y = [], WALL_TOP
     for key, n, pct in rows:
         h = WALL_HEIGHT * n / total
@@ -204,8 +207,7 @@ def wall_data(lang, config=None):
     prep = next(b for b in bands if b["key"] == "prep")
     counts = model.param_counts(config or model.CONFIG)
     parts = [sum(n for name, n in counts.items() if name.endswith(m)) for m in ("mlp_fc1", "mlp_fc2")]
-    prep["parts"] = (f"进 {_thousands(parts[0])} · 出 {_thousands(parts[1])}" if lang == "zh"
-                     else f"in {_thousands(parts[0])} · out {_thousands(parts[1])}")
+    prep["parts"] = i18n.say(lang, "in %(into)s · out %(out)s", into=_thousands(parts[0]), out=_thousands(parts[1]))
     return {
         "n_params": _thousands(total),
         "bands": bands,
@@ -223,10 +225,10 @@ TRACE_DISH = "emma"   # the menu the diner finds too salty: the knob wall's and 
 
 # the trace's stops, from the plate back: (stops' stations, Chinese name, English name)
 TRACE_STOPS = (
-    (("pass",), "出菜口的旋钮", "The pass's knobs"),
-    (("prep",), "后厨加工间", "Prep room"),
-    (("question", "label", "recipe", "report"), "副厨会议桌", "Sous-chefs' table"),
-    (("cards", "tags"), "风味档案卡和顺序标签", "Flavour cards and tags"),
+    (("pass",), N_("The pass's knobs")),
+    (("prep",), N_("Prep room")),
+    (("question", "label", "recipe", "report"), N_("Sous-chefs' table")),
+    (("cards", "tags"), N_("Flavour cards and tags")),
 )
 
 
@@ -242,10 +244,10 @@ def trace_blame(params=None, dish=TRACE_DISH):
     loss, grad = ins.gradient(p, dish)
     mags = np.abs(np.asarray(grad))
     per_station = {}
-    for key, mats, _, _ in STATIONS:
+    for key, mats, _ in STATIONS:
         per_station[key] = sum(float(mags[o:o + r * c].sum()) for name, (o, r, c) in p.offsets.items()
                                if name.split(".")[-1] in mats)
-    stop_blame = [sum(per_station[k] for k in keys) for keys, _, _ in TRACE_STOPS]
+    stop_blame = [sum(per_station[k] for k in keys) for keys, _ in TRACE_STOPS]
     off, r, c = p.offsets["wte"]
     knob = off + int(np.argmax(mags[off:off + r * c]))
     return {
@@ -267,29 +269,27 @@ def trace_data(lang, params=None):
     p = params or checkpoint.default_params()
     b = trace_blame(p)
     a = b["address"]
-    zh = lang == "zh"
     card = knobs.knob_label(p, a, lang)
     stops = []
-    for (keys, name_zh, name_en), pct in zip(TRACE_STOPS, b["stops"]):
-        stops.append({"name": name_zh if zh else name_en,
-                      "blame": f"担 {pct}% 的账" if zh else f"{pct}% of the blame"})
-    return {
-        "dish": b["dish"],
-        "stops": stops,
+    for (keys, name), pct in zip(TRACE_STOPS, b["stops"]):
+        stops.append({"name": i18n.say(lang, name), "blame": i18n.say(lang, "%(pct)s%% of the blame", pct=pct)})
+    knob = {
         "knob_number": f"#{b['knob']}",   # as the knob wall numbers it
         "knob_station": knobs.station_name("wte", lang).capitalize(),
-        "knob_card": (f"“{VOCAB[a.row]}”的卡，第 {a.col + 1} 个数" if zh else
-                      f"card of '{VOCAB[a.row]}', number {a.col + 1}") if a.row < len(VOCAB) else card,
-        "knob_rank": (f"{_thousands(p.flat.size)} 个旋钮里，影响第 {b['rank']} 大" if zh
-                      else f"{ordinal(b['rank'])} most blamed of {_thousands(p.flat.size)}"),
-        "n_params": _thousands(p.flat.size),
+        "knob_card": i18n.say(lang, "card of '%(course)s', number %(n)s", course=VOCAB[a.row], n=a.col + 1)
+                     if a.row < len(VOCAB) else card,
+        "knob_rank": i18n.say(lang, "%(nth)s most blamed of %(total)s", nth=i18n.ordinal(b["rank"], lang),
+                              total=_thousands(p.flat.size)),
     }
-
-
-def ordinal(n):
-    """1st, 2nd, 3rd, 4th, 11th, 21st ..."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n:,}{suffix}"
+    # the figure's text alternative: the shout, each stop's share, and the knob the thread ends on
+    desc = i18n.sentences(
+        lang,
+        i18n.say(lang, "Too salty!"),
+        *(i18n.say(lang, "%(stop)s: %(blame)s.", stop=s["name"], blame=s["blame"]) for s in stops),
+        i18n.say(lang, "%(station)s, %(card)s (%(number)s): %(rank)s.", station=knob["knob_station"],
+                 card=knob["knob_card"], number=knob["knob_number"], rank=knob["knob_rank"]),
+    )
+    return {"dish": b["dish"], "stops": stops, **knob, "desc": desc, "n_params": _thousands(p.flat.size)}
 
 
 # ---------------------------------------------------------------- the generation loop
@@ -335,7 +335,7 @@ def figure_context(name: str, lang: str) -> dict:
     if name not in FIGURES:
         raise KeyError(f"unknown figure {name!r}; the figures are {', '.join(FIGURES)}")
     if lang not in LANGS:
-        raise KeyError(f"unknown language {lang!r}; use zh or en")
+        raise KeyError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
     if name in ("kitchen", "scale"):
         return dict(_kitchen_facts())
     if name == "growth":

@@ -91,8 +91,11 @@ def card(site, lang, slug, widget_name=None):
         alt = " · ".join(x for x in (i18n.say(lang, i18n.SITE_NAME), label, title, widget_title) if x)
         m = FIGURE_ALT_RE.search(_prose(page))
         if m:
-            stop = "" if alt[-1] in "？！。?!." else ("。" if lang == "zh" else ".")
-            alt += stop + ("配图：" if lang == "zh" else " Drawing: ") + html_mod.unescape(m.group(1))
+            drawing = html_mod.unescape(m.group(1))
+            if alt[-1] in "？！。?!.":   # the title ends its own sentence
+                alt = i18n.say(lang, "%(alt)s Drawing: %(drawing)s", alt=alt, drawing=drawing)
+            else:
+                alt = i18n.say(lang, "%(alt)s. Drawing: %(drawing)s", alt=alt, drawing=drawing)
         site.cache[key] = (svg, alt)
     return site.cache[key]
 
@@ -274,9 +277,9 @@ def manifest(lang: str, request: Request):
         return not_found(request)
     data = {
         "name": i18n.say(lang, i18n.SITE_NAME),
-        "short_name": i18n.say(lang, i18n.SITE_NAME) if lang == "zh" else "Kitchen",
+        "short_name": i18n.say(lang, "Kitchen"),   # under a home-screen icon
         "description": i18n.say(lang, i18n.TAGLINE),
-        "lang": "zh-CN" if lang == "zh" else "en",
+        "lang": i18n.locale(lang).replace("_", "-"),
         "dir": "ltr",
         "start_url": f"/{lang}/",
         "scope": "/",

@@ -231,7 +231,7 @@ def default_figure_context():
 def render_figure(name, lang, alt, templates_dir, figure_context=None):
     template = templating.figure_env(lang, templates_dir).get_template(f"figures/{name}.svg")
     figure_context = figure_context or default_figure_context()
-    context = {"lang": lang, "alt": alt, **(figure_context(name, lang) or {})}
+    context = {"lang": lang, "alt": alt, "upright": i18n.upright(lang), **(figure_context(name, lang) or {})}
     return template.render(**context)
 
 

@@ -91,9 +91,11 @@ def clock(seconds):
 def length(seconds, lang):
     """A running time in words: 6 分 5 秒 / 6 min 5 s / 60 秒 / 60 s."""
     m, s = divmod(seconds, 60)
-    if lang == "zh":
-        return (f"{m} 分 {s} 秒" if s else f"{m} 分钟") if m else f"{s} 秒"
-    return (f"{m} min {s} s" if s else f"{m} min") if m else f"{s} s"
+    if not m:
+        return i18n.say(lang, "%(s)s s", s=s)
+    if not s:
+        return i18n.say(lang, "%(m)s min", m=m)
+    return i18n.say(lang, "%(m)s min %(s)s s", m=m, s=s)
 
 
 def screen_link(scene, lang, where):

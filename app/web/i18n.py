@@ -28,6 +28,7 @@ import io
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel import Locale
 from babel.support import Translations
 from markupsafe import Markup
 
@@ -157,6 +158,31 @@ def decimal(value, places):
 def percent(share, places=0):
     """A share of 1 as a percentage: 0.256 → 26%."""
     return f"{share * 100:.{places}f}%"
+
+
+def number(value):
+    """A number as short as it can be written: 0.5, 1, 1e-05."""
+    return f"{value:g}"
+
+
+# an ordinal by the language's own rule (Babel's CLDR data): 1st, 2nd, 3rd, 4th, 11th, 21st ...
+ORDINALS = {"one": N_("%(n)sst"), "two": N_("%(n)snd"), "few": N_("%(n)srd"), "other": N_("%(n)sth")}
+_ORDINAL_RULES = {}
+
+
+def ordinal(n, lang):
+    """The ``n``-th in ``lang``: "8th" in English, "8" in Chinese (the sentence says 第)."""
+    if lang not in _ORDINAL_RULES:
+        _ORDINAL_RULES[lang] = Locale.parse(locale(lang)).ordinal_form
+    return say(lang, ORDINALS[_ORDINAL_RULES[lang](n)], n=integer(n))
+
+
+def upright(lang):
+    """Whether the language's script stands upright in a vertical line of text (Han, kana,
+    Hangul): a figure may then write a short label top to bottom instead of turning it."""
+    from babel.core import get_global
+    likely = get_global("likely_subtags").get(lang, lang)
+    return any(f"_{script}" in likely for script in ("Hans", "Hant", "Jpan", "Kore"))
 
 
 def join(items, lang):

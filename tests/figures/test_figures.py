@@ -5,9 +5,9 @@ import pathlib
 import re
 import xml.etree.ElementTree as ET
 
-import jinja2
 import pytest
 
+from app.story.content import render_figure
 from app.model_facts.figures import FIGURES, SNAPSHOT_N, SNAPSHOT_SEED, SNAPSHOT_STEPS, SNAPSHOT_TEMPERATURE, curve_steps, figure_context
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -22,17 +22,9 @@ HEX = re.compile(r"#[0-9a-fA-F]{3,8}\b")
 FUNC = re.compile(r"\b(?:rgba?|hsla?|hwb|lab|lch|oklab|oklch|color)\(", re.I)
 
 
-def env():
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-
-
 def render(name, lang, alt=None):
-    ctx = {"lang": lang, "alt": ALT[lang] if alt is None else alt, **figure_context(name, lang)}
-    return env().get_template(f"figures/{name}.svg").render(**ctx)
+    """The figure as the content pipeline renders it (its words from the language's catalog)."""
+    return render_figure(name, lang, ALT[lang] if alt is None else alt, TEMPLATES, figure_context)
 
 
 def parse(svg):

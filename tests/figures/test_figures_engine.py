@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from app.model_facts import facts, figures
+from app.web import i18n
 from app.model_facts.figures import figure_context
 from engine import checkpoint, inspect as ins, model
 from tests.figures.test_figures import SVG, parse, render, texts
@@ -152,20 +153,20 @@ def test_wall_placeholders_are_the_figures_counts():
     for key, n, pct in figures.station_counts():
         assert facts.resolve(f"station_knobs:{key}", "zh", f) == f"{n:,}"
         assert facts.resolve(f"station_share:{key}", "en", f) == str(pct)
-    assert facts.resolve("trace_knob:ordinal", "en", f) == figures.ordinal(f.trace["rank"])
-    assert [figures.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [
+    assert facts.resolve("trace_knob:ordinal", "en", f) == i18n.ordinal(f.trace["rank"], "en")
+    assert [i18n.ordinal(n, "en") for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_line_names_the_engines_number_of_sous_chefs(lang):
-    from tests.figures.test_figures import env
+    from app.story.content import render_figure
+    from tests.figures.test_figures import TEMPLATES
 
     shown = texts(parse(render("line", lang)))
     word = "位副厨" if lang == "zh" else "sous-chefs"
     assert any(t.startswith(str(model.CONFIG.n_head)) and word in t for t in shown)
     two = dataclasses.replace(model.CONFIG, n_head=2)
-    ctx = {"lang": lang, "alt": "x", **figures.line_data(two)}
-    other = texts(parse(env().get_template("figures/line.svg").render(**ctx)))
+    other = texts(parse(render_figure("line", lang, "x", TEMPLATES, lambda name, lang: figures.line_data(two))))
     assert any(t.startswith("2") and word in t for t in other)
     assert not any(t.startswith(str(model.CONFIG.n_head)) and word in t for t in other)
