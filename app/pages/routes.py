@@ -38,7 +38,7 @@ def not_found(request):
 
 
 def choose_lang(accept_language):
-    """zh if the reader's first matching language is Chinese, else en."""
+    """The first of the reader's languages the site speaks (by q), else the fallback language."""
     ranked = []
     for i, part in enumerate((accept_language or "")[:MAX_ACCEPT_LANGUAGE].split(",")):
         bits = part.strip().split(";")
@@ -54,11 +54,10 @@ def choose_lang(accept_language):
         if tag and q > 0:
             ranked.append((-q, i, tag))
     for _, _, tag in sorted(ranked):
-        if tag.startswith("zh"):
-            return "zh"
-        if tag.startswith("en"):
-            return "en"
-    return "en"
+        for lang in settings.LANGS:
+            if tag == lang or tag.startswith(lang + "-"):
+                return lang
+    return settings.FALLBACK_LANG
 
 
 @router.get("/")

@@ -108,13 +108,10 @@ class Site:
 
     def alternates(self, lang, slug):
         """The page's versions, for hreflang: its own, its twin's (if written), and
-        x-default, the Chinese one when there is one. Paths, not addresses."""
-        other = i18n.other(lang)
-        alternates = [{"hreflang": lang, "href": content.page_path(lang, slug)}]
-        if self.exists(other, slug):
-            alternates.append({"hreflang": other, "href": content.page_path(other, slug)})
-        alternates.sort(key=lambda a: settings.LANGS.index(a["hreflang"]))
-        default_lang = "zh" if any(a["hreflang"] == "zh" for a in alternates) else lang
+        x-default, the first of the site's languages (Chinese) that has it. Paths, not addresses."""
+        alternates = [{"hreflang": x, "href": content.page_path(x, slug)}
+                      for x in settings.LANGS if x == lang or self.exists(x, slug)]
+        default_lang = alternates[0]["hreflang"]   # the first of the site's languages that has it
         alternates.append({"hreflang": "x-default", "href": content.page_path(default_lang, slug)})
         return alternates
 

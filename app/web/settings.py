@@ -22,7 +22,8 @@ LOCALES_DIR = ROOT / "locales"        # the interface's words: one message catal
 STATIC_DIR = ROOT / "static"
 NODE_MODULES = ROOT / "node_modules"
 
-LANGS = ("zh", "en")
+LANGS = ("zh", "en")   # the site's languages, first first: each is a catalog in locales/ and a folder in content/
+FALLBACK_LANG = "en"   # where / sends a reader whose browser asks for none of them
 
 
 @dataclass(frozen=True)
