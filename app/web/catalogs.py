@@ -75,11 +75,13 @@ def update():
         text = path.read_text(encoding="utf-8")
         header = text[: text.index("\n\n") + 2]   # the catalog's own header, kept as written
         new = Catalog(locale=lang, domain=i18n.DOMAIN, charset="utf-8", fuzzy=False)
+        new.mime_headers = old.mime_headers   # its plural rule, as the header gives it
         for (message, context), files in found.items():
             before = old.get(_key(message), context=context)
-            string = before.string if before is not None else ("", "") if isinstance(message, tuple) else ""
-            if isinstance(message, tuple) and not isinstance(string, tuple):
-                string = (string, "")
+            plural = isinstance(message, tuple)
+            string = before.string if before is not None else ("",) * new.num_plurals if plural else ""
+            if plural and not isinstance(string, tuple):
+                string = (string,) + ("",) * (new.num_plurals - 1)
             new.add(message, string, locations=[(f, None) for f in files], context=context)
         with open(path, "wb") as f:
             f.write(header.encode("utf-8"))
