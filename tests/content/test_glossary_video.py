@@ -189,3 +189,22 @@ def test_chapter_5s_trace_caption_opens_the_knob_on_the_wall(library):
         caption = caption[caption.index("<figcaption>"):caption.index("</figcaption>")]
         assert (f'href="?knob-wall.name={f.trace["dish"]}&amp;knob-wall.view=influence&amp;knob-wall.station=wte'
                 f'&amp;knob-wall.knob={f.trace["knob"]}#w-knob-wall"') in caption
+
+
+@pytest.mark.parametrize("lang", settings.LANGS)
+def test_the_link_is_on_a_terms_first_mention_in_its_chapter(library, lang):
+    """Not on a later one: a table header or a list item counts as a mention (headings do not)."""
+    for term in library.get(lang, "glossary").terms:
+        page = library.get(lang, f"chapter-{term.chapter}")
+        html = "".join(s for s in page.segments if isinstance(s, str))
+        html = re.sub(r"<h[1-6][^>]*>.*?</h[1-6]>", "", html, flags=re.S)
+        # tags, and the words inside other terms' links, blanked (places kept)
+        others = r'<a href="[^"]*#term-(?!' + re.escape(term.id) + r'")[^"]*" class="term-link">.*?</a>'
+        text = re.sub(others, lambda m: "\0" * len(m.group()), html)
+        text = re.sub(r"<[^>]+>", lambda m: "\0" * len(m.group()), text)
+        # what it is found by, and the real term's own-language words (上下文窗口 of "上下文窗口 context window")
+        words = set(term.find) | {w for w in term.real.split() if not w.isascii()}
+        first = re.search("|".join(map(re.escape, sorted(words, key=len, reverse=True))), text)
+        assert first, f"{lang} chapter {term.chapter}: no mention of {term.find!r}"
+        assert html[: first.start()].endswith(f'#term-{term.id}" class="term-link">'), (
+            f"{lang} chapter {term.chapter}: the first {first.group()!r} is not the linked one")
