@@ -164,7 +164,7 @@ async def train(
     steps: int = Query(REFERENCE_RUN["steps"], ge=1, le=limits.PRACTICE_STEPS_MAX, description="practice menus (steps)"),
     lr: float = Query(
         REFERENCE_RUN["lr"], ge=limits.PRACTICE_LR_MIN, le=limits.PRACTICE_LR_MAX, allow_inf_nan=False,
-        description="the strength of the hand (learning rate) at the first step; rounded to 6 decimals",
+        description="the weight of the hand (learning rate) at the first step; rounded to 6 decimals",
     ),
     seed: int = Query(REFERENCE_RUN["seed"], ge=0, le=limits.SEED_MAX, description="fixes the menu order and the starting knobs"),
     optimizer: Literal["adam", "sgd"] = Query("adam", description="adam = the old master, sgd = a plain cook"),

@@ -13,7 +13,7 @@ N_MAX = 50               # names served at once on the dial
 MAX_LETTERS = MAX_NAME_LEN  # the longest name the kitchen takes (block_size positions, less the bell)
 
 PRACTICE_STEPS_MAX = 2000             # menus in one practice run
-PRACTICE_LR_MIN, PRACTICE_LR_MAX = 0.0001, 1.0  # the strength of the hand
+PRACTICE_LR_MIN, PRACTICE_LR_MAX = 0.0001, 1.0  # the weight of the hand (learning rate)
 
 TOP_K_MAX = VOCAB_SIZE   # top-k: keep the K most likely courses; all of them = no cut
 TOP_P_MIN = 0.05         # top-p: the smallest share the kept courses must reach that anyone may ask for
