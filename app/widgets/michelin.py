@@ -18,12 +18,10 @@ Three panels, one state in the query:
   dishes before and after with the taster's scores, and its mean score.
 
 Everything is computed live by the engine (``engine.tune``'s experiments, in
-the worker's training helper); the engine memoises them by their inputs and
-the worker keeps the helper's last answers, so a link to a state already seen
-is instant.
+the worker's training helper, let in at the worker's gate); the engine memoises
+them there by their inputs and the store of answers keeps whole answers, so a
+link to a state already seen is quick. The widget keeps nothing of its own.
 """
-
-import functools
 
 import numpy as np
 
@@ -31,7 +29,6 @@ from engine import tune
 
 from app.model_facts.facts import fmt_int
 from app.web.i18n import N_
-from app.training.helper import TRAINER
 from app.widgets import admission
 from app.widgets.base import InputError, Number, Widget
 from app.widgets.choices import Choice, NameList, Pattern
@@ -134,17 +131,13 @@ def _times(ratio, lang):
 def run_sft(kind, letter, names, steps):
     """``engine.tune.sft_experiment``, computed in the worker's training helper (let in at
     the worker's gate, app/widgets/admission.py)."""
-    args = (kind, letter, names, steps)
-    return admission.result(("sft",) + args, lambda: TRAINER.compute_async(tune.sft_experiment, *args),
-                            lambda: TRAINER.compute(tune.sft_experiment, *args))
+    return admission.in_helper(tune.sft_experiment, kind, letter, names, steps)
 
 
 def run_rlhf(judge, picks, jseed, rounds):
     """``engine.tune.rlhf_experiment``, computed in the worker's training helper (let in at
     the worker's gate, app/widgets/admission.py)."""
-    args = (judge, picks, jseed, rounds)
-    return admission.result(("rlhf",) + args, lambda: TRAINER.compute_async(tune.rlhf_experiment, *args),
-                            lambda: TRAINER.compute(tune.rlhf_experiment, *args))
+    return admission.in_helper(tune.rlhf_experiment, judge, picks, jseed, rounds)
 
 
 FEATURE_WORDS = {

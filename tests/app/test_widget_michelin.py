@@ -276,9 +276,6 @@ def test_the_tuning_runs_in_the_training_helper_not_in_the_worker(monkeypatch):
         return real(fn, *args)
 
     monkeypatch.setattr(TRAINER, "compute", spy)
-    from app.widgets.admission import GATE
-
-    GATE.kept.clear()  # results kept for the next reader
     sft = michelin.run_sft("start", "k", (), 30)
     res = michelin.run_rlhf("vowel", "", 9, 5)
     assert seen == ["sft_experiment", "rlhf_experiment"]
@@ -310,3 +307,23 @@ def test_the_list_help_states_the_limits_the_server_keeps(client):
     fifty = ",".join(["ann"] * p.max_names)
     assert client.get("/en/widget/michelin", params={"book": "list", "names": fifty}).status_code == 200
     assert client.get("/en/widget/michelin", params={"book": "list", "names": fifty + ",bob"}).status_code == 422
+
+
+def test_the_worker_keeps_no_tuning_of_its_own_the_engine_memoises_it_in_the_helper(client, monkeypatch):
+    """A state a reader has seen is not kept in the worker beside the store of answers: asked
+    for again, it is asked of the helper again, whose engine answers from its memo."""
+    from app.training.helper import TRAINER
+
+    r = client.get("/en/widget/michelin?book=start&letter=v&sft_steps=31")
+    assert r.status_code == 200
+    seen = []
+    real = TRAINER.compute
+
+    def spy(fn, *args):
+        seen.append((fn.__name__, args))
+        return real(fn, *args)
+
+    monkeypatch.setattr(TRAINER, "compute", spy)
+    sft = michelin.run_sft("start", "v", (), 31)
+    assert seen == [("sft_experiment", ("start", "v", (), 31))]
+    assert sft == tune.sft_experiment.__wrapped__("start", "v", (), 31)
