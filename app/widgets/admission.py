@@ -32,9 +32,9 @@ them. So every job of that kind goes through ``GATE``:
 
 How a route uses it: ``admitted(request, fn, *args)`` runs the rendering ``fn``
 in the thread pool. A widget's ``compute`` asks for an engine computation with
-``in_helper(engine_fn, *args)``: inside ``admitted`` a result this request
-has not been given yet raises ``Needed``, the route awaits the job at the gate
-and renders again. Outside a route (start-up, a script, a test calling
+``in_helper(engine_fn, *args)`` (or several at once with ``in_helper_all``):
+inside ``admitted`` a result this request has not been given yet raises
+``Needed``, the route awaits the jobs at the gate and renders again. Outside a route (start-up, a script, a test calling
 ``compute``), the calling thread waits for the helper, as before. A route that
 needs the result itself (the live stream) awaits ``computed(request, engine_fn, *args)``.
 """
@@ -42,7 +42,6 @@ needs the result itself (the live stream) awaits ``computed(request, engine_fn, 
 import asyncio
 import contextvars
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -71,12 +70,11 @@ class Gone(Exception):
 
 
 class Needed(Exception):
-    """Raised inside ``admitted``: the rendering needs a heavy result first."""
+    """Raised inside ``admitted``: the rendering needs heavy results first (key -> job)."""
 
-    def __init__(self, key, job):
-        super().__init__(key)
-        self.key = key
-        self.job = job
+    def __init__(self, jobs):
+        super().__init__(tuple(jobs))
+        self.jobs = jobs
 
 
 _REFUSED = object()
@@ -264,32 +262,37 @@ GATE = gate_from_env()
 
 # --- inside the widgets --------------------------------------------------------------------
 
-def result(key, job: Callable[[], Awaitable], here: Callable[[], object]):
-    """The heavy result for ``key``. Inside ``admitted``: the one the gate gave this
-    request, else ``Needed`` (or ``Busy`` if the gate refused it). Elsewhere: ``here()``,
-    computed for the calling thread."""
-    given = _given.get()
-    if given is None:
-        return here()
-    if key not in given:
-        raise Needed(key, job)
-    got = given[key]
-    if got is _REFUSED:
-        raise Busy()
-    return got
-
-
 def key_of(fn, args):
     """The gate's key for the engine computation ``fn(*args)``: every route asking for
     the same computation shares one job."""
     return (fn.__module__, fn.__qualname__) + tuple(args)
 
 
+def in_helper_all(calls):
+    """``[fn(*args) for fn, args in calls]``, engine computations done in the worker's
+    training helper (where the engine memoises them). Inside ``admitted``: the results
+    the gate gave this request, else ``Needed`` for all those it lacks at once (so they
+    are awaited together), or ``Busy`` if the gate refused one. Elsewhere the calling
+    thread waits for the helper."""
+    given = _given.get()
+    if given is None:
+        return [TRAINER.compute(fn, *args) for fn, args in calls]
+    keys = [key_of(fn, args) for fn, args in calls]
+    missing = {key: _job(fn, args) for key, (fn, args) in zip(keys, calls) if key not in given}
+    if missing:
+        raise Needed(missing)
+    if any(given[key] is _REFUSED for key in keys):
+        raise Busy()
+    return [given[key] for key in keys]
+
+
 def in_helper(fn, *args):
-    """``fn(*args)``, an engine computation done in the worker's training helper
-    (where the engine memoises it), let in at the gate inside ``admitted``; elsewhere
-    the calling thread waits for the helper."""
-    return result(key_of(fn, args), lambda: TRAINER.compute_async(fn, *args), lambda: TRAINER.compute(fn, *args))
+    """``fn(*args)`` through ``in_helper_all``."""
+    return in_helper_all([(fn, args)])[0]
+
+
+def _job(fn, args):
+    return lambda: TRAINER.compute_async(fn, *args)
 
 
 # --- in the routes ---------------------------------------------------------------------------
@@ -328,11 +331,15 @@ async def admitted(request, fn, *args, gate=None, rounds=8):
             except Needed as need:
                 if watch is None:
                     watch = asyncio.ensure_future(_disconnected(request.receive))
-                try:
-                    given[need.key] = await gate.get(need.key, need.job, watch, deadline)
-                except Busy:
-                    given[need.key] = _REFUSED
-                    busy = True
+                keys = list(need.jobs)
+                got = await asyncio.gather(*(gate.get(key, need.jobs[key], watch, deadline) for key in keys),
+                                           return_exceptions=True)
+                for key, value in zip(keys, got):
+                    if isinstance(value, Busy):
+                        value, busy = _REFUSED, True
+                    elif isinstance(value, BaseException):
+                        raise value
+                    given[key] = value
         raise RuntimeError("a rendering asked for too many heavy results")
     finally:
         if watch is not None:
@@ -359,7 +366,7 @@ async def computed(request, fn, *args, gate=None):
     gate = gate or GATE
     watch = asyncio.ensure_future(_disconnected(request.receive))
     try:
-        return await gate.get(key_of(fn, args), lambda: TRAINER.compute_async(fn, *args), watch)
+        return await gate.get(key_of(fn, args), _job(fn, args), watch)
     finally:
         watch.cancel()
 

@@ -126,19 +126,8 @@ def _times(ratio, lang):
     return f"是小明的 {n}倍" if n[-1] in "万亿" else f"是小明的 {n} 倍"   # no space between 万 and 倍
 
 
-# --- a new recipe book and the judges: the engine's experiments, in the training helper ---
-
-def run_sft(kind, letter, names, steps):
-    """``engine.tune.sft_experiment``, computed in the worker's training helper (let in at
-    the worker's gate, app/widgets/admission.py)."""
-    return admission.in_helper(tune.sft_experiment, kind, letter, names, steps)
-
-
-def run_rlhf(judge, picks, jseed, rounds):
-    """``engine.tune.rlhf_experiment``, computed in the worker's training helper (let in at
-    the worker's gate, app/widgets/admission.py)."""
-    return admission.in_helper(tune.rlhf_experiment, judge, picks, jseed, rounds)
-
+# --- a new recipe book and the judges: the engine's experiments (``compute`` asks the worker's
+# training helper for both at once, let in at the worker's gate, app/widgets/admission.py) ---
 
 FEATURE_WORDS = {
     "zh": {
@@ -208,8 +197,14 @@ class Michelin(Widget):
         zh = lang == "zh"
         ours = our_figures()
         # a new recipe book
-        sft = run_sft(state["book"], state["letter"] if state["book"] == "start" else "",
-                      state["names"] if state["book"] == "list" else (), state["sft_steps"])
+        judge, picks = state["judge"], state["picks"]
+        waiting = judge == "you" and len(picks) < PAIRS_YOU
+        # the engine's experiments, both asked of the training helper at once
+        calls = [(tune.sft_experiment, (state["book"], state["letter"] if state["book"] == "start" else "",
+                                        state["names"] if state["book"] == "list" else (), state["sft_steps"]))]
+        if not waiting:
+            calls.append((tune.rlhf_experiment, (judge, picks if judge == "you" else "", state["jseed"], state["rounds"])))
+        sft, *rest = admission.in_helper_all(calls)
         if state["book"] == "a":
             book_words = "以 a 结尾的名字" if zh else "names ending in a"
         elif state["book"] == "start":
@@ -227,9 +222,7 @@ class Michelin(Widget):
             "steps": fmt_int(state["sft_steps"]),
         }
         # the judges
-        judge, picks = state["judge"], state["picks"]
         pairs = tune.judge_pairs(state["jseed"], PAIRS_YOU)
-        waiting = judge == "you" and len(picks) < PAIRS_YOU
         judges = {"judge": judge, "judge_words": JUDGE_WORDS[lang][judge], "waiting": waiting,
                   "n_pairs": PAIRS_YOU, "n_picked": len(picks) if judge == "you" else 0,
                   "next_seed": state["jseed"] + 1 if state["jseed"] < SEED_MAX else 0}
@@ -241,7 +234,7 @@ class Michelin(Widget):
             judges["pair"] = {"a": a, "b": b, "pick_a": picks + "a", "pick_b": picks + "b",
                               "number": len(picks) + 1}
         else:
-            res = run_rlhf(judge, picks if judge == "you" else "", state["jseed"], state["rounds"])
+            res, = rest
             judges.update({
                 "n_judged": len(res.judged),
                 "taste": _taste_words(res.weights, lang),

@@ -43,10 +43,10 @@ Y_TICKS = (1.5, 2.0, 2.5, 3.0, 3.5, 4.0)
 MAX_POINTS = 200
 
 
-def get_run(seed, lr, optimizer, steps):
-    """The finished run for a query, computed in the worker's training helper (let in
-    at the worker's gate; memoised by the engine)."""
-    return admission.in_helper(training.practice_run, seed, lr, optimizer, steps)
+def get_runs(seed, lr, optimizers, steps):
+    """The finished runs for a query, one per optimiser, computed in the worker's training
+    helper (let in at the worker's gate together; memoised by the engine)."""
+    return admission.in_helper_all([(training.practice_run, (seed, lr, o, steps)) for o in optimizers])
 
 
 def running_mean(losses, window=SMOOTH):
@@ -113,14 +113,14 @@ WORDS = {
 
 class Practice(Widget):
     def compute(self, state, lang):
-        """Display-ready context for the finished runs (from ``get_run``)."""
+        """Display-ready context for the finished runs (from ``get_runs``)."""
         steps, lr, seed = state["steps"], state["lr"], state["seed"]
         opts = OPTIMIZERS if state["opt"] == "both" else (state["opt"],)
         words = WORDS[lang]
         lines, table, summary = [], [], []
         lr_text = self.params[0].format(lr)
         if state["go"]:
-            runs = [get_run(seed, lr, o, steps) for o in opts]
+            runs = get_runs(seed, lr, opts, steps)
             smooths = [running_mean(run.losses) for run in runs]
             xs = point_steps(steps)
             for o, run, smooth in zip(opts, runs, smooths):

@@ -253,6 +253,11 @@ def test_a_page_waits_for_its_heavy_widget_without_holding_a_thread(ch6, monkeyp
     r = ch6.get("/en/chapter/6?practice.go=1&practice.steps=36&practice.seed=8")
     assert r.status_code == 200 and "line-adam" in r.text
     assert len(threads) == 2  # rendered, the run awaited at the gate, rendered again
+    # two runs side by side are awaited together: still two renderings, not three
+    threads.clear()
+    r = ch6.get("/en/chapter/6?practice.go=1&practice.steps=37&practice.seed=8&practice.opt=both")
+    assert r.status_code == 200 and "line-adam" in r.text and "line-sgd" in r.text
+    assert len(threads) == 2
 
 
 def test_a_state_already_computed_is_asked_of_the_helper_again_not_of_a_cache_in_the_worker(client, monkeypatch):
