@@ -34,9 +34,10 @@ How a route uses it: ``admitted(request, fn, *args)`` runs the rendering ``fn``
 in the thread pool. A widget's ``compute`` asks for an engine computation with
 ``in_helper(engine_fn, *args)`` (or several at once with ``in_helper_all``):
 inside ``admitted`` a result this request has not been given yet raises
-``Needed``, the route awaits the jobs at the gate and renders again. Outside a route (start-up, a script, a test calling
-``compute``), the calling thread waits for the helper, as before. A route that
-needs the result itself (the live stream) awaits ``computed(request, engine_fn, *args)``.
+``Needed``, the route awaits the jobs at the gate and renders again. Outside a
+route (start-up, a script, a test calling ``compute``), the calling thread
+waits for the helper, as before. A route that needs the result itself (the
+live stream) awaits ``computed(request, engine_fn, *args)``.
 """
 
 import asyncio
