@@ -196,7 +196,6 @@ class Michelin(Widget):
         """Display-ready context from the engine's experiments (memoised by the engine)."""
         zh = lang == "zh"
         ours = our_figures()
-        # a new recipe book
         judge, picks = state["judge"], state["picks"]
         waiting = judge == "you" and len(picks) < PAIRS_YOU
         # the engine's experiments, both asked of the training helper at once
@@ -205,6 +204,7 @@ class Michelin(Widget):
         if not waiting:
             calls.append((tune.rlhf_experiment, (judge, picks if judge == "you" else "", state["jseed"], state["rounds"])))
         sft, *rest = admission.in_helper_all(calls)
+        # a new recipe book
         if state["book"] == "a":
             book_words = "以 a 结尾的名字" if zh else "names ending in a"
         elif state["book"] == "start":
