@@ -120,6 +120,22 @@ class Run:
     losses: tuple              # per step, step 1 first (shorter if it broke)
     dishes: tuple              # Dishes at the milestones reached
     broke_at: int | None       # step where the score stopped being a number
+    lrs: tuple                 # per step: the strength of the hand used
+    grad_norms: tuple          # per step: how loudly the knobs were told to move
+    names: tuple               # per step: the menu practised
+
+    def events(self):
+        """The events of ``practice`` that made this run, in their order: a
+        ``StepRecord`` per step, ``Dishes`` after each tasted step, ``Broke`` last
+        if it broke. A finished run can be replayed at any pace."""
+        dishes = {d.step: d for d in self.dishes}
+        for i, loss in enumerate(self.losses):
+            step = i + 1
+            yield StepRecord(step, loss, self.lrs[i], self.grad_norms[i], self.names[i])
+            if step in dishes:
+                yield dishes[step]
+        if self.broke_at is not None:
+            yield Broke(self.broke_at)
 
 
 def milestones(steps, marks=MILESTONES):
@@ -167,20 +183,23 @@ def _sample(*args, **kwargs):
 
 def collect(key, events):
     """A ``Run`` from the events of ``practice``."""
-    losses, dishes, broke = [], [], None
+    steps, dishes, broke = [], [], None
     for item in events:
         if isinstance(item, StepRecord):
-            losses.append(item.loss)
+            steps.append(item)
         elif isinstance(item, Dishes):
             dishes.append(item)
         elif isinstance(item, Broke):
             broke = item.step
-    return Run(tuple(key), tuple(losses), tuple(dishes), broke)
+    return Run(tuple(key), tuple(r.loss for r in steps), tuple(dishes), broke,
+               lrs=tuple(r.lr for r in steps), grad_norms=tuple(r.grad_norm for r in steps),
+               names=tuple(r.name for r in steps))
 
 
 @functools.lru_cache(maxsize=16)
 def practice_run(seed=42, lr=0.01, optimizer="adam", steps=1000):
-    """The finished practice run for (seed, lr, optimizer, steps), as plain data (memoised)."""
+    """The finished practice run for (seed, lr, optimizer, steps), as plain data, every
+    step of it (memoised: a page drawing the run and a stream replaying it share one)."""
     with np.errstate(all="ignore"):
         return collect((seed, lr, optimizer, steps), practice(seed, lr, optimizer, steps))
 

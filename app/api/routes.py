@@ -148,15 +148,15 @@ def sample(
     summary="Train a fresh apprentice, streamed step by step (Server-Sent Events)",
     description=(f"With steps={REFERENCE_RUN['steps']}, lr={REFERENCE_RUN['lr']:g}, seed={REFERENCE_RUN['seed']} "
                  f"and {REFERENCE_RUN['optimizer']} this is the reference run, loss for loss.\n"
-                 "The numpy work runs in the worker's training helper process, a small batch at a time;\n"
-                 "a reader who leaves stops it."),
+                 "The whole run is computed at once in the worker's training helper process,\n"
+                 "then its events are sent at the page's pace; a reader who leaves stops the stream."),
     response_class=streams.TrainStream,
     responses={
         200: {"content": {"text/event-stream": {}},
               "description": "each step is a plain message (data: step, loss, lr, grad_norm, name); "
                              "named events around them: start, dishes, broke, done"},
         422: {"description": "A parameter is out of range"},
-        503: {"description": "Too many practice runs at once in this worker; see Retry-After"},
+        503: {"description": "Too many practice runs, or too much heavy work, at once in this worker; see Retry-After"},
     },
 )
 async def train(
@@ -169,7 +169,7 @@ async def train(
     seed: int = Query(REFERENCE_RUN["seed"], ge=0, le=limits.SEED_MAX, description="fixes the menu order and the starting knobs"),
     optimizer: Literal["adam", "sgd"] = Query("adam", description="adam = the old master, sgd = a plain cook"),
 ):
-    return streams.train_stream(request, seed, round(lr, 6), optimizer, steps)
+    return await streams.train_stream(request, seed, round(lr, 6), optimizer, steps)
 
 
 # --- chapter 5: the wall of knobs, and the two-ingredient dish traced back -------------
@@ -405,12 +405,12 @@ class TrainStatus(BaseModel):
     active: int
     limit: int
     pace: int
-    steps_computed: int
+    steps_sent: int
 
 
 @router.get("/train/status", response_model=TrainStatus, summary="Live practice streams in this worker")
 def train_status():
     """How many practice streams this worker runs now, its bound, its pace (steps per second),
-    and how many training steps its streams have computed since it started."""
+    and how many training steps its streams have sent since it started."""
     s = streams.STATS
-    return TrainStatus(active=s.active, limit=s.limit, pace=s.pace, steps_computed=s.steps)
+    return TrainStatus(active=s.active, limit=s.limit, pace=s.pace, steps_sent=s.steps)

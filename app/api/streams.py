@@ -1,20 +1,25 @@
-"""Live practice runs as Server-Sent Events: bounded per worker, stopped when the reader leaves.
+"""Live practice runs as Server-Sent Events, at the page's pace: bounded per worker,
+stopped when the reader leaves.
 
-``/api/train`` (app/api/routes.py) streams one run of ``engine.train.practice``.
-The numpy work happens in the worker's training helper process
-(app/training/helper.py), a small batch of steps at a time, never in the event loop
-or the worker's threads. Between batches the stream checks whether the reader
-is still there; when the reader disconnects or presses stop, the run ends
-within one batch (a few milliseconds of work) and the helper forgets it.
-
-Streams are paced: ``KITCHEN_TRAIN_PACE`` steps per second (default 500, so
+``/api/train`` (app/api/routes.py) streams one run of ``engine.train.practice_run``.
+A practice run of 1,000 menus takes the engine about 0.2 s, so the route asks
+for the whole run at once, in the worker's training helper process
+(app/training/helper.py), let in at the worker's gate for heavy work
+(app/widgets/admission.py): the request waits there as an awaiting task, never
+holding a thread, and a page drawing the same run shares the job (the engine
+memoises the run in the helper, so the finished page that follows a stream
+finds it computed). Then the stream replays the run's events from memory at
+the page's pace: ``KITCHEN_TRAIN_PACE`` steps per second (default 500, so
 1,000 steps reach the page in about 2 s and the curve visibly grows; 0 sends
-as fast as the engine trains). At most ``KITCHEN_TRAIN_STREAMS`` runs (default
-4) stream at once in one worker; past that the route answers 503 with
-Retry-After and a short message in both languages.
+it at once). Between batches the stream checks whether the reader is still
+there; a reader who leaves or presses stop ends it within one batch.
 
-``STATS`` counts streams and computed steps, so tests (and anyone curious)
-can see that a stopped stream really stopped.
+At most ``KITCHEN_TRAIN_STREAMS`` runs (default 4) stream at once in one
+worker; past that, or when the gate has no room in time, the route answers 503
+with Retry-After and a short message in both languages.
+
+``STATS`` counts streams and the steps they have sent, so tests (and anyone
+curious) can see that a stopped stream really stopped.
 """
 
 import asyncio
@@ -27,12 +32,10 @@ from starlette.responses import JSONResponse, StreamingResponse
 
 from engine import train as training
 
-from app.training import helper as trainer_mod
-from app.training.helper import TRAINER, TrainerGone
 from app.web.settings import env_int
-from app.widgets import practice
+from app.widgets import admission, practice
 
-BATCH = 20            # steps computed (and sent) together
+BATCH = 20            # steps sent together
 RETRY_AFTER = 5       # seconds, for a reader turned away
 
 
@@ -43,12 +46,11 @@ class Stats:
         self.limit = limit            # streams allowed at once
         self.pace = pace              # steps per second, 0 = unpaced
         self.active = 0               # streams open now
-        self.started = 0              # streams ever started
-        self.steps = 0                # training steps computed by all streams
-        self.last_step_at = 0.0       # time.monotonic() of the last computed step
+        self.steps = 0                # training steps sent by all streams
+        self.last_step_at = 0.0       # time.monotonic() of the last step sent
         self.lock = threading.Lock()
 
-    def computed(self, n):
+    def sent(self, n):
         with self.lock:
             self.steps += n
             self.last_step_at = time.monotonic()
@@ -62,8 +64,6 @@ def stats_from_env():
 
 
 STATS = stats_from_env()
-# the helper holds every run this worker may stream, and room for whole runs
-TRAINER.max_open = max(trainer_mod.MAX_OPEN, 2 * STATS.limit)
 
 LOST = {
     "zh": "这次练习中途断了，请再试一次。",
@@ -94,16 +94,20 @@ def take_slot(stats=STATS):
     if stats.active >= stats.limit:
         return None
     stats.active += 1
-    stats.started += 1
     return Slot(stats)
 
 
-def busy_response():
+def refusal(words):
+    """A 503 the page shows in its language (``message``), with Retry-After."""
     return JSONResponse(
         status_code=503,
-        headers={"Retry-After": str(RETRY_AFTER)},
-        content={"detail": BUSY["en"], "message": BUSY, "retry_after": RETRY_AFTER},
+        headers={"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"},
+        content={"detail": words["en"], "message": words, "retry_after": RETRY_AFTER},
     )
+
+
+def busy_response():
+    return refusal(BUSY)
 
 
 def sse(event, data):
@@ -147,52 +151,64 @@ class TrainStream(StreamingResponse):
                 self.slot.release()
 
 
-async def _run(request, key, slot, stats, trainer=TRAINER):
-    seed, lr, optimizer, steps = key
-    items = []
-    start = time.monotonic()
-    sent = 0
-    run_id = trainer.new_id()  # taken first, so the run is closed however the stream ends
+async def _replay(request, run, slot, stats):
+    """The run's events at ``stats.pace`` steps a second, ``BATCH`` steps at a time."""
+    seed, lr, optimizer, steps = run.key
     try:
         yield "retry: 600000\n" + sse("start", {
             "steps": steps, "lr": lr, "seed": seed, "optimizer": optimizer,
             "milestones": list(training.milestones(steps)), "smooth": practice.SMOOTH,
         })
-        try:
-            await trainer.open(run_id, key)
-            while True:
-                if await request.is_disconnected():
-                    return
-                batch, n, done = await trainer.next(run_id, BATCH)
-                stats.computed(n)
-                items.extend(batch)
-                sent += n
-                yield "".join(encode(item) for item in batch)
-                if done:
-                    break
-                if stats.pace:
-                    wait = start + sent / stats.pace - time.monotonic()
-                    if wait > 0:
-                        await asyncio.sleep(wait)
-        except TrainerGone:
-            yield sse("error", {"message": LOST})
+        start = time.monotonic()
+        sent = 0
+        chunk, n = [], 0
+        for item in run.events():
+            chunk.append(encode(item))
+            if isinstance(item, training.StepRecord):
+                n += 1
+            if n < BATCH:
+                continue
+            if await request.is_disconnected():
+                return
+            stats.sent(n)
+            sent += n
+            yield "".join(chunk)
+            chunk, n = [], 0
+            if stats.pace:
+                wait = start + sent / stats.pace - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+        chunk.append(sse("done", {"steps": len(run.losses), "broke_at": run.broke_at}))
+        if await request.is_disconnected():
             return
-        run = training.collect(key, items)
-        practice.RUNS.put(key, run)
-        yield sse("done", {"steps": len(run.losses), "broke_at": run.broke_at})
+        stats.sent(n)
+        yield "".join(chunk)
     finally:
-        trainer.close(run_id)
         slot.release()
 
 
-def train_stream(request, seed, lr, optimizer, steps, stats=STATS):
-    """The SSE response for one run, or a 503 when the worker is full."""
+async def train_stream(request, seed, lr, optimizer, steps, stats=STATS):
+    """The SSE response for one run; a 503 when the worker streams all it may or the
+    gate has no room in time (an empty one for a reader who left while waiting)."""
     slot = take_slot(stats)
     if slot is None:
         return busy_response()
-    key = (seed, lr, optimizer, steps)
+    try:
+        run = await admission.computed(request, training.practice_run, seed, lr, optimizer, steps)
+    except admission.Busy:
+        slot.release()
+        return busy_response()
+    except admission.Gone:
+        slot.release()
+        return admission.gone_response()
+    except Exception:
+        slot.release()
+        return refusal(LOST)
+    except BaseException:
+        slot.release()
+        raise
     return TrainStream(
-        _run(request, key, slot, stats),
+        _replay(request, run, slot, stats),
         slot,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},

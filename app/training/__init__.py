@@ -1,1 +1,1 @@
-"""The training helper: live training runs in a process of their own, next to each worker."""
+"""The training helper: practice runs and chapter 8's tuning, computed whole in a process of their own next to each worker."""

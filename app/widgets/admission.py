@@ -1,10 +1,11 @@
 """Heavy work is let in at one bounded gate per worker, awaited, never queued without end.
 
-A new state of chapter 8's kitchen (a tuning run) or a finished practice run
-(chapter 6, ``go=1``) costs the training helper up to a few seconds of numpy.
-Left to queue freely, forty such requests would hold every thread of the
-worker's pool while they wait for the helper, and every other reader's dial
-would wait behind them. So every job of that kind goes through ``GATE``:
+A new state of chapter 8's kitchen (a tuning run) or a practice run (chapter 6:
+its finished page, ``go=1``, or its live stream, ``/api/train``) costs the
+training helper from a fifth of a second to a few seconds of numpy. Left to
+queue freely, forty such requests would hold every thread of the worker's pool
+while they wait for the helper, and every other reader's dial would wait behind
+them. So every job of that kind goes through ``GATE``:
 
 - at most ``KITCHEN_HEAVY_AT_ONCE`` jobs run at once (default 1: the helper is
   one process, so two jobs under way only share it and both finish later) and
@@ -20,28 +21,33 @@ would wait behind them. So every job of that kind goes through ``GATE``:
   dials of other readers wait behind them.)
 - waiting is awaited on the event loop (the helper is awaited too), so no
   thread of the pool is held and the other routes keep their threads;
-- two readers asking for the same state share one job;
+- two readers asking for the same computation share one job (a page and a
+  live stream of the same practice run too);
 - a reader who leaves while the job waits takes it out of the queue (when no
-  other reader waits for it); a job that already runs finishes, and its result
-  is kept (the last ``KEEP`` results) for the next reader who asks the same state.
+  other reader waits for it); a job that already runs finishes in the helper,
+  whose engine memoises it, so the next reader who asks the same state finds it
+  there at the cost of a short job. The gate keeps no results of its own: the
+  engine's memo and the store of answers (app/web/answer_memory.py) are the
+  worker's only caches.
 
 How a route uses it: ``admitted(request, fn, *args)`` runs the rendering ``fn``
-in the thread pool. A widget's ``compute`` asks for a heavy result with
-``result(key, job, here)``: inside ``admitted`` a result not yet known raises
-``Needed``, the route awaits the job at the gate and renders again. Outside a
-route (start-up, a script, a test calling ``compute``), ``here()`` computes it
-in the calling thread, as before.
+in the thread pool. A widget's ``compute`` asks for an engine computation with
+``in_helper(engine_fn, *args)`` (or several at once with ``in_helper_all``):
+inside ``admitted`` a result this request has not been given yet raises
+``Needed``, the route awaits the jobs at the gate and renders again. Outside a
+route (start-up, a script, a test calling ``compute``), the calling thread
+waits for the helper, as before. A route that needs the result itself (the
+live stream) awaits ``computed(request, engine_fn, *args)``.
 """
 
 import asyncio
 import contextvars
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from app.training.helper import TRAINER
 from app.web.i18n import Message
 from app.web.settings import env_int
 from app.widgets.base import InputError
@@ -50,7 +56,6 @@ AT_ONCE = 1              # jobs under way at once: the helper is one process, so
 QUEUE = 4                # jobs waiting for their turn beyond those
 WAIT = 4                 # seconds a request waits for its turn (all its jobs together)
 RETRY_AFTER = 5          # seconds, sent to a reader turned away
-KEEP = 64                # finished results kept for the next reader who asks the same state
 
 class Busy(InputError):
     """The gate is full, or the wait was too long: the widget shows this message."""
@@ -66,12 +71,11 @@ class Gone(Exception):
 
 
 class Needed(Exception):
-    """Raised inside ``admitted``: the rendering needs a heavy result first."""
+    """Raised inside ``admitted``: the rendering needs heavy results first (key -> job)."""
 
-    def __init__(self, key, job):
-        super().__init__(key)
-        self.key = key
-        self.job = job
+    def __init__(self, jobs):
+        super().__init__(tuple(jobs))
+        self.jobs = jobs
 
 
 _REFUSED = object()
@@ -91,17 +95,15 @@ class Entry:
 class Gate:
     """The worker's admission point for heavy jobs (see the module's notes)."""
 
-    def __init__(self, at_once, queue, wait, keep=KEEP):
+    def __init__(self, at_once, queue, wait):
         self.at_once = at_once        # jobs running at once
         self.queue = queue            # jobs waiting beyond those
         self.wait = wait              # seconds a reader waits for its job to start
-        self.keep = keep
         self._loop = None
         self._reset()
 
     def _reset(self):
         self.jobs = {}                 # key -> Entry, running or waiting
-        self.kept = OrderedDict()      # key -> result, most recent last
         self.running = 0
         self._turns = []               # futures of jobs waiting for a place, in order
         self._room = []                # futures of readers waiting for room in the queue
@@ -156,10 +158,6 @@ class Gate:
             self._release()
         self._forget(key)
         self.finished += 1
-        self.kept[key] = result
-        self.kept.move_to_end(key)
-        while len(self.kept) > self.keep:
-            self.kept.popitem(last=False)
         if not entry.future.done():
             entry.future.set_result(result)
 
@@ -194,15 +192,12 @@ class Gate:
         return room in done
 
     async def get(self, key, job, gone, deadline=None):
-        """The result for ``key``: kept, shared with a job under way, or computed by
+        """The result for ``key``: shared with a job under way, or computed by
         ``job()`` when there is room. ``gone`` is a future done when the reader leaves.
         Raises Busy (no room, or no turn within ``wait`` seconds, or by the event loop's
         time ``deadline``) or Gone."""
         self._bind()
         end = self._loop.time() + self.wait if deadline is None else deadline
-        if key in self.kept:
-            self.kept.move_to_end(key)
-            return self.kept[key]
         if gone.done():
             raise Gone()
         entry = self.jobs.get(key)
@@ -214,9 +209,6 @@ class Gate:
             if timeout <= 0 or not await self._wait_for_room(gone, timeout):
                 self.refused += 1
                 raise Busy()
-            if key in self.kept:
-                self.kept.move_to_end(key)
-                return self.kept[key]
             entry = self.jobs.get(key)
         if entry is None:
             entry = Entry(future=self._loop.create_future(), started=asyncio.Event())
@@ -254,7 +246,7 @@ class Gate:
 
     def stats(self):
         return {"running": self.running, "waiting": len(self._turns), "jobs": len(self.jobs),
-                "kept": len(self.kept), "admitted": self.admitted, "refused": self.refused,
+                "admitted": self.admitted, "refused": self.refused,
                 "dropped": self.dropped, "finished": self.finished}
 
 
@@ -271,23 +263,37 @@ GATE = gate_from_env()
 
 # --- inside the widgets --------------------------------------------------------------------
 
-def result(key, job: Callable[[], Awaitable], here: Callable[[], object]):
-    """The heavy result for ``key``. Inside ``admitted``: the one the gate gave this
-    request, else ``Needed`` (or ``Busy`` if the gate refused it). Elsewhere: a kept
-    result, else ``here()`` computed in the calling thread."""
+def key_of(fn, args):
+    """The gate's key for the engine computation ``fn(*args)``: every route asking for
+    the same computation shares one job."""
+    return (fn.__module__, fn.__qualname__) + tuple(args)
+
+
+def in_helper_all(calls):
+    """``[fn(*args) for fn, args in calls]``, engine computations done in the worker's
+    training helper (where the engine memoises them). Inside ``admitted``: the results
+    the gate gave this request, else ``Needed`` for all those it lacks at once (so they
+    are awaited together), or ``Busy`` if the gate refused one. Elsewhere the calling
+    thread waits for the helper."""
     given = _given.get()
-    if given is not None:
-        if key in given:
-            got = given[key]
-            if got is _REFUSED:
-                raise Busy()
-            return got
-        if key in GATE.kept:
-            return GATE.kept[key]
-        raise Needed(key, job)
-    if key in GATE.kept:
-        return GATE.kept[key]
-    return here()
+    if given is None:
+        return [TRAINER.compute(fn, *args) for fn, args in calls]
+    keys = [key_of(fn, args) for fn, args in calls]
+    missing = {key: _job(fn, args) for key, (fn, args) in zip(keys, calls) if key not in given}
+    if missing:
+        raise Needed(missing)
+    if any(given[key] is _REFUSED for key in keys):
+        raise Busy()
+    return [given[key] for key in keys]
+
+
+def in_helper(fn, *args):
+    """``fn(*args)`` through ``in_helper_all``."""
+    return in_helper_all([(fn, args)])[0]
+
+
+def _job(fn, args):
+    return lambda: TRAINER.compute_async(fn, *args)
 
 
 # --- in the routes ---------------------------------------------------------------------------
@@ -326,11 +332,15 @@ async def admitted(request, fn, *args, gate=None, rounds=8):
             except Needed as need:
                 if watch is None:
                     watch = asyncio.ensure_future(_disconnected(request.receive))
-                try:
-                    given[need.key] = await gate.get(need.key, need.job, watch, deadline)
-                except Busy:
-                    given[need.key] = _REFUSED
-                    busy = True
+                keys = list(need.jobs)
+                got = await asyncio.gather(*(gate.get(key, need.jobs[key], watch, deadline) for key in keys),
+                                           return_exceptions=True)
+                for key, value in zip(keys, got):
+                    if isinstance(value, Busy):
+                        value, busy = _REFUSED, True
+                    elif isinstance(value, BaseException):
+                        raise value
+                    given[key] = value
         raise RuntimeError("a rendering asked for too many heavy results")
     finally:
         if watch is not None:
@@ -348,6 +358,18 @@ async def respond(request, fn, *args, to_response=None):
         return gone_response()
     response = to_response(outcome.value) if to_response else outcome.value
     return stamp(response, outcome)
+
+
+async def computed(request, fn, *args, gate=None):
+    """``fn(*args)`` in the training helper, awaited at the gate by a route that needs the
+    result itself (the live practice stream): no thread is held. Raises Busy (no room
+    in time) or Gone (the reader left while it waited)."""
+    gate = gate or GATE
+    watch = asyncio.ensure_future(_disconnected(request.receive))
+    try:
+        return await gate.get(key_of(fn, args), _job(fn, args), watch)
+    finally:
+        watch.cancel()
 
 
 def gone_response():

@@ -18,12 +18,10 @@ Three panels, one state in the query:
   dishes before and after with the taster's scores, and its mean score.
 
 Everything is computed live by the engine (``engine.tune``'s experiments, in
-the worker's training helper); the engine memoises them by their inputs and
-the worker keeps the helper's last answers, so a link to a state already seen
-is instant.
+the worker's training helper, let in at the worker's gate); the engine memoises
+them there by their inputs and the store of answers keeps whole answers, so a
+link to a state already seen is quick. The widget keeps nothing of its own.
 """
-
-import functools
 
 import numpy as np
 
@@ -31,7 +29,6 @@ from engine import tune
 
 from app.model_facts.facts import fmt_int
 from app.web.i18n import N_
-from app.training.helper import TRAINER
 from app.widgets import admission
 from app.widgets.base import InputError, Number, Widget
 from app.widgets.choices import Choice, NameList, Pattern
@@ -129,23 +126,8 @@ def _times(ratio, lang):
     return f"是小明的 {n}倍" if n[-1] in "万亿" else f"是小明的 {n} 倍"   # no space between 万 and 倍
 
 
-# --- a new recipe book and the judges: the engine's experiments, in the training helper ---
-
-def run_sft(kind, letter, names, steps):
-    """``engine.tune.sft_experiment``, computed in the worker's training helper (let in at
-    the worker's gate, app/widgets/admission.py)."""
-    args = (kind, letter, names, steps)
-    return admission.result(("sft",) + args, lambda: TRAINER.compute_async(tune.sft_experiment, *args),
-                            lambda: TRAINER.compute(tune.sft_experiment, *args))
-
-
-def run_rlhf(judge, picks, jseed, rounds):
-    """``engine.tune.rlhf_experiment``, computed in the worker's training helper (let in at
-    the worker's gate, app/widgets/admission.py)."""
-    args = (judge, picks, jseed, rounds)
-    return admission.result(("rlhf",) + args, lambda: TRAINER.compute_async(tune.rlhf_experiment, *args),
-                            lambda: TRAINER.compute(tune.rlhf_experiment, *args))
-
+# --- a new recipe book and the judges: the engine's experiments (``compute`` asks the worker's
+# training helper for both at once, let in at the worker's gate, app/widgets/admission.py) ---
 
 FEATURE_WORDS = {
     "zh": {
@@ -214,9 +196,15 @@ class Michelin(Widget):
         """Display-ready context from the engine's experiments (memoised by the engine)."""
         zh = lang == "zh"
         ours = our_figures()
+        judge, picks = state["judge"], state["picks"]
+        waiting = judge == "you" and len(picks) < PAIRS_YOU
+        # the engine's experiments, both asked of the training helper at once
+        calls = [(tune.sft_experiment, (state["book"], state["letter"] if state["book"] == "start" else "",
+                                        state["names"] if state["book"] == "list" else (), state["sft_steps"]))]
+        if not waiting:
+            calls.append((tune.rlhf_experiment, (judge, picks if judge == "you" else "", state["jseed"], state["rounds"])))
+        sft, *rest = admission.in_helper_all(calls)
         # a new recipe book
-        sft = run_sft(state["book"], state["letter"] if state["book"] == "start" else "",
-                      state["names"] if state["book"] == "list" else (), state["sft_steps"])
         if state["book"] == "a":
             book_words = "以 a 结尾的名字" if zh else "names ending in a"
         elif state["book"] == "start":
@@ -234,9 +222,7 @@ class Michelin(Widget):
             "steps": fmt_int(state["sft_steps"]),
         }
         # the judges
-        judge, picks = state["judge"], state["picks"]
         pairs = tune.judge_pairs(state["jseed"], PAIRS_YOU)
-        waiting = judge == "you" and len(picks) < PAIRS_YOU
         judges = {"judge": judge, "judge_words": JUDGE_WORDS[lang][judge], "waiting": waiting,
                   "n_pairs": PAIRS_YOU, "n_picked": len(picks) if judge == "you" else 0,
                   "next_seed": state["jseed"] + 1 if state["jseed"] < SEED_MAX else 0}
@@ -248,7 +234,7 @@ class Michelin(Widget):
             judges["pair"] = {"a": a, "b": b, "pick_a": picks + "a", "pick_b": picks + "b",
                               "number": len(picks) + 1}
         else:
-            res = run_rlhf(judge, picks if judge == "you" else "", state["jseed"], state["rounds"])
+            res, = rest
             judges.update({
                 "n_judged": len(res.judged),
                 "taste": _taste_words(res.weights, lang),

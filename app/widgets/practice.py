@@ -5,32 +5,30 @@ plain cook, both = the two side by side on the same menus), steps, seed and
 go (0 = not started yet, 1 = show the finished run). A run is fully
 determined by (seed, lr, optimiser, steps): a link replays the same curve.
 
-One engine computation, ``engine.train.practice``: the reference start for
+One engine computation, ``engine.train.practice_run``: the reference start for
 the seed, then training, with dishes sampled (fixed seed) at menus 1, 100,
-500, 1,000 and the last one. The live stream (``/api/train``, app/api/streams.py)
-and the page drawn without JavaScript both consume this one generator, in the
-worker's training helper (app/training/helper.py); finished runs are kept in a small
-cache by query, so a link or the end of a live run is served at once.
+500, 1,000 and the last one; every step of the finished run. The page drawn
+without JavaScript and the live stream (``/api/train``, app/api/streams.py,
+which replays the run's events at the page's pace) both ask for it in the
+worker's training helper (app/training/helper.py), let in at the worker's gate
+(app/widgets/admission.py); the engine memoises it there, so a link or the end
+of a live run finds it computed.
 
 A run whose score stops being a number (too heavy a hand) ends there, and
 the page says so.
 """
 
-import asyncio
 import inspect
 import json
 import math
-import threading
-from collections import OrderedDict
 
 from engine import train as training
 from engine.tokenizer import VOCAB_SIZE
-from engine.train import DISH_N, DISH_SEED, DISH_T, MILESTONES, Broke, Dishes, Run, collect, milestones  # noqa: F401
+from engine.train import DISH_N, DISH_SEED, DISH_T, MILESTONES, milestones  # noqa: F401
 
 from app.model_facts.limits import PRACTICE_LR_MAX as LR_MAX, PRACTICE_LR_MIN as LR_MIN, PRACTICE_STEPS_MAX as STEPS_MAX
 from app.web.i18n import N_
 from app.model_facts.limits import SEED_MAX
-from app.training.helper import TRAINER, TrainerGone
 from app.widgets import admission
 from app.widgets.base import Number, Widget
 from app.widgets.choices import Choice
@@ -45,55 +43,10 @@ Y_TICKS = (1.5, 2.0, 2.5, 3.0, 3.5, 4.0)
 MAX_POINTS = 200
 
 
-class RunCache:
-    """The last few finished runs, by query; thread-safe."""
-
-    def __init__(self, size=16):
-        self.size = size
-        self.items = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            run = self.items.get(key)
-            if run is not None:
-                self.items.move_to_end(key)
-            return run
-
-    def put(self, key, run):
-        with self.lock:
-            self.items[key] = run
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
-RUNS = RunCache()
-
-
-def get_run(seed, lr, optimizer, steps):
-    """The finished run for a query: from the cache, or computed now."""
-    key = (seed, lr, optimizer, steps)
-    run = RUNS.get(key)
-    if run is None:
-        # computed in the worker's training helper process, let in at the worker's gate
-        run = admission.result(("practice",) + key, lambda: _whole_async(key), lambda: _whole(key))
-        RUNS.put(key, run)
-    return run
-
-
-async def _whole_async(key):
-    try:
-        return await TRAINER.whole_async(key)
-    except TrainerGone:
-        return await asyncio.to_thread(_whole, key)
-
-
-def _whole(key):
-    try:
-        return TRAINER.whole(key)
-    except TrainerGone:  # the helper died twice over: compute it here
-        return training.practice_run(*key)
+def get_runs(seed, lr, optimizers, steps):
+    """The finished runs for a query, one per optimiser, computed in the worker's training
+    helper (let in at the worker's gate together; memoised by the engine)."""
+    return admission.in_helper_all([(training.practice_run, (seed, lr, o, steps)) for o in optimizers])
 
 
 def running_mean(losses, window=SMOOTH):
@@ -160,14 +113,14 @@ WORDS = {
 
 class Practice(Widget):
     def compute(self, state, lang):
-        """Display-ready context for the finished runs (kept by ``get_run``)."""
+        """Display-ready context for the finished runs (from ``get_runs``)."""
         steps, lr, seed = state["steps"], state["lr"], state["seed"]
         opts = OPTIMIZERS if state["opt"] == "both" else (state["opt"],)
         words = WORDS[lang]
         lines, table, summary = [], [], []
         lr_text = self.params[0].format(lr)
         if state["go"]:
-            runs = [get_run(seed, lr, o, steps) for o in opts]
+            runs = get_runs(seed, lr, opts, steps)
             smooths = [running_mean(run.losses) for run in runs]
             xs = point_steps(steps)
             for o, run, smooth in zip(opts, runs, smooths):

@@ -3,6 +3,7 @@
 import pytest
 
 from app.api.streams import STATS
+from app.widgets.admission import GATE
 from tests.app.asgi_call import asgi_messages
 
 SAME = ("content-type", "content-length", "etag", "cache-control", "content-security-policy",
@@ -49,12 +50,12 @@ def test_head_revalidates_with_the_etag(client):
 
 
 def test_head_does_not_start_a_practice_run(client):
-    before = (STATS.started, STATS.steps)
+    before = (GATE.stats()["admitted"], STATS.steps)
     head = client.head("/api/train?steps=50&seed=3")
     assert head.status_code == 405
     assert head.headers["allow"] == "GET"
     assert head.content == b""
-    assert (STATS.started, STATS.steps) == before
+    assert (GATE.stats()["admitted"], STATS.steps) == before and STATS.active == 0
 
 
 def test_no_body_byte_leaves_the_app_for_a_head(client):

@@ -12,7 +12,7 @@ import pytest
 from engine import checkpoint, data, model, tune
 from engine.sample import sample
 
-from app.widgets import michelin
+from app.widgets import admission, michelin
 from tests.app.widget_checks import assert_refused
 from tests.app.stories import both, story_client
 
@@ -235,7 +235,7 @@ def test_a_built_in_judge_states_its_taste_and_the_apprentice_moves_toward_it(cl
     r = client.get(f"/en/widget/michelin?judge={judge}&rounds=20&jseed=1")
     html = part(r.text, "judges")
     assert "What the taster learned: " + first in html
-    res = michelin.run_rlhf(judge, "", 1, 20)
+    res = admission.in_helper(tune.rlhf_experiment, judge, "", 1, 20)
     assert res.mean_after > res.mean_before + 0.5
     if judge == "vowel":
         assert res.judge_after > res.judge_before + 0.2
@@ -253,7 +253,7 @@ def test_a_built_in_judge_states_its_taste_and_the_apprentice_moves_toward_it(cl
 def test_too_many_rounds_and_the_taster_is_gamed_and_the_page_says_so(client):
     r = client.get("/en/widget/michelin?judge=short&rounds=60&jseed=1")
     html = part(r.text, "judges")
-    res = michelin.run_rlhf("short", "", 1, 60)
+    res = admission.in_helper(tune.rlhf_experiment, "short", "", 1, 60)
     assert res.empty_after > res.empty_before + 10
     assert f"But {res.empty_after} of the 100 dishes are empty plates, which no judge would call a dish" in html
     # the judge's own yardstick counts dishes, so it can't be fooled into praising empty plates
@@ -276,11 +276,8 @@ def test_the_tuning_runs_in_the_training_helper_not_in_the_worker(monkeypatch):
         return real(fn, *args)
 
     monkeypatch.setattr(TRAINER, "compute", spy)
-    from app.widgets.admission import GATE
-
-    GATE.kept.clear()  # results kept for the next reader
-    sft = michelin.run_sft("start", "k", (), 30)
-    res = michelin.run_rlhf("vowel", "", 9, 5)
+    sft = admission.in_helper(tune.sft_experiment, "start", "k", (), 30)
+    res = admission.in_helper(tune.rlhf_experiment, "vowel", "", 9, 5)
     assert seen == ["sft_experiment", "rlhf_experiment"]
     # what comes back is what the same computation gives in this process
     assert sft == tune.sft_experiment.__wrapped__("start", "k", (), 30)
@@ -310,3 +307,41 @@ def test_the_list_help_states_the_limits_the_server_keeps(client):
     fifty = ",".join(["ann"] * p.max_names)
     assert client.get("/en/widget/michelin", params={"book": "list", "names": fifty}).status_code == 200
     assert client.get("/en/widget/michelin", params={"book": "list", "names": fifty + ",bob"}).status_code == 422
+
+
+def test_the_worker_keeps_no_tuning_of_its_own_the_engine_memoises_it_in_the_helper(client, monkeypatch):
+    """A state a reader has seen is not kept in the worker beside the store of answers: asked
+    for again, it is asked of the helper again, whose engine answers from its memo."""
+    from app.training.helper import TRAINER
+
+    r = client.get("/en/widget/michelin?book=start&letter=v&sft_steps=31")
+    assert r.status_code == 200
+    seen = []
+    real = TRAINER.compute
+
+    def spy(fn, *args):
+        seen.append((fn.__name__, args))
+        return real(fn, *args)
+
+    monkeypatch.setattr(TRAINER, "compute", spy)
+    sft = admission.in_helper(tune.sft_experiment, "start", "v", (), 31)
+    assert seen == [("sft_experiment", ("start", "v", (), 31))]
+    assert sft == tune.sft_experiment.__wrapped__("start", "v", (), 31)
+
+
+def test_both_experiments_of_a_state_are_asked_of_the_helper_at_once(client, monkeypatch):
+    """A state with a new recipe book and judges that have judged is rendered twice, not
+    three times: the two experiments wait at the gate together."""
+    from app.widgets import admission as adm
+
+    renders = []
+    real = adm.run_in_threadpool
+
+    async def counting(fn, *args):
+        renders.append(fn)
+        return await real(fn, *args)
+
+    monkeypatch.setattr(adm, "run_in_threadpool", counting)
+    r = client.get("/en/widget/michelin?book=start&letter=y&sft_steps=14&judge=vowel&jseed=5&rounds=6")
+    assert r.status_code == 200 and "widget-error" not in r.text
+    assert len(renders) == 2

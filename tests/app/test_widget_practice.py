@@ -19,13 +19,13 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from engine import checkpoint, sample as sampling
+from engine import checkpoint, sample as sampling, train as training
 from engine.train import reference_start, train
 
 from app.api import streams
 from app.training import helper as trainer
 from app.training.helper import TRAINER
-from app.widgets import practice
+from app.widgets import admission, practice
 from tests.app.widget_checks import assert_refused
 from tests.same_run import assert_same_losses
 from tests.app import stories
@@ -297,9 +297,10 @@ def first_step(lines):
     raise AssertionError("no step arrived")
 
 
-def test_leaving_the_stream_stops_the_training_within_a_second(live, slow_streams):
+def test_leaving_the_stream_stops_it_within_a_second(live, slow_streams):
     stats = slow_streams
     assert wait_for(lambda: stats.active == 0, 5) is not None
+    before = stats.steps
     with httpx.Client(timeout=10) as http:
         with http.stream("GET", f"{live}/api/train?steps=2000&seed=9&optimizer=adam") as r:
             assert r.status_code == 200
@@ -307,16 +308,16 @@ def test_leaving_the_stream_stops_the_training_within_a_second(live, slow_stream
             assert first_step(lines)["step"] == 1
             assert stats.active == 1
             running = stats.steps
-            assert wait_for(lambda: stats.steps > running, 1.0) is not None  # still training
+            assert wait_for(lambda: stats.steps > running, 1.0) is not None  # still sending
             assert stats.active == 1
         left = time.monotonic()
     took = wait_for(lambda: stats.active == 0, 1.0)
     assert took is not None, "the stream kept its slot after the reader left"
     stopped_at = stats.steps
     time.sleep(0.5)
-    assert stats.steps == stopped_at, "training went on after the reader left"
+    assert stats.steps == stopped_at, "the stream went on after the reader left"
     assert stats.last_step_at - left < 1.0
-    assert stopped_at < 2000 * stats.started  # far from finishing
+    assert stopped_at - before < 2000  # far from finishing
 
 
 def test_past_the_bound_a_reader_gets_503_with_retry_after(live, slow_streams):
@@ -349,9 +350,28 @@ def test_past_the_bound_a_reader_gets_503_with_retry_after(live, slow_streams):
         assert r.status_code == 200 and events_of(r.text)[-1][0] == "done"
 
 
-# --- the training helper process ------------------------------------------------------------
+# --- the whole run, computed once in the training helper, let in at the gate ------------------
 
-def test_training_runs_in_a_helper_process_that_forgets_a_run_the_reader_left(live, slow_streams):
+class Spy:
+    """Stands in for ``TRAINER.compute_async``: records each engine call and when it ended."""
+
+    def __init__(self, real, delay=0.0):
+        self.real, self.delay = real, delay
+        self.calls, self.ended = [], []
+
+    async def __call__(self, fn, *args):
+        import asyncio
+
+        self.calls.append((fn.__name__, args))
+        await asyncio.sleep(self.delay)
+        try:
+            return await self.real(fn, *args)
+        finally:
+            self.ended.append(time.monotonic())
+
+
+def test_a_stream_computes_its_whole_run_once_in_the_helper_then_sends_it_at_the_pages_pace(
+        live, slow_streams, monkeypatch):
     stats = slow_streams
     assert wait_for(lambda: stats.active == 0, 5) is not None
     helper = TRAINER.helper_pid()
@@ -359,30 +379,158 @@ def test_training_runs_in_a_helper_process_that_forgets_a_run_the_reader_left(li
     # the helper yields the cores to the worker's readers
     mine = os.getpriority(os.PRIO_PROCESS, 0)
     assert os.getpriority(os.PRIO_PROCESS, helper) == min(mine + trainer.NICE, 19)
+    spy = Spy(TRAINER.compute_async)
+    monkeypatch.setattr(TRAINER, "compute_async", spy)
+    admitted = admission.GATE.stats()["admitted"]
+    before = stats.steps
     with httpx.Client(timeout=10) as http:
         with http.stream("GET", f"{live}/api/train?steps=2000&seed=21") as r:
             lines = r.iter_lines()  # held: dropping it would close the stream (the reader leaving)
             first_step(lines)
-            assert len(TRAINER.held()) == 1
+            # one engine call, for the whole run, finished before the first step was sent
+            assert spy.calls == [("practice_run", (21, 0.01, "adam", 2000))] and len(spy.ended) == 1
+            assert admission.GATE.stats()["admitted"] == admitted + 1
+            assert stats.steps - before < 2000  # ... and it is sent at the page's pace, not at once
     assert wait_for(lambda: stats.active == 0, 1.0) is not None
-    assert wait_for(lambda: TRAINER.held() == [], 1.0) is not None, "the helper still holds the run"
     assert TRAINER.helper_pid() == helper  # the same helper serves the next run
 
 
-def test_if_the_helper_dies_the_stream_says_so_and_the_next_run_gets_a_new_helper(live, slow_streams):
+def test_a_stream_is_paced(client):
+    saved = streams.STATS.pace
+    streams.STATS.pace = 400
+    try:
+        client.get("/api/train?steps=200&seed=4")  # the run is computed (and memoised) first
+        start = time.monotonic()
+        with client.stream("GET", "/api/train?steps=200&seed=4") as r:
+            chunks = [c for c in r.iter_text() if c]
+        took = time.monotonic() - start
+    finally:
+        streams.STATS.pace = saved
+    # 200 steps at 400 a second: half a second, in batches (the first batch goes at once)
+    assert took >= (200 - streams.BATCH) / 400 - 0.02
+    assert len(chunks) >= 200 // streams.BATCH
+    assert events_of("".join(chunks))[-1] == ("done", {"steps": 200, "broke_at": None})
+
+
+def test_a_stream_and_the_finished_page_of_the_same_run_share_one_job(live, monkeypatch):
+    """Asked at the same time, the live stream and the page without JavaScript wait for the
+    same job at the gate: the run is computed once."""
+    spy = Spy(TRAINER.compute_async, delay=0.5)
+    monkeypatch.setattr(TRAINER, "compute_async", spy)
+    got = {}
+
+    def fetch(name, url):
+        with httpx.Client(timeout=20) as http:
+            got[name] = http.get(url)
+
+    threads = [threading.Thread(target=fetch, args=("stream", f"{live}/api/train?steps=90&seed=24&lr=0.03"))]
+    threads.append(threading.Thread(target=fetch, args=(
+        "page", f"{live}/en/widget/practice?go=1&steps=90&seed=24&lr=0.03&opt=adam")))
+    for t in threads:
+        t.start()
+        time.sleep(0.1)
+    for t in threads:
+        t.join(30)
+    assert got["stream"].status_code == 200 and got["page"].status_code == 200
+    assert spy.calls == [("practice_run", (24, 0.03, "adam", 90))]
+    losses = [d["loss"] for e, d in events_of(got["stream"].text) if e == "message"]
+    assert losses == engine_run(24, 0.03, "adam", 90)[0]
+    assert f"{losses[0]:.2f} on menu 1" in got["page"].text
+
+
+class FullGate(admission.Gate):
+    def __init__(self):
+        super().__init__(at_once=1, queue=0, wait=1)
+
+    async def get(self, key, job, gone, deadline=None):
+        self.refused += 1
+        raise admission.Busy()
+
+
+def test_when_the_gate_for_heavy_work_is_full_a_stream_is_a_503_with_retry_after(client, monkeypatch):
+    full = FullGate()
+    monkeypatch.setattr(admission, "GATE", full)
+    r = client.get("/api/train?steps=12&seed=3")
+    assert r.status_code == 503 and int(r.headers["Retry-After"]) > 0
+    assert r.json()["message"] == streams.BUSY and full.refused == 1
+    assert streams.STATS.active == 0  # its slot is given back
+
+
+def test_a_run_that_cannot_be_computed_is_a_503_that_says_so(client, monkeypatch):
+    async def broken(fn, *args):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(TRAINER, "compute_async", broken)
+    r = client.get("/api/train?steps=13&seed=3")
+    assert r.status_code == 503 and r.headers["Retry-After"]
+    assert r.json()["message"] == streams.LOST and streams.STATS.active == 0
+
+
+def test_a_reader_who_leaves_while_the_run_waits_at_the_gate_frees_the_slot_and_the_queue(monkeypatch):
+    """The stream waits for its run as an awaiting task; when the reader leaves, its job
+    leaves the queue unstarted and its slot is given back."""
+    import asyncio
+
+    async def never_called(fn, *args):
+        raise AssertionError("the run was computed for a reader who had left")
+
+    monkeypatch.setattr(TRAINER, "compute_async", never_called)
+
+    class Reader:
+        def __init__(self):
+            self.left = asyncio.Event()
+            self.messages = [{"type": "http.request", "body": b"", "more_body": False}]
+
+        async def receive(self):
+            if self.messages:
+                return self.messages.pop(0)
+            await self.left.wait()
+            return {"type": "http.disconnect"}
+
+    async def go():
+        gate = admission.Gate(at_once=1, queue=2, wait=30)
+        monkeypatch.setattr(admission, "GATE", gate)
+        busy = asyncio.Event()
+
+        async def hold():
+            await busy.wait()
+
+        first = asyncio.ensure_future(gate.get("another", hold, asyncio.get_running_loop().create_future()))
+        await asyncio.sleep(0.01)
+        stats = streams.Stats(limit=2, pace=0)
+        reader = Reader()
+        stream = asyncio.ensure_future(streams.train_stream(reader, 1, 0.01, "adam", 10, stats=stats))
+        await asyncio.sleep(0.05)
+        assert stats.active == 1 and gate.stats()["jobs"] == 2 and not stream.done()
+        reader.left.set()
+        response = await asyncio.wait_for(stream, 5)
+        assert response.status_code == 503 and stats.active == 0
+        assert gate.stats()["jobs"] == 1 and gate.stats()["dropped"] == 1
+        busy.set()
+        await first
+
+    asyncio.run(go())
+
+
+def test_if_the_helper_dies_while_it_computes_the_run_the_stream_still_arrives_whole(live, slow_streams):
     stats = slow_streams
+    stats.pace = 0
     assert wait_for(lambda: stats.active == 0, 5) is not None
     helper = TRAINER.helper_pid()
-    with httpx.Client(timeout=10) as http:
-        with http.stream("GET", f"{live}/api/train?steps=2000&seed=22") as r:
-            lines = r.iter_lines()
-            first_step(lines)
-            os.kill(helper, signal.SIGKILL)
-            rest = "\n".join(lines)
-    events = events_of(rest)
-    assert events[-1] == ("error", {"message": streams.LOST})
-    assert "done" not in [e for e, _ in events]
-    assert practice.RUNS.get((22, 0.01, "adam", 2000)) is None  # a cut run is never kept as finished
+    got = {}
+
+    def fetch():
+        with httpx.Client(timeout=30) as http:
+            got["r"] = http.get(f"{live}/api/train?steps=2000&seed=22")
+
+    t = threading.Thread(target=fetch)
+    t.start()
+    time.sleep(0.15)  # the helper is training the run now
+    os.kill(helper, signal.SIGKILL)
+    t.join(30)
+    events = events_of(got["r"].text)
+    assert got["r"].status_code == 200 and events[-1] == ("done", {"steps": 2000, "broke_at": None})
+    assert [d["step"] for e, d in events if e == "message"] == list(range(1, 2001))
     assert wait_for(lambda: stats.active == 0, 1.0) is not None
     with httpx.Client(timeout=10) as http:
         r = http.get(f"{live}/api/train?steps=5&seed=23")
@@ -390,65 +538,12 @@ def test_if_the_helper_dies_the_stream_says_so_and_the_next_run_gets_a_new_helpe
     assert TRAINER.helper_pid() != helper
 
 
-def test_the_helper_holds_at_most_max_open_runs_and_drops_the_oldest():
-    trainer._runs.clear()
-    try:
-        for run_id in range(trainer.MAX_OPEN + 3):
-            trainer._open(run_id, (1, 0.01, "adam", 10))
-        assert trainer._held() == list(range(3, trainer.MAX_OPEN + 3))
-        assert trainer._next(0, 5) is None  # dropped: the stream is told, not fed an empty run
-        items, steps, done = trainer._next(3, 5)
-        assert steps == 5 and not done
-        items, steps, done = trainer._next(3, 20)
-        assert steps == 5 and done and 3 not in trainer._held()  # a finished run is forgotten
-    finally:
-        for run_id in trainer._held():
-            trainer._close(run_id)
-
-
 def test_a_whole_run_from_the_helper_is_the_engine_run():
     key = (5, 0.01, "sgd", 120)
-    run = TRAINER.whole(key)
+    run = TRAINER.compute(training.practice_run, *key)
     losses, dishes = engine_run(*key)
     assert list(run.losses) == losses
     assert {d.step: list(d.names) for d in run.dishes} == {k: list(v) for k, v in dishes.items()}
-
-
-def test_a_run_is_closed_even_if_the_stream_is_cancelled_while_it_opens():
-    import asyncio
-
-    class Slow:
-        def __init__(self):
-            self.closed = []
-
-        def new_id(self):
-            return 77
-
-        async def open(self, run_id, key):
-            await asyncio.sleep(10)  # the helper is busy; the reader leaves meanwhile
-
-        def close(self, run_id):
-            self.closed.append(run_id)
-
-    class Reader:
-        async def is_disconnected(self):
-            return False
-
-    fake = Slow()
-    slot = streams.take_slot(streams.Stats(limit=1, pace=0))
-
-    async def go():
-        gen = streams._run(Reader(), (1, 0.01, "adam", 10), slot, slot.stats, trainer=fake)
-        assert (await gen.__anext__()).startswith("retry:")
-        task = asyncio.ensure_future(gen.__anext__())
-        await asyncio.sleep(0.05)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        await gen.aclose()
-
-    asyncio.run(go())
-    assert fake.closed == [77] and not slot.held
 
 
 def test_a_helper_that_died_while_idle_is_replaced_by_the_next_call(live, slow_streams):

@@ -1,6 +1,7 @@
-"""The practice kitchen in a real browser: the curve grows while the server trains, stop
-really stops the server's work, a finished run swaps in the server's drawing and its
-address, and the page works without JavaScript."""
+"""The practice kitchen in a real browser: the curve grows while the server sends the run,
+stop really stops the server's stream, a finished run swaps in the server's drawing and its
+address, a run the server turns away is explained in the page's language, and the page
+works without JavaScript."""
 
 import json
 import time
@@ -50,12 +51,12 @@ def test_the_curve_grows_while_streaming_and_stop_stops_the_server(kpage, server
     assert q["practice.go"] == "1" and q["practice.steps"] == "2000" and q["practice.opt"] == "adam"
     stop.click()
     took = wait_idle(server, 1.0)
-    assert took is not None, "the server kept training after stop"
-    done = api(server, "/api/train/status")["steps_computed"]
+    assert took is not None, "the server kept streaming after stop"
+    done = api(server, "/api/train/status")["steps_sent"]
     shown = points(kpage)
     assert 0 < shown < len(practice.point_steps(2000))
     time.sleep(0.6)
-    assert api(server, "/api/train/status")["steps_computed"] == done
+    assert api(server, "/api/train/status")["steps_sent"] == done
     assert points(kpage) == shown  # the curve stopped growing too
     expect(kpage.locator("#w-practice [data-practice-status]")).to_contain_text("Stopped at menu")
     expect(kpage.locator("#w-practice [data-practice-start]")).to_be_enabled()
@@ -104,25 +105,22 @@ def test_practice_without_javascript_draws_the_finished_run(nojs_page, server):
     assert nojs_page.watch.problems == [], nojs_page.watch.problems
 
 
-def test_a_run_cut_short_on_the_server_is_reported_in_the_page_language(kpage, server):
-    cut = (
-        "retry: 600000\nevent: start\ndata: "
-        + json.dumps({"steps": 1000, "lr": 0.01, "seed": 42, "optimizer": "adam",
-                      "milestones": [1, 100, 500, 1000], "smooth": practice.SMOOTH})
-        + "\n\ndata: "
-        + json.dumps({"step": 1, "loss": 3.3, "lr": 0.01, "grad_norm": 1.0, "name": "emma"})
-        + "\n\nevent: error\ndata: "
-        + json.dumps({"message": {"zh": "这次练习中途断了，请再试一次。", "en": "This practice run was cut short. Please try again."}})
-        + "\n\n"
-    )
-    kpage.route("**/api/train?*", lambda route: route.fulfill(
-        status=200, body=cut, headers={"content-type": "text/event-stream", "cache-control": "no-store"}))
-    kpage.goto(server + "/zh/chapter/6")
-    ready(kpage)
-    kpage.locator("#w-practice [data-practice-start]").click()
-    status = kpage.locator("#w-practice [data-practice-status]")
-    expect(status).to_contain_text("这次练习中途断了")
-    expect(kpage.locator("#w-practice [data-practice-start]")).to_be_enabled()
-    expect(kpage.locator("#w-practice [data-practice-stop]")).to_be_disabled()
-    # what came before the cut stays on the curve (drawn on the next animation frame)
-    expect(kpage.locator("#w-practice [data-practice-chart]")).to_have_attribute("data-points", "1")
+def test_a_run_the_server_turns_away_is_reported_in_the_page_language(kpage, server):
+    from app.api import streams
+
+    def refuse(words):
+        return lambda route: route.fulfill(
+            status=503, body=json.dumps({"detail": words["en"], "message": words, "retry_after": 5}),
+            headers={"content-type": "application/json", "retry-after": "5", "cache-control": "no-store"})
+
+    for words in (streams.LOST, streams.BUSY):
+        kpage.unroute("**/api/train?*")
+        kpage.route("**/api/train?*", refuse(words))
+        kpage.goto(server + "/zh/chapter/6")
+        ready(kpage)
+        kpage.locator("#w-practice [data-practice-start]").click()
+        status = kpage.locator("#w-practice [data-practice-status]")
+        expect(status).to_contain_text(words["zh"])
+        expect(kpage.locator("#w-practice [data-practice-start]")).to_be_enabled()
+        expect(kpage.locator("#w-practice [data-practice-stop]")).to_be_disabled()
+        expect(kpage.locator("#w-practice [data-practice-chart]")).to_have_attribute("data-points", "0")

@@ -75,3 +75,29 @@ def test_snapshots_show_the_apprentice_growing():
     from engine.checkpoint import default_params
 
     assert list(snaps[-1].names) == sample(default_params(), n=4, temperature=0.5, seed=0).names
+
+
+def _same_events(a, b):
+    """Equal events, a score or a norm that is not a number equal to one that is not either."""
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert type(x) is type(y)
+        if isinstance(x, train.StepRecord):
+            assert (x.step, x.loss, x.lr, x.name) == (y.step, y.loss, y.lr, y.name)
+            assert x.grad_norm == y.grad_norm or (np.isnan(x.grad_norm) and np.isnan(y.grad_norm))
+        else:
+            assert x == y
+
+
+@pytest.mark.parametrize("key", [(3, 0.02, "sgd", 120), (42, 1.0, "adam", 400)])
+def test_a_finished_run_replays_the_very_events_that_made_it(key):
+    """One computation serves a page and a live stream: the finished run holds every step,
+    and its events are those of ``practice``, in their order (a run that breaks too)."""
+    run = train.practice_run(*key)
+    with np.errstate(all="ignore"):
+        live = list(train.practice(*key))
+    _same_events(list(run.events()), live)
+    assert run.key == key and len(run.losses) == len(run.lrs) == len(run.grad_norms) == len(run.names)
+    if key[1] == 1.0:
+        assert run.broke_at == len(run.losses) + 1 and isinstance(live[-1], train.Broke)
+    assert train.practice_run(*key) is run  # memoised: asked again, it is not trained again

@@ -1,6 +1,7 @@
-/* Chapter 6's practice kitchen, live: the score curve draws itself as the
- * server trains, step by step (Server-Sent Events from /api/train, read with
- * fetch so a 503 or 422 can be shown and "Stop" can close the stream).
+/* Chapter 6's practice kitchen, live: the score curve draws itself step by
+ * step as the server sends the run (Server-Sent Events from /api/train, which
+ * computes the whole run and sends it at the page's pace; read with fetch so a
+ * 503 or 422 can be shown in the page's language and "Stop" can close the stream).
  *
  * Without this file the form reloads the chapter with the finished run drawn
  * by the server. With it, "Start" streams the same run, and when every stream
@@ -225,8 +226,6 @@
     } else if (event === "broke") {
       say(root, (run.opts.length > 1 ? words[opt] + (root.dataset.lang === "zh" ? "：" : ": ") : "") +
         fill(words.broke, { n: fmtInt(data.step) }));
-    } else if (event === "error") {
-      throw { status: 0, body: data }; // the run was cut short on the server: say so, keep what came
     }
   }
 
