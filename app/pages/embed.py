@@ -16,7 +16,6 @@ embed URLs, as the oEmbed 1.0 spec asks (404 for an address it does not know,
 The site's absolute address is app/web/addresses.py's.
 """
 
-import html as html_mod
 import re
 from types import SimpleNamespace
 from urllib.parse import urlencode, urlsplit, parse_qsl
@@ -38,7 +37,6 @@ router = APIRouter(include_in_schema=False)
 THEMES = ("light", "dark")
 
 DEFAULT_WIDTH = 720      # oEmbed width when the consumer sets no maxwidth
-_titles = {}             # (lang, name) -> the title of a widget that gives none, read from its partial once
 
 
 # --- addresses and the snippet ------------------------------------------------
@@ -51,7 +49,6 @@ def embed_path(lang, widget, state, theme=None):
     return f"/embed/{lang}/{widget.name}?{urlencode(pairs)}"
 
 
-TITLE_RE = re.compile(r'class="widget-title"[^>]*>\s*([^<]+)')
 TITLE_P_RE = re.compile(r'<p class="widget-title"([^>]*)>(.*?)</p>', re.S)
 HEADING_RE = re.compile(r"<(/?)h([3-6])\b")
 
@@ -62,31 +59,6 @@ def as_own_page(html):
     has no gap (h1, h2, … instead of h3 straight after nothing)."""
     html = TITLE_P_RE.sub(r'<h1 class="widget-title"\1>\2</h1>', html, count=1)
     return HEADING_RE.sub(lambda m: f"<{m.group(1)}h{int(m.group(2)) - 1}", html)
-
-
-def title_from(html, widget, lang):
-    """The widget's title: its own (``Widget.title``), else, for a widget that gives
-    none, as its partial shows it."""
-    own = widget.title_in(lang)
-    if own:
-        return own
-    m = TITLE_RE.search(html)
-    # the partial's text is HTML; the title is plain text, escaped again where it is used
-    title = html_mod.unescape(m.group(1)).strip() if m else widget.name
-    return title
-
-
-def widget_title(site, lang, widget):
-    """The widget's title in ``lang`` (the same in every state), rendered once."""
-    if widget.title_in(lang):
-        return widget.title_in(lang)
-    key = (lang, widget.name)
-    if key not in _titles:
-        home, _ = home_instance(site, lang, widget.name)
-        inst = view.Instance(widget, widget.name, dict(home.args) if home else {})
-        html, _ = view.render(inst, lang, [], action="/")
-        _titles[key] = title_from(html, widget, lang)
-    return _titles[key]
 
 
 def iframe(src, title, height, width="100%"):
@@ -120,7 +92,7 @@ def control(inst, lang, state, partial_html, live):
     ``live`` marks the snippet to be swapped out of band by htmx (a good state);
     after a bad input the old snippet stays."""
     widget = inst.widget
-    title = title_from(partial_html, widget, lang)
+    title = widget.title_in(lang)
     return templating.render(
         "embed_control.html",
         ns=inst.ns,
@@ -192,7 +164,7 @@ def render_embed(lang, name, request):
 
     from app.pages import share
 
-    title = title_from(html, widget, lang)
+    title = widget.title_in(lang)
     shown = state if state is not None else widget.parse({}, inst.args)
     holder = SimpleNamespace(widgets=[(inst, 0)])
     oembed = oembed_href(embed_path(lang, widget, shown, theme))
@@ -246,8 +218,9 @@ def _same_site(parts, scope):
     return public_url() is None or parts.scheme == base.scheme
 
 
-CHAPTER_RE = re.compile(r"^/(zh|en)/chapter/([1-8])/?$")
-EMBED_RE = re.compile(r"^/embed/(zh|en)/([a-z][a-z-]*)/?$")
+LANG_RE = "(" + "|".join(map(re.escape, settings.LANGS)) + ")"
+CHAPTER_RE = re.compile(r"^/" + LANG_RE + r"/chapter/([1-8])/?$")
+EMBED_RE = re.compile(r"^/embed/" + LANG_RE + r"/([a-z][a-z-]*)/?$")
 
 
 def resolve(site, url, scope):
@@ -315,7 +288,7 @@ def oembed(request: Request):
     from app.pages import cards, share
 
     lang, widget, state, theme, page, chapter = found
-    title = widget_title(site, lang, widget)
+    title = widget.title_in(lang)
     frame_title = title
     if chapter:   # a chapter's address is the chapter, shown by the widget it names
         chapter = i18n.say(lang, "Chapter %(n)s", n=page.chapter)

@@ -85,7 +85,7 @@ def card(site, lang, slug, widget_name=None):
         title = page.title if page is not None else i18n.say(lang, i18n.SITE_NAME)
         widget_title = None
         if widget_name:
-            widget_title = widgets.get(widget_name).title_in(lang) or widget_name
+            widget_title = widgets.get(widget_name).title_in(lang)
         label = _label(lang, slug, page)
         svg = cards.card_svg(lang, i18n.say(lang, i18n.SITE_NAME), label, title, _figure(site, lang, page), widget_title)
         alt = " · ".join(x for x in (i18n.say(lang, i18n.SITE_NAME), label, title, widget_title) if x)

@@ -318,7 +318,7 @@ def _plain(html_text):
 def widget_title(name, lang):
     """A widget's title, as its own record gives it."""
     widget = widgets.get(name)
-    return widget.title_in(lang) or name
+    return widget.title_in(lang)
 
 
 @dataclass

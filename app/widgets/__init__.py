@@ -61,6 +61,7 @@ BUILT = {w.name: w for w in (RECIPE_BOOK, TOKENIZER, FLAVOR_CARDS, SOUS_CHEFS, P
 
 assert set(BUILT) == set(NAMES), "every widget DESIGN.md names is built, and no other"
 assert all(BUILT[n].chapter == c for n, c in NAMES.items()), "each widget knows its home chapter"
+assert all(w.title for w in BUILT.values()), "each widget has its title in its record (nothing is read back from HTML)"
 
 
 def get(name):

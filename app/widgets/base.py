@@ -177,8 +177,8 @@ class Widget:
                             # (even beside an error message): ``w.numbers.<key>`` in the partial
 
     def title_in(self, lang):
-        """The title in ``lang``, or None for a widget that gives none."""
-        return i18n.say(lang, self.title) if self.title else None
+        """The title in ``lang`` (the partial, the embed page and snippet, oEmbed and the share card show it)."""
+        return i18n.say(lang, self.title)
 
     def concept_in(self, lang):
         return i18n.say(lang, self.concept) if self.concept else None

@@ -233,6 +233,6 @@ def test_each_widget_is_one_record_its_partial_and_embed_snippet_read(fixture_si
                     assert lo and float(lo.group(1)) >= p.lo, (name, key, "min")
                     if hi:
                         assert float(hi.group(1)) <= p.hi, (name, key, "max")
-            snippet = embed.snippet(lang, widget, widget.parse({}), embed.title_from("", widget, lang))
+            snippet = embed.snippet(lang, widget, widget.parse({}), widget.title_in(lang))
             assert f'height="{widget.height}"' in snippet
             assert f'title="{embed._attr(widget.title_in(lang))}"' in snippet
