@@ -28,7 +28,6 @@ STILL_INLINE = {
     "templates/widgets/_recipe-book.html",
     "templates/widgets/_sampling.html",
     "templates/widgets/_scorecard.html",
-    "templates/widgets/_tokenizer.html",
     "templates/widgets/_trace-back.html",
     "app/api/streams.py",
     "app/model_facts/knob_words.py",
@@ -44,7 +43,6 @@ STILL_INLINE = {
     "app/widgets/recipe_book.py",
     "app/widgets/sampling.py",
     "app/widgets/scorecard.py",
-    "app/widgets/tokenizer.py",
     "app/widgets/trace_back.py",
 }
 
