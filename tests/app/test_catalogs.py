@@ -27,7 +27,6 @@ STILL_INLINE = {
     "templates/widgets/_practice.html",
     "templates/widgets/_recipe-book.html",
     "templates/widgets/_sampling.html",
-    "templates/widgets/_scorecard.html",
     "templates/widgets/_trace-back.html",
     "app/api/streams.py",
     "app/model_facts/knob_words.py",
@@ -42,7 +41,6 @@ STILL_INLINE = {
     "app/widgets/practice.py",
     "app/widgets/recipe_book.py",
     "app/widgets/sampling.py",
-    "app/widgets/scorecard.py",
     "app/widgets/trace_back.py",
 }
 
