@@ -24,7 +24,6 @@ STILL_INLINE = {
     "templates/widgets/_knob-wall.html",
     "templates/widgets/_michelin.html",
     "templates/widgets/_practice.html",
-    "templates/widgets/_recipe-book.html",
     "templates/widgets/_sampling.html",
     "templates/widgets/_trace-back.html",
     "app/api/streams.py",
@@ -37,7 +36,6 @@ STILL_INLINE = {
     "app/widgets/knob_wall.py",
     "app/widgets/michelin.py",
     "app/widgets/practice.py",
-    "app/widgets/recipe_book.py",
     "app/widgets/sampling.py",
     "app/widgets/trace_back.py",
 }
