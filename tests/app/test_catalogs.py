@@ -19,7 +19,6 @@ CHOICE_RE = re.compile(r"""\bif zh\b|\bzh = lang\b|lang ?[!=]= ?["'](?:zh|en)["'
 # Files that still choose their words inline (being moved to the catalogs); a file
 # leaves this list when its last choice goes, and the list must end empty.
 STILL_INLINE = {
-    "templates/widgets/_guess.html",
     "templates/widgets/_kitchen-map.html",
     "templates/widgets/_knob-wall.html",
     "templates/widgets/_michelin.html",
@@ -30,7 +29,6 @@ STILL_INLINE = {
     "app/model_facts/knob_words.py",
     "app/widgets/base.py",
     "app/widgets/choices.py",
-    "app/widgets/guess.py",
     "app/widgets/inside.py",
     "app/widgets/kitchen_map.py",
     "app/widgets/knob_wall.py",
