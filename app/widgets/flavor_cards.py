@@ -18,8 +18,9 @@ import numpy as np
 from engine import checkpoint, inspect
 from engine.tokenizer import BELL, BOS, VOCAB, VOCAB_SIZE, token_label
 
+from app.web import i18n
+from app.web.i18n import N_, Message
 from app.widgets.base import InputError, Param, Widget
-from app.web.i18n import N_
 from app.widgets.choices import ascii_lower
 
 LEVELS = 5          # colour steps on each side of zero
@@ -44,11 +45,7 @@ class Course(Param):
             return VOCAB.index(text)
         if text in BELL_WORDS:
             return BOS
-        raise InputError(
-            f"{self.label_zh}要是一个字母 a–z，或者 bell（服务铃）。",
-            f"The {self.label_en} must be one letter a–z, or bell.",
-            self.key,
-        )
+        raise InputError(Message("The %(what)s must be one letter a–z, or bell.", what=Message(self.label)), self.key)
 
     def format(self, value):
         if value is None:
@@ -61,19 +58,19 @@ class Course(Param):
 
 def course_name(i, lang):
     if i == BOS:
-        return "服务铃 🛎️" if lang == "zh" else "the bell 🛎️"
+        return i18n.say(lang, "the bell 🛎️")
     return VOCAB[i]
 
 
 def card_sub(i, n_embd, lang):
     """Under a card's name: its course number and how many numbers the card holds."""
-    return f"（{i} 号菜），{n_embd} 个数" if lang == "zh" else f"(course no. {i}), {n_embd} numbers"
+    return i18n.say(lang, "(course no. %(i)s), %(n)s numbers", i=i, n=n_embd)
 
 
 def quote(i, lang):
     """A course named in a sentence: “a”, or the bell."""
     if i == BOS:
-        return "服务铃" if lang == "zh" else "the bell"
+        return i18n.say(lang, "the bell")
     return f"“{VOCAB[i]}”"
 
 
@@ -184,7 +181,6 @@ def card_map_svg(coords, chosen, vs):
 
 class FlavorCards(Widget):
     def compute(self, state, lang):
-        zh = lang == "zh"
         params = checkpoint.default_params()
         wte = params["wte"]                                  # (V,C) one card per course
         coords = inspect.card_map(params)                    # (V,2)
@@ -196,13 +192,9 @@ class FlavorCards(Widget):
         order = inspect.nearest_cards(sim, c)
         nearest = order[:N_NEAREST]
         farthest = order[-1]
-        sep = "、" if zh else ", "
-        near_words = sep.join(quote(j, lang) for j in nearest)
-        if zh:
-            near_text = f"在小明看来，和{quote(c, lang)}最像的几张卡是：{near_words}；最不像的是{quote(farthest, lang)}。"
-        else:
-            near_text = (f"To Xiao Ming, the cards most like {quote(c, lang)} are {near_words}; "
-                         f"the least alike is {quote(farthest, lang)}.")
+        near_text = i18n.say(lang, "To Xiao Ming, the cards most like %(c)s are %(near)s; the least alike is %(far)s.",
+                             c=quote(c, lang), near=i18n.join([quote(j, lang) for j in nearest], lang),
+                             far=quote(farthest, lang))
         cards = [{"id": c, "name": course_name(c, lang), "sub": card_sub(c, n_embd, lang),
                   "cells": strip(wte[c], scale), "role": "chosen"}]
         compare = None
@@ -212,23 +204,15 @@ class FlavorCards(Widget):
             s = float(sim[c, vs])
             rank = order.index(vs) + 1 if vs != c else 0
             more = rank - 1          # cards more like c than vs is
-            if zh:
-                if rank == 0:
-                    rest = "：同一张卡，当然一模一样。"
-                elif more == 0:
-                    rest = f"：其余 {VOCAB_SIZE - 2} 张卡里，没有一张比{quote(vs, lang)}更像{quote(c, lang)}。"
-                else:
-                    rest = f"：其余 {VOCAB_SIZE - 2} 张卡里，有 {more} 张比{quote(vs, lang)}更像{quote(c, lang)}。"
-                text = f"{quote(c, lang)}和{quote(vs, lang)}的相似度是 {fmt_sim(s)}{rest}"
+            pair = {"c": quote(c, lang), "vs": quote(vs, lang), "sim": fmt_sim(s), "others": VOCAB_SIZE - 2}
+            if rank == 0:
+                text = i18n.say(lang, "Closeness of %(c)s and %(vs)s: %(sim)s. The same card, so of course identical.", **pair)
+            elif more == 0:
+                text = i18n.say(lang, "Closeness of %(c)s and %(vs)s: %(sim)s. Of the other %(others)s cards, none is more like %(c)s than %(vs)s is.", **pair)
             else:
-                if rank == 0:
-                    rest = ". The same card, so of course identical."
-                elif more == 0:
-                    rest = f". Of the other {VOCAB_SIZE - 2} cards, none is more like {quote(c, lang)} than {quote(vs, lang)} is."
-                else:
-                    rest = (f". Of the other {VOCAB_SIZE - 2} cards, {more} "
-                            f"{'is' if more == 1 else 'are'} more like {quote(c, lang)} than {quote(vs, lang)} is.")
-                text = f"Closeness of {quote(c, lang)} and {quote(vs, lang)}: {fmt_sim(s)}{rest}"
+                text = i18n.say_n(lang, "Closeness of %(c)s and %(vs)s: %(sim)s. Of the other %(others)s cards, %(num)s is more like %(c)s than %(vs)s is.",
+                                  "Closeness of %(c)s and %(vs)s: %(sim)s. Of the other %(others)s cards, %(num)s are more like %(c)s than %(vs)s is.",
+                                  more, **pair)
             compare = {"sim": fmt_sim(s), "text": text}
         table = [
             {
@@ -244,23 +228,13 @@ class FlavorCards(Widget):
             {"n": j + 1, "cols": [cd["cells"][j]["text"] for cd in cards]}
             for j in range(n_embd)
         ]
-        if zh:
-            legend_text = f"颜色越深，数越大（最大约 ±{scale:.2f}）。每一格的数也写在下面。"
-            map_caption = (f"每张卡有 {n_embd} 个数，画不到纸上；这张地图只保留了卡片之间差别最大的两个方向。"
-                           "越像的菜，靠得越近。大圆点是你挑的菜。")
-            table_summary = f"用表格看：每张卡和 {token_label(c)} 有多像"
-            fine_print = (f"“像不像”按整张卡的 {n_embd} 个数来算：余弦相似度（cosine similarity），"
-                          "1 表示方向完全一致，0 表示毫不相干，−1 表示正好相反。地图只是个缩影，远近只是大致准确。")
-        else:
-            legend_text = (f"The stronger the colour, the bigger the number (up to about ±{scale:.2f}). "
-                           "Each value is printed under its cell.")
-            map_caption = (f"A card has {n_embd} numbers, too many to draw; this map keeps only the two directions "
-                           "in which the cards differ most. Courses that are alike sit close together. "
-                           "The big dot is your course.")
-            table_summary = f"Show as a table: how alike each card is to {token_label(c)}"
-            fine_print = (f"Closeness is measured on all {n_embd} numbers of a card, by cosine similarity: "
-                          "1 means pointing the same way, 0 unrelated, −1 opposite. The map is a flattened sketch, "
-                          "so its distances are only roughly right.")
+        legend_text = i18n.say(lang, "The stronger the colour, the bigger the number (up to about ±%(scale)s). Each value is printed under its cell.",
+                               scale=i18n.decimal(scale, 2))
+        map_caption = i18n.say(lang, "A card has %(n)s numbers, too many to draw; this map keeps only the two directions in which the cards differ most. Courses that are alike sit close together. The big dot is your course.",
+                               n=n_embd)
+        table_summary = i18n.say(lang, "Show as a table: how alike each card is to %(c)s", c=token_label(c))
+        fine_print = i18n.say(lang, "Closeness is measured on all %(n)s numbers of a card, by cosine similarity: 1 means pointing the same way, 0 unrelated, −1 opposite. The map is a flattened sketch, so its distances are only roughly right.",
+                              n=n_embd)
         return {
             "legend_text": legend_text,
             "map_caption": map_caption,

@@ -15,7 +15,8 @@ from engine import checkpoint, game
 from engine.tokenizer import BOS, VOCAB, token_label
 
 from app.model_facts import limits
-from app.web.i18n import N_
+from app.web import i18n
+from app.web.i18n import N_, Message
 from app.widgets import inside
 from app.widgets.base import MAX_RAW, InputError, Letters, Number, Param
 
@@ -39,29 +40,19 @@ def char_of(tok):
     return BELL_CHAR if tok == BOS else VOCAB[tok]
 
 
-def check_stake(text, label_zh, label_en, key):
+def check_stake(text, key):
     """One stake, written as letters and '.' (the bell): a tuple of 1 to 3 token ids."""
     if not text or any(ch not in VOCAB and ch != BELL_CHAR for ch in text):
-        raise InputError(
-            f"{label_zh}只能用字母 a–z，铃用“{BELL_CHAR}”表示。",
-            f"A {label_en} may use only the letters a–z, and “{BELL_CHAR}” for the bell.",
-            key,
-        )
+        raise InputError(Message("A bet may use only the letters a–z, and “%(bell)s” for the bell.", bell=BELL_CHAR), key)
     if len(text) > game.MAX_PICKS:
-        raise InputError(
-            f"一次最多押 {game.MAX_PICKS} 道菜，“{text}”押了 {len(text)} 道。",
-            f"A bet names at most {game.MAX_PICKS} courses; “{text}” names {len(text)}.",
-            key,
-        )
+        raise InputError(Message("A bet names at most %(max)s courses; “%(text)s” names %(n)s.",
+                                 max=game.MAX_PICKS, text=text, n=len(text)), key)
     twice = sorted({ch for ch in text if text.count(ch) > 1})
+    if twice and twice[0] == BELL_CHAR:
+        raise InputError(Message("A bet names each course once: the bell appears twice in “%(text)s”.", text=text), key)
     if twice:
-        shown = "铃" if twice[0] == BELL_CHAR else twice[0]
-        shown_en = "the bell" if twice[0] == BELL_CHAR else f"“{twice[0]}”"
-        raise InputError(
-            f"一次押注里每道菜只能出现一次：“{text}”里的“{shown}”出现了两次。",
-            f"A bet names each course once: {shown_en} appears twice in “{text}”.",
-            key,
-        )
+        raise InputError(Message("A bet names each course once: “%(course)s” appears twice in “%(text)s”.",
+                                 course=twice[0], text=text), key)
     return tuple(tok_of(ch) for ch in text)
 
 
@@ -74,19 +65,13 @@ class Bets(Param):
         if not text:
             return ()
         if len(text) > MAX_RAW:
-            raise InputError(
-                f"地址里的押注太长了：最多 {MAX_COURSES} 道菜，每道最多押 {game.MAX_PICKS} 道。",
-                f"The bets in the address are too long: at most {MAX_COURSES} courses, {game.MAX_PICKS} picks each.",
-                self.key,
-            )
+            raise InputError(Message("The bets in the address are too long: at most %(courses)s courses, %(picks)s picks each.",
+                                     courses=MAX_COURSES, picks=game.MAX_PICKS), self.key)
         parts = text.split(SEP)
         if any(not p for p in parts):
-            raise InputError(
-                f"地址里的押注有一道是空的：每道菜之间用“{SEP}”隔开，每道至少押一道。",
-                f"The bets in the address skip a course: one “{SEP}” between courses, at least one pick each.",
-                self.key,
-            )
-        return tuple(check_stake(p, "押注", "bet", self.key) for p in parts)
+            raise InputError(Message("The bets in the address skip a course: one “%(sep)s” between courses, at least one pick each.",
+                                     sep=SEP), self.key)
+        return tuple(check_stake(p, self.key) for p in parts)
 
     def format(self, value):
         return SEP.join("".join(char_of(t) for t in stake) for stake in value)
@@ -101,14 +86,14 @@ class Stake(Param):
         text = text.replace("🛎️", BELL_CHAR).replace("🛎", BELL_CHAR).replace("\ufe0f", "")
         if not text:
             return ()
-        return check_stake(text[: MAX_RAW], "押注", "bet", self.key)
+        return check_stake(text[: MAX_RAW], self.key)
 
     def format(self, value):
         return "".join(char_of(t) for t in value)
 
 
 def shown_stake(stake, lang):
-    return ("、" if lang == "zh" else ", ").join(inside.course(t, lang) for t in stake)
+    return i18n.join([inside.course(t, lang) for t in stake], lang)
 
 
 class Guess(inside.Widget):
@@ -118,19 +103,11 @@ class Guess(inside.Widget):
         n = len(name) + 1
         bets = state["bets"]
         if len(bets) > n:
-            raise InputError(
-                f"地址里有 {len(bets)} 次押注，可这套菜只有 {n} 道（{n - 1} 个字母和收尾的铃）。",
-                f"The address holds {len(bets)} bets, but this menu has only {n} courses "
-                f"({n - 1} letters and the closing bell).",
-                "bets",
-            )
+            raise InputError(Message("The address holds %(bets)s bets, but this menu has only %(n)s courses (%(letters)s letters and the closing bell).",
+                                     bets=len(bets), n=n, letters=n - 1), "bets")
         if state["bet"]:
             if len(bets) == n:
-                raise InputError(
-                    f"这套菜已经上完了：{n} 道都押过了。换一套再来吧。",
-                    f"This menu is over: all {n} courses have had their bets. Start a new one.",
-                    "bet",
-                )
+                raise InputError(Message("This menu is over: all %(n)s courses have had their bets. Start a new one.", n=n), "bet")
             bets = bets + (state["bet"],)
         state["bets"], state["bet"] = bets, ()
         return state
@@ -141,7 +118,6 @@ class Guess(inside.Widget):
         return out
 
     def compute(self, state, lang):
-        zh = lang == "zh"
         g = play(state["bets"], state["name"], state["seed"])
         rules = game.rules()
         k, n = len(g.picks), g.n_courses
@@ -159,21 +135,21 @@ class Guess(inside.Widget):
                 "came": inside.course(g.targets[i], lang),
                 "hit": g.targets[i] in g.picks[i],
                 "you": you,
-                "you_pts": f"{you:.2f}",
+                "you_pts": i18n.decimal(you, 2),
                 "you_pct": inside.pct(g.reader_share[i]),
                 "xm": xm,
-                "xm_pts": f"{xm:.2f}",
+                "xm_pts": i18n.decimal(xm, 2),
                 "xm_pct": inside.pct(g.model_share[i]),
                 "xm_top": inside.course(g.model_top[i], lang),
                 "winner": winner,
-                "you_total": f"{you_total:.2f}",
-                "xm_total": f"{xm_total:.2f}",
+                "you_total": i18n.decimal(you_total, 2),
+                "xm_total": i18n.decimal(xm_total, 2),
             })
         served = [token_label(t) for t in g.before[: k + 1]] if k < n else [token_label(t) for t in g.before] + [token_label(BOS)]
         done = g.done
         blind = g.blind
         keys = [{"tok": t, "char": char_of(t), "id": "bell" if t == BOS else VOCAB[t], "label": token_label(t),
-                 "aria": (f"押{inside.course(t, lang)}" if zh else f"Bet on {inside.course(t, lang)}")}
+                 "aria": i18n.say(lang, "Bet on %(course)s", course=inside.course(t, lang))}
                 for t in list(range(len(VOCAB))) + [BOS]]
         bets_text = self.params[2].format(state["bets"])
         next_bets = {kk["id"]: (bets_text + SEP if bets_text else "") + kk["char"] for kk in keys}
@@ -181,70 +157,52 @@ class Guess(inside.Widget):
             kk["bets"] = next_bets[kk["id"]]
         you_avg = you_total / k if k else 0.0
         xm_avg = xm_total / k if k else 0.0
-        hits = {m: f"{v:.2f}" for m, v in rules["hit"].items()}
+        hits = {m: i18n.decimal(v, 2) for m, v in rules["hit"].items()}
         V, pinch = rules["courses"], inside.pct(rules["pinch"], 2)
         floor, rest = inside.pct(rules["floor"], 0), inside.pct(1 - rules["floor"], 0)
-        if zh:
-            menu = f"你自己写的菜单：“{g.name}”" if own else f"菜谱里随手翻到的一套菜（第 {state['seed']} 桌）"
-            among = "；".join(("只押一道并且押中" if m == 1 else f"押 {m} 道、其中有它") + f"，扣 {v} 分"
-                             for m, v in hits.items())
-            rule = (f"你每次的押注里，先拿出 {floor} 平均撒在全部 {V} 道菜上（每道 {pinch}），"
-                    f"所以押错了也只扣 {rules['miss']:.2f} 分，不会扣到无穷多；剩下的 {rest} 平分给你点名的菜。"
-                    f"{among}。小明押的是他整张投票。食客用评分卡的办法给你们俩扣分：分数越低越好。")
-            turn = (f"第 {k + 1} 道：桌上已经有 {' '.join(served)}，下一道是什么？" if not done else "")
-            if done:
-                if you_total < xm_total:
-                    verdict = f"你赢了厨房！“{g.name}”这套菜，你平均每道扣 {you_avg:.2f} 分，小明扣 {xm_avg:.2f} 分。"
-                    share = f"我在“{g.name}”这套菜上赢了厨房：每道 {you_avg:.2f} 分，小明 {xm_avg:.2f} 分。"
-                elif you_total > xm_total:
-                    verdict = f"小明赢了。“{g.name}”这套菜，他平均每道扣 {xm_avg:.2f} 分，你扣 {you_avg:.2f} 分。"
-                    share = f"我在“{g.name}”这套菜上输给了厨房：每道 {you_avg:.2f} 分，小明 {xm_avg:.2f} 分。你来试试？"
-                else:
-                    verdict = f"平手！“{g.name}”这套菜，你们都是平均每道扣 {you_avg:.2f} 分。"
-                    share = f"我在“{g.name}”这套菜上和厨房打平：每道 {you_avg:.2f} 分。"
-                blind_line = f"闭眼瞎猜，每道都扣 {blind:.2f} 分（{V} 道菜各押一份）。"
-            else:
-                verdict = share = blind_line = ""
+        if own:
+            menu = i18n.say(lang, "Your own menu: “%(name)s”", name=g.name)
         else:
-            menu = f"Your own menu: “{g.name}”" if own else f"A menu picked at random from the book (table {state['seed']})"
-            among = "; ".join(("one course named and right" if m == 1 else f"right among {m}") + f": {v} points"
-                              for m, v in hits.items())
-            rule = (f"Of every stake, {floor} is spread evenly over all {V} courses "
-                    f"({pinch} each), so a miss costs {rules['miss']:.2f} points, not endlessly many; "
-                    f"the other {rest} is shared equally by the courses you name. {among[0].upper() + among[1:]}. "
-                    f"Xiao Ming stakes his whole vote. "
-                    f"The diners score you both the way the scorecard does: fewer points is better.")
-            turn = (f"Course {k + 1}: on the table {' '.join(served)}. What comes next?" if not done else "")
-            if done:
-                if you_total < xm_total:
-                    verdict = f"You beat the kitchen! On “{g.name}” you lost {you_avg:.2f} points a course, Xiao Ming {xm_avg:.2f}."
-                    share = f"I beat the kitchen on “{g.name}”: {you_avg:.2f} points a course against Xiao Ming's {xm_avg:.2f}."
-                elif you_total > xm_total:
-                    verdict = f"Xiao Ming wins. On “{g.name}” he lost {xm_avg:.2f} points a course, you {you_avg:.2f}."
-                    share = f"The kitchen beat me on “{g.name}”: {you_avg:.2f} points a course against Xiao Ming's {xm_avg:.2f}. Your turn?"
-                else:
-                    verdict = f"A draw! On “{g.name}” you both lost {you_avg:.2f} points a course."
-                    share = f"I drew with the kitchen on “{g.name}”: {you_avg:.2f} points a course."
-                blind_line = f"Guessing blind (one share in {V} on every course) loses {blind:.2f} points a course."
+            menu = i18n.say(lang, "A menu picked at random from the book (table %(seed)s)", seed=state["seed"])
+        among = i18n.say(lang, "; ").join(
+            i18n.say(lang, "One course named and right: %(points)s points", points=v) if m == 1
+            else i18n.say(lang, "right among %(m)s: %(points)s points", m=m, points=v)
+            for m, v in hits.items())
+        rule = i18n.say(lang, "Of every stake, %(floor)s is spread evenly over all %(courses)s courses (%(pinch)s each), so a miss costs %(miss)s points, not endlessly many; the other %(rest)s is shared equally by the courses you name. %(among)s. Xiao Ming stakes his whole vote. The diners score you both the way the scorecard does: fewer points is better.",
+                        floor=floor, courses=V, pinch=pinch, miss=i18n.decimal(rules["miss"], 2), rest=rest, among=among)
+        turn = "" if done else i18n.say(lang, "Course %(k)s: on the table %(served)s. What comes next?", k=k + 1, served=" ".join(served))
+        if done:
+            said = {"name": g.name, "you": i18n.decimal(you_avg, 2), "xm": i18n.decimal(xm_avg, 2)}
+            if you_total < xm_total:
+                verdict = i18n.say(lang, "You beat the kitchen! On “%(name)s” you lost %(you)s points a course, Xiao Ming %(xm)s.", **said)
+                share = i18n.say(lang, "I beat the kitchen on “%(name)s”: %(you)s points a course against Xiao Ming's %(xm)s.", **said)
+            elif you_total > xm_total:
+                verdict = i18n.say(lang, "Xiao Ming wins. On “%(name)s” he lost %(xm)s points a course, you %(you)s.", **said)
+                share = i18n.say(lang, "The kitchen beat me on “%(name)s”: %(you)s points a course against Xiao Ming's %(xm)s. Your turn?", **said)
             else:
-                verdict = share = blind_line = ""
+                verdict = i18n.say(lang, "A draw! On “%(name)s” you both lost %(you)s points a course.", **said)
+                share = i18n.say(lang, "I drew with the kitchen on “%(name)s”: %(you)s points a course.", **said)
+            blind_line = i18n.say(lang, "Guessing blind (one share in %(courses)s on every course) loses %(blind)s points a course.",
+                                  courses=V, blind=i18n.decimal(blind, 2))
+        else:
+            verdict = share = blind_line = ""
         last = rows[-1] if rows else None
         if last:
-            if zh:
-                news = (f"上来的是{last['came']}。你押了{last['bet']}，给了它 {last['you_pct']}，扣 {last['you_pts']} 分；"
-                        f"小明给了它 {last['xm_pct']}，扣 {last['xm_pts']} 分。")
-            else:
-                news = (f"It was {last['came']}. You bet {last['bet']}, giving it {last['you_pct']}: −{last['you_pts']}. "
-                        f"Xiao Ming gave it {last['xm_pct']}: −{last['xm_pts']}.")
+            news = i18n.say(lang, "It was %(came)s. You bet %(bet)s, giving it %(you_share)s: −%(you_points)s. Xiao Ming gave it %(xm_share)s: −%(xm_points)s.",
+                            came=last["came"], bet=last["bet"], you_share=last["you_pct"], you_points=last["you_pts"],
+                            xm_share=last["xm_pct"], xm_points=last["xm_pts"])
         else:
             news = ""
         scale = max([blind] + [r["you"] for r in rows] + [r["xm"] for r in rows]) * 1.05
         compare = []
         if done:
             compare = [
-                {"key": "you", "label": "你" if zh else "You", "value": you_avg, "pts": f"{you_avg:.2f}", "bar": inside.bar(you_avg / scale)},
-                {"key": "xm", "label": "小明" if zh else "Xiao Ming", "value": xm_avg, "pts": f"{xm_avg:.2f}", "bar": inside.bar(xm_avg / scale)},
-                {"key": "blind", "label": "闭眼瞎猜" if zh else "Guessing blind", "value": blind, "pts": f"{blind:.2f}", "bar": inside.bar(blind / scale)},
+                {"key": "you", "label": i18n.say(lang, "You"), "value": you_avg, "pts": i18n.decimal(you_avg, 2),
+                 "bar": inside.bar(you_avg / scale)},
+                {"key": "xm", "label": i18n.say(lang, "Xiao Ming"), "value": xm_avg, "pts": i18n.decimal(xm_avg, 2),
+                 "bar": inside.bar(xm_avg / scale)},
+                {"key": "blind", "label": i18n.say(lang, "Guessing blind"), "value": blind, "pts": i18n.decimal(blind, 2),
+                 "bar": inside.bar(blind / scale)},
             ]
         return {
             "menu": menu,
@@ -258,8 +216,8 @@ class Guess(inside.Widget):
             "news": news,
             "pad": keys,
             "bets": bets_text,
-            "you_total": f"{you_total:.2f}",
-            "xm_total": f"{xm_total:.2f}",
+            "you_total": i18n.decimal(you_total, 2),
+            "xm_total": i18n.decimal(xm_total, 2),
             "you_sum": you_total,
             "xm_sum": xm_total,
             "rule": rule,

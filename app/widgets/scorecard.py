@@ -15,8 +15,9 @@ import math
 from engine import checkpoint, inspect as inspection
 from engine.tokenizer import VOCAB_SIZE
 
-from app.widgets import inside
+from app.web import i18n
 from app.web.i18n import N_
+from app.widgets import inside
 
 TYPICAL_FROM, TYPICAL_TO = 901, 1000   # practice menus whose mean is "the usual score"
 
@@ -40,12 +41,11 @@ def typical_score():
 
 
 def pts(x):
-    return f"{x:.2f}"
+    return i18n.decimal(x, 2)
 
 
 class Scorecard(inside.Widget):
     def compute(self, state, lang):
-        zh = lang == "zh"
         ins = score(state["name"])
         blind, typical = blind_score(), typical_score()
         losses = [float(x) for x in ins.losses]
@@ -72,32 +72,26 @@ class Scorecard(inside.Widget):
         total = ins.loss
         compare = [
             {"key": "this", "value": total, "points": pts(total), "bar": inside.bar(total / scale),
-             "label": f"“{ins.text}”" if zh else f"“{ins.text}”"},
+             "label": f"“{ins.text}”"},
             {"key": "blind", "value": blind, "points": pts(blind), "bar": inside.bar(blind / scale),
-             "label": "闭眼瞎猜" if zh else "Guessing blind"},
+             "label": i18n.say(lang, "Guessing blind")},
             {"key": "typical", "value": typical, "points": pts(typical), "bar": inside.bar(typical / scale),
-             "label": "练好的小明平时" if zh else "Trained Xiao Ming, usually"},
+             "label": i18n.say(lang, "Trained Xiao Ming, usually")},
         ]
         n = len(rows)
-        if zh:
-            summary = f"“{ins.text}”一共评了 {n} 次，平均扣 {pts(total)} 分。"
-            if total > blind:
-                verdict = f"比闭着眼睛瞎猜（{pts(blind)}）还差：这套菜在小明看来很陌生。"
-            elif total > typical:
-                verdict = f"比瞎猜（{pts(blind)}）好，但比小明平时（{pts(typical)}）扣得多。"
-            else:
-                verdict = f"比小明平时的分数（{pts(typical)}）还好：这套菜很合他的口味。"
-            sting = f"扣得最狠的一次：{w['after']}之后，真正的下一道是{w['target']}，小明只押了 {w['pct']}，扣 {w['points']} 分。"
+        summary = i18n.say(lang, "The diners judged “%(name)s” %(n)s times; the average penalty is %(points)s points.",
+                           name=ins.text, n=n, points=pts(total))
+        if total > blind:
+            verdict = i18n.say(lang, "That's worse than guessing blind (%(blind)s): this menu is strange to Xiao Ming.",
+                               blind=pts(blind))
+        elif total > typical:
+            verdict = i18n.say(lang, "Better than guessing blind (%(blind)s), but more than Xiao Ming usually loses (%(typical)s).",
+                               blind=pts(blind), typical=pts(typical))
         else:
-            summary = f"The diners judged “{ins.text}” {n} times; the average penalty is {pts(total)} points."
-            if total > blind:
-                verdict = f"That's worse than guessing blind ({pts(blind)}): this menu is strange to Xiao Ming."
-            elif total > typical:
-                verdict = f"Better than guessing blind ({pts(blind)}), but more than Xiao Ming usually loses ({pts(typical)})."
-            else:
-                verdict = f"Better than Xiao Ming's usual score ({pts(typical)}): this menu suits his palate."
-            sting = (f"The sharpest sting: after {w['after']}, the real next course was {w['target']}; "
-                     f"Xiao Ming staked only {w['pct']} on it and lost {w['points']} points.")
+            verdict = i18n.say(lang, "Better than Xiao Ming's usual score (%(typical)s): this menu suits his palate.",
+                               typical=pts(typical))
+        sting = i18n.say(lang, "The sharpest sting: after %(after)s, the real next course was %(target)s; Xiao Ming staked only %(share)s on it and lost %(points)s points.",
+                         after=w["after"], target=w["target"], share=w["pct"], points=w["points"])
         return {
             "name": ins.text,
             "rows": rows,

@@ -15,54 +15,33 @@ from dataclasses import dataclass
 
 from engine import tokenizer
 
+from app.web import i18n
+from app.web.i18n import N_, Message
 from app.widgets.base import InputError, Param, Widget
-from app.web.i18n import N_
 
 MAX_TEXT = 40   # characters the box takes (the query keeps at most 65 of a value: a longer one is "more than 64")
 KINDS = ("space", "digit", "accent", "lookalike", "bell", "chinese", "letter", "emoji", "punct", "symbol", "invisible")
 
 KIND_LABEL = {
-    "zh": {
-        "space": "空格", "digit": "数字", "accent": "带符号的字母", "lookalike": "像字母的字符", "bell": "服务铃",
-        "chinese": "汉字", "letter": "别的文字的字母", "emoji": "表情符号",
-        "punct": "标点", "symbol": "符号", "invisible": "看不见的字符",
-    },
-    "en": {
-        "space": "space", "digit": "digit", "accent": "accented letter", "lookalike": "look-alike letter", "bell": "the bell",
-        "chinese": "Chinese character", "letter": "letter from another alphabet", "emoji": "emoji",
-        "punct": "punctuation", "symbol": "symbol", "invisible": "invisible character",
-    },
+    "space": N_("space"), "digit": N_("digit"), "accent": N_("accented letter"),
+    "lookalike": N_("look-alike letter"), "bell": N_("the bell"), "chinese": N_("Chinese character"),
+    "letter": N_("letter from another alphabet"), "emoji": N_("emoji"), "punct": N_("punctuation"),
+    "symbol": N_("symbol"), "invisible": N_("invisible character"),
 }
 
+# why a kind of character has no course (%(n)s: the letters Xiao Ming knows)
 KIND_WHY = {
-    "zh": {
-        "space": "空格不是菜：这里一个名字就是一个词，中间不留空。",
-        "digit": "数字不是菜：师傅的菜单上只有字母。",
-        "accent": "小明只认识 {n} 个不带任何符号的字母，加了重音或别的小符号就是另一道他没见过的菜。厨房不会替你把它改成最像的字母。",
-        "lookalike": "它长得像字母，其实是另一个字符（比如全角字母或开尔文符号），不在小明认识的 {n} 个字母里。厨房不会替你把它换成最像的字母。",
-        "bell": "服务铃不用你点：厨房会在每套菜的开头和结尾自己摇铃。",
-        "chinese": "汉字不是这间厨房的菜：师傅的菜单是英文名字，只有 {n} 个字母。",
-        "letter": "这是别的文字里的字母，不在小明认识的 {n} 个字母里。",
-        "emoji": "表情符号不是菜：小明的菜单上只有 {n} 个字母和一只铃。",
-        "punct": "标点不是菜：菜单里的名字只有字母，没有连字符、撇号或句点。",
-        "symbol": "符号不是菜：菜单上只有 {n} 个字母和一只铃。",
-        "invisible": "这个字符看不见，但它确实在输入里；它也不是菜。",
-    },
-    "en": {
-        "space": "A space is not a course: a name here is one word, with no gaps.",
-        "digit": "Digits are not courses: the master's menus are letters only.",
-        "accent": "Xiao Ming knows only the {n} plain letters; an accent or any other mark makes a course he has never seen. "
-                  "The kitchen won't swap it for the nearest plain letter for you.",
-        "lookalike": "It looks like a letter but is a different character (a full-width letter, say, or the kelvin sign), "
-                     "not one of the {n} letters Xiao Ming knows. The kitchen won't swap it for the plain letter for you.",
-        "bell": "You don't order the bell: the kitchen rings it itself, at the start and the end of every menu.",
-        "chinese": "Chinese characters are not courses in this kitchen: the master's menus are English names, {n} letters only.",
-        "letter": "A letter from another alphabet is not one of the {n} letters Xiao Ming knows.",
-        "emoji": "An emoji is not a course: the menu has {n} letters and the bell, nothing else.",
-        "punct": "Punctuation is not a course: the names here are letters only, no hyphens, apostrophes or full stops.",
-        "symbol": "A symbol is not a course: the menu has {n} letters and the bell, nothing else.",
-        "invisible": "You can't see this character, but it is in what you typed, and it is not a course either.",
-    },
+    "space": N_("A space is not a course: a name here is one word, with no gaps."),
+    "digit": N_("Digits are not courses: the master's menus are letters only."),
+    "accent": N_("Xiao Ming knows only the %(n)s plain letters; an accent or any other mark makes a course he has never seen. The kitchen won't swap it for the nearest plain letter for you."),
+    "lookalike": N_("It looks like a letter but is a different character (a full-width letter, say, or the kelvin sign), not one of the %(n)s letters Xiao Ming knows. The kitchen won't swap it for the plain letter for you."),
+    "bell": N_("You don't order the bell: the kitchen rings it itself, at the start and the end of every menu."),
+    "chinese": N_("Chinese characters are not courses in this kitchen: the master's menus are English names, %(n)s letters only."),
+    "letter": N_("A letter from another alphabet is not one of the %(n)s letters Xiao Ming knows."),
+    "emoji": N_("An emoji is not a course: the menu has %(n)s letters and the bell, nothing else."),
+    "punct": N_("Punctuation is not a course: the names here are letters only, no hyphens, apostrophes or full stops."),
+    "symbol": N_("A symbol is not a course: the menu has %(n)s letters and the bell, nothing else."),
+    "invisible": N_("You can't see this character, but it is in what you typed, and it is not a course either."),
 }
 
 ZWJ = "\u200d"
@@ -143,22 +122,17 @@ class Text(Param):
         text = str(raw)     # as typed: a space before or after is a character to explain too
         if len(text) > self.max_chars:
             # the query keeps at most max_raw + 1 characters of a value: beyond that, say so
-            many = len(text) if len(text) <= self.max_raw else None
-            raise InputError(
-                f"{self.label_zh}太长了：最多 {self.max_chars} 个字符，这里有"
-                + (f" {many} 个。" if many else f"超过 {self.max_raw} 个。"),
-                f"The {self.label_en} is too long: at most {self.max_chars} characters, this has "
-                + (f"{many}." if many else f"more than {self.max_raw}."),
-                self.key,
-            )
+            if len(text) <= self.max_raw:
+                said = Message("The %(what)s is too long: at most %(max)s characters, this has %(n)s.",
+                               what=Message(self.label), max=self.max_chars, n=len(text))
+            else:
+                said = Message("The %(what)s is too long: at most %(max)s characters, this has more than %(n)s.",
+                               what=Message(self.label), max=self.max_chars, n=self.max_raw)
+            raise InputError(said, self.key)
         letters = sum(1 for c in clusters(text) if len(c) == 1 and c.isascii() and c.isalpha())
         if letters > tokenizer.MAX_NAME_LEN:
-            raise InputError(
-                f"这套菜太长了：小明最多只能排 {tokenizer.MAX_NAME_LEN} 道菜（算上开场的铃，一共 {tokenizer.MAX_NAME_LEN + 1} 张上菜顺序标签），这里有 {letters} 道。",
-                f"That menu is too long: Xiao Ming can plan at most {tokenizer.MAX_NAME_LEN} courses "
-                f"({tokenizer.MAX_NAME_LEN + 1} order tags, counting the opening bell); this one has {letters}.",
-                self.key,
-            )
+            raise InputError(Message("That menu is too long: Xiao Ming can plan at most %(max)s courses (%(tags)s order tags, counting the opening bell); this one has %(n)s.",
+                                     max=tokenizer.MAX_NAME_LEN, tags=tokenizer.MAX_NAME_LEN + 1, n=letters), self.key)
         return text
 
 
@@ -174,7 +148,7 @@ def cut(text, lang):
             tiles.append({"kind": "course", "label": low, "typed": cl, "folded": cl != low})
         else:
             kind = kind_of(cl)
-            tiles.append({"kind": "rejected", "label": shown(cl, kind), "why": KIND_LABEL[lang][kind]})
+            tiles.append({"kind": "rejected", "label": shown(cl, kind), "why": i18n.say(lang, KIND_LABEL[kind])})
             entry = rejected.setdefault(kind, {"chars": [], "count": 0})
             entry["count"] += 1
             if shown(cl, kind) not in entry["chars"]:
@@ -191,53 +165,52 @@ def cut(text, lang):
 
 class Tokenizer(Widget):
     def compute(self, state, lang):
-        zh = lang == "zh"
         text = state["text"]
         name, tokens, tiles, folded, rejected = cut(text, lang)
         bell = {"kind": "bell", "label": tokenizer.BELL, "id": tokenizer.BOS}
         row = [bell, *tiles, bell] if tokens else tiles
-        sep = "、" if zh else ", "
         if folded:
-            pairs = sep.join(f"{a} → {b}" for a, b in folded)
-            folded_text = (f"大写字母一律当小写：{pairs}。厨房里只有小写的菜。" if zh
-                           else f"Capitals are read as lower case: {pairs}. The kitchen has only lower-case courses.")
+            pairs = i18n.join([f"{a} → {b}" for a, b in folded], lang)
+            folded_text = i18n.say(lang, "Capitals are read as lower case: %(pairs)s. The kitchen has only lower-case courses.",
+                                   pairs=pairs)
         else:
             folded_text = ""
         problems = [
             {
                 "kind": kind,
-                "label": KIND_LABEL[lang][kind],
+                "label": i18n.say(lang, KIND_LABEL[kind]),
                 "chars": entry["chars"],
                 "count": entry["count"],
-                "why": KIND_WHY[lang][kind].format(n=len(tokenizer.VOCAB)),
+                "why": i18n.say(lang, KIND_WHY[kind], n=len(tokenizer.VOCAB)),
             }
             for kind, entry in rejected.items()
         ]
         n_rejected = sum(p["count"] for p in problems)
         if not text:
             status = "empty"
-            summary = "输入一个名字，看它怎么被拆成一道道菜。" if zh else "Type a name to see it cut into courses."
+            summary = i18n.say(lang, "Type a name to see it cut into courses.")
         elif not tokens:
             status = "none"
-            summary = ("这里面没有一个字符是这间厨房的菜，小明什么也上不了。" if zh
-                       else "None of these characters is a course in this kitchen: Xiao Ming has nothing to serve.")
+            summary = i18n.say(lang, "None of these characters is a course in this kitchen: Xiao Ming has nothing to serve.")
         else:
             status = "ok"
-            n = len(tokens) - 2
-            if zh:
-                summary = f"“{name}”是一套 {n} 道菜的 omakase：加上首尾两声铃，小明拿到 {len(tokens)} 个号码。"
-            else:
-                summary = (f"“{name}” is an omakase of {n} course{'s' if n != 1 else ''}: with a bell at each end, "
-                           f"Xiao Ming receives {len(tokens)} numbers.")
-        if n_rejected and zh:
-            rest = "；剩下的字母照常拆成了菜。" if tokens else "。"
-            turned_away = f"小明只认识 {len(tokenizer.VOCAB)} 个字母和一只铃。下面 {n_rejected} 个字符在这间厨房里没有对应的菜，被挡在了门外{rest}"
+            summary = i18n.say_n(
+                lang,
+                "“%(name)s” is an omakase of %(num)s course: with a bell at each end, Xiao Ming receives %(tokens)s numbers.",
+                "“%(name)s” is an omakase of %(num)s courses: with a bell at each end, Xiao Ming receives %(tokens)s numbers.",
+                len(tokens) - 2, name=name, tokens=len(tokens))
+        if n_rejected and tokens:
+            turned_away = i18n.say_n(
+                lang,
+                "Xiao Ming knows only the %(letters)s letters and the bell. %(num)s character has no course in this kitchen and was turned away at the door; the letters that remain were cut into courses as usual.",
+                "Xiao Ming knows only the %(letters)s letters and the bell. %(num)s characters have no course in this kitchen and were turned away at the door; the letters that remain were cut into courses as usual.",
+                n_rejected, letters=len(tokenizer.VOCAB))
         elif n_rejected:
-            rest = "; the letters that remain were cut into courses as usual." if tokens else "."
-            what = "character has" if n_rejected == 1 else "characters have"
-            was = "was" if n_rejected == 1 else "were"
-            turned_away = (f"Xiao Ming knows only the {len(tokenizer.VOCAB)} letters and the bell. {n_rejected} {what} "
-                           f"no course in this kitchen and {was} turned away at the door{rest}")
+            turned_away = i18n.say_n(
+                lang,
+                "Xiao Ming knows only the %(letters)s letters and the bell. %(num)s character has no course in this kitchen and was turned away at the door.",
+                "Xiao Ming knows only the %(letters)s letters and the bell. %(num)s characters have no course in this kitchen and were turned away at the door.",
+                n_rejected, letters=len(tokenizer.VOCAB))
         else:
             turned_away = ""
         return {

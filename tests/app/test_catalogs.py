@@ -19,32 +19,22 @@ CHOICE_RE = re.compile(r"""\bif zh\b|\bzh = lang\b|lang ?[!=]= ?["'](?:zh|en)["'
 # Files that still choose their words inline (being moved to the catalogs); a file
 # leaves this list when its last choice goes, and the list must end empty.
 STILL_INLINE = {
-    "templates/widgets/_flavor-cards.html",
-    "templates/widgets/_guess.html",
     "templates/widgets/_kitchen-map.html",
     "templates/widgets/_knob-wall.html",
     "templates/widgets/_michelin.html",
     "templates/widgets/_practice.html",
-    "templates/widgets/_recipe-book.html",
     "templates/widgets/_sampling.html",
-    "templates/widgets/_scorecard.html",
-    "templates/widgets/_tokenizer.html",
     "templates/widgets/_trace-back.html",
     "app/api/streams.py",
     "app/model_facts/knob_words.py",
     "app/widgets/base.py",
     "app/widgets/choices.py",
-    "app/widgets/flavor_cards.py",
-    "app/widgets/guess.py",
     "app/widgets/inside.py",
     "app/widgets/kitchen_map.py",
     "app/widgets/knob_wall.py",
     "app/widgets/michelin.py",
     "app/widgets/practice.py",
-    "app/widgets/recipe_book.py",
     "app/widgets/sampling.py",
-    "app/widgets/scorecard.py",
-    "app/widgets/tokenizer.py",
     "app/widgets/trace_back.py",
 }
 
