@@ -28,7 +28,7 @@ from app.web import i18n, settings, templating
 from app.widgets import admission
 from app.web.addresses import (BASE, BASE_Q, HOST_RE, BaseURL, base_url, oembed_href,  # noqa: F401
                                oembed_link, public_url)
-from app.pages.routes import not_found, query_pairs
+from app.pages.routes import keep_redirect, not_found, query_pairs
 from app.widgets import view
 from app.widgets.base import InputError
 
@@ -132,6 +132,11 @@ VARY = "HX-Request, HX-Current-URL"
 @router.get("/embed/{lang}/{name}")
 async def embed_page(lang: str, name: str, request: Request):
     """Rendered in the thread pool; a heavy state waits at the worker's gate (app/widgets/admission.py)."""
+    widget = widgets.get(name)
+    if widget is not None and lang in settings.LANGS and view.KEEP in request.query_params:
+        # sent without JavaScript by the widget's form or link: the theme (and any other key) kept
+        inst = view.Instance(widget, name, {}) if request.query_params[view.KEEP] == name else None
+        return keep_redirect(view.kept_address(request.url.path, query_pairs(request), request.headers.get("referer"), inst))
     return await admission.respond(request, render_embed, lang, name, request)
 
 

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from app.web import addresses, settings
 from app.widgets import admission
+from app.widgets import view
 from app.widgets.view import MAX_CARRY
 
 router = APIRouter(include_in_schema=False)
@@ -105,6 +106,14 @@ def slash_redirect(request):
     return RedirectResponse((settings.public_url() or "") + location, status_code=307)
 
 
+def keep_redirect(location):
+    """A 303 to ``location``: a widget's form or link sent without JavaScript, answered
+    with the page in its new state and every other widget's state kept
+    (``view.kept_address``). It depends on the Referer, so it is never stored."""
+    return RedirectResponse((settings.public_url() or "") + location, status_code=303,
+                            headers={"Cache-Control": "no-store"})
+
+
 async def _serve(request, lang, slug):
     """A page. Without a query it is already rendered and comes straight from
     memory; with one, its widgets compute in the thread pool, off the event loop."""
@@ -112,6 +121,12 @@ async def _serve(request, lang, slug):
         return not_found(request)
     site = request.app.state.site
     pairs = query_pairs(request)
+    if any(k == view.KEEP for k, _ in pairs):
+        page = site.library.get(lang, slug)
+        if page is None and slug != "index":
+            return not_found(request)
+        inst = page.instance(dict(pairs)[view.KEEP]) if page is not None else None
+        return keep_redirect(view.kept_address(request.url.path, pairs, request.headers.get("referer"), inst))
     if not pairs:
         rendered = site.page(lang, slug)
         return not_found(request) if rendered is None else page_response(rendered, request)

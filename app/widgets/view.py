@@ -6,6 +6,14 @@ is called by its name, a second one ``<name>-2`` and so on. The fragment route
 reads the same namespaced keys (what the form sends) or bare keys (a hand-made
 fragment link), and carries every other key along, so that the address the
 browser shows always holds the state of every widget on the page.
+
+The other widgets' state is written once per page, not in every widget: a
+widget's forms and links send only its own keys and the marker ``keep=<ns>``
+(``w.hidden``). Without JavaScript such a request reloads the page, and the
+page route answers it with a redirect to the address the reader came from
+(``Referer``) with this widget's keys replaced (``kept_address``), so the reload
+keeps every widget's state and the address bar holds all of it. With htmx the
+fragment route reads the other state from ``HX-Current-URL`` instead.
 """
 
 import re
@@ -18,7 +26,8 @@ from app.widgets.base import MAX_RAW, InputError
 
 MAX_KEYS = 40  # query keys carried along from the page; more are dropped
 MAX_CARRY = 1024  # longest value carried along for another widget (no parameter reads more)
-MAX_CURRENT_URL = 8192  # longest HX-Current-URL read: a page's address with every widget's state fits
+MAX_CURRENT_URL = 8192  # longest HX-Current-URL or Referer read: a page's address with every widget's state fits
+KEEP = "keep"  # the marker a widget's forms and links send: keep the page's other state (value: the widget's ns)
 
 
 @dataclass
@@ -56,7 +65,7 @@ def carried(query, ns=None, widget=None):
     """The page's state that widget ``ns`` carries along for the others, in hidden inputs
     and links (``widget`` None: the whole page's state). Bounded whatever the query: each
     value cut to ``carry_limit``, at most MAX_KEYS keys and MAX_CARRY_BYTES in all."""
-    own = {"ns"}
+    own = {"ns", KEEP}
     if widget is not None:
         own |= {f"{ns}.{p.key}" for p in widget.params} | {p.key for p in widget.params}
     out, size = [], 0
@@ -117,7 +126,7 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
         "field": {p.key: f"{inst.ns}.{p.key}" for p in widget.params},
         "param": {p.key: p for p in widget.params},
         "value": shown,
-        "hidden": carried(query_pairs, inst.ns, widget),
+        "hidden": [(KEEP, inst.ns)],   # what every form and link of the widget sends besides its own keys
         "action": action,
         "fragment_url": fragment_url,
         "error": error.message(lang) if error is not None else None,
@@ -141,6 +150,21 @@ def state_query(inst, state, other_pairs):
     own = [(f"{inst.ns}.{k}", v) for k, v in inst.widget.query(state).items()]
     keep = [(k, v) for k, v in carried(other_pairs) if not k.startswith(f"{inst.ns}.")]
     return urlencode(keep + own)
+
+
+def kept_address(path, pairs, came_from, inst):
+    """Where a reload that keeps the page's state goes: ``path`` with the state of the
+    page the reader came from (``came_from``, its Referer), the keys of ``inst`` (or of
+    the request) replaced by the request's ``pairs``, without the marker. Without a
+    Referer on ``path`` (or an ``inst``), just the request's own keys."""
+    mine = [(k, v) for k, v in pairs if k != KEEP]
+    keep = []
+    ref_path, ref_pairs = current_pairs(came_from)
+    if inst is not None and ref_path == path and ref_pairs:
+        sent = {k for k, _ in mine}
+        keep = [(k, v) for k, v in carried(ref_pairs, inst.ns, inst.widget) if k not in sent]
+    query = urlencode(keep + mine)
+    return path + (f"?{query}" if query else "")
 
 
 def current_pairs(header):

@@ -7,6 +7,7 @@ where readers meet it, in both languages."""
 import html as html_mod
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
+from tests.app.widget_checks import submit_without_js
 
 import pytest
 from fastapi.testclient import TestClient
@@ -130,8 +131,13 @@ def test_embed_page_state_and_theme(rc):
     assert re.search(r'<body class="[^"]*\btheme-dark\b', r.text)
     assert 'value="1.2"' in r.text and 'value="4"' in r.text
     assert r.text.count('<li class="name ') == 4
-    # the theme is a page option carried by the form, not widget state
-    assert '<input type="hidden" name="theme" value="dark">' in r.text
+    # the theme is a page option the no-JS form keeps (from the page it was sent on), not widget state
+    form = r.text.split("<form", 1)[1]
+    assert '<input type="hidden" name="keep" value="temperature">' in form and 'name="theme"' not in form
+    pairs, again = submit_without_js(rc, "/embed/en/temperature?" + urlencode(
+        {"t": "1.2", "n": "4", "seed": "7", "theme": "dark"}), "<form" + form)
+    assert ("theme", "dark") in pairs and ("temperature.t", "1.2") in pairs
+    assert re.search(r'<body class="[^"]*\btheme-dark\b', again.text)
     light = rc.get("/embed/zh/temperature", params={"theme": "light"})
     assert re.search(r'<body class="[^"]*\btheme-light\b', light.text)
     system = rc.get("/embed/zh/temperature", params={"theme": "purple"})

@@ -132,6 +132,28 @@ def test_a_page_is_bounded_in_size_whatever_its_query(client):
     assert not re.search("y{66}", r.text)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_carried_state_is_written_once_per_page_not_in_every_widget(lang):
+    """A chapter 3 with four widgets and over fifty links to their states: the other
+    widgets' state is in none of them, only in the page's own addresses (the language
+    switch, og:url, the oEmbed link), so the answer grows by a few times the cap, however
+    many widgets, forms and links the page has."""
+    from app.widgets import view
+    from tests.app import inside_site
+
+    client = inside_site.client()
+    plain = client.get(f"/{lang}/chapter/3")
+    for junk in ("&".join(f"k{i}=" + "x" * 1500 for i in range(40)),             # 60 KB of query
+                 "&".join(f"w{i}.k=" + "x" * 1500 for i in range(40))):          # shaped like widgets' keys
+        r = client.get(f"/{lang}/chapter/3?" + junk)
+        assert r.status_code == 200
+        assert len(r.content) - len(plain.content) < 4 * view.MAX_CARRY_BYTES
+        widgets = re.findall(r'<section class="widget .*?</section>', r.text, re.S)
+        assert len(widgets) == 4 and not any("xxxx" in w for w in widgets)
+        assert sum(w.count("<a ") for w in widgets) > 50
+        assert len(re.findall(r"\b(?:k0|w0\.k)=x", r.text)) <= 3   # the first carried key: in three addresses at most
+
+
 # --- headers the app reads ------------------------------------------------------------------
 
 def test_hx_current_url_is_trimmed_before_it_is_parsed(monkeypatch):

@@ -12,6 +12,7 @@ import pytest
 from engine import checkpoint, inspect
 from engine.tokenizer import BOS, VOCAB
 from tests.app.stories import story_client
+from tests.app.widget_checks import submit_without_js
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 COURSES = list(VOCAB) + ["bell"]
@@ -211,7 +212,9 @@ def test_chapter_page_with_namespaced_state_and_no_js_form(ch2):
         assert (c1, c2) == (VOCAB.index("k"), BOS) and v1 == wte[VOCAB.index("k")].tolist()
         form = r.text.split('id="w-flavor-cards"', 1)[1].split("</form>", 1)[0]
         assert f'method="get" action="/{lang}/chapter/2#w-flavor-cards"' in form
-        assert '<input type="hidden" name="utm" value="mail">' in form
+        assert '<input type="hidden" name="keep" value="flavor-cards">' in form and 'name="utm"' not in form
+        pairs, _ = submit_without_js(ch2, f"/{lang}/chapter/2?flavor-cards.c=k&flavor-cards.vs=bell&utm=mail", form)
+        assert ("utm", "mail") in pairs and ("flavor-cards.c", "k") in pairs
         radios = re.findall(r'<input type="radio" id="flavor-cards-c-(\w+)" name="flavor-cards.c" value="(\w+)"( checked)?>', form)
         assert [v for _, v, _ in radios] == COURSES
         assert [v for _, v, checked in radios if checked] == ["k"]

@@ -106,8 +106,12 @@ def test_a_finished_game_is_a_link_to_share_and_compares_with_guessing_blind(cli
     assert float(compare["you"]) == pytest.approx(np.mean(you), abs=1e-12)
     assert float(compare["xm"]) == pytest.approx(xm, abs=1e-12)
     share = html.unescape(re.search(r'<a id="guess-share" href="([^"]+)"', out).group(1))
-    assert share == f"/en/chapter/4?guess.seed=1&guess.name=emma&guess.bets={bets}#w-guess"
-    again = client.get(share.split("#")[0])
+    assert share == f"/en/chapter/4?keep=guess&guess.seed=1&guess.name=emma&guess.bets={bets}#w-guess"
+    # a friend who opens it (no Referer) lands on the game's own address
+    sent = client.get(share.split("#")[0], follow_redirects=False)
+    assert sent.status_code == 303
+    assert sent.headers["location"] == f"/en/chapter/4?guess.seed=1&guess.name=emma&guess.bets={bets}"
+    again = client.get(sent.headers["location"])
     assert again.status_code == 200 and "I beat the kitchen on" in again.text
     # no keypad once the menu is over, and a bet after the end is refused
     assert 'data-bet="a"' not in out
@@ -134,8 +138,12 @@ def test_a_key_is_a_link_that_adds_one_bet(client):
     assert len(keys) == 27
     for which, label, href in keys:
         char = "." if which == "bell" else which
-        assert html.unescape(href) == f"/zh/chapter/4?utm=x&guess.seed=3&guess.name=&guess.bets=a-bc-{char}#w-guess"
+        assert html.unescape(href) == f"/zh/chapter/4?keep=guess&guess.seed=3&guess.name=&guess.bets=a-bc-{char}#w-guess"
         assert label.startswith("押")
+    # followed without JavaScript from the page, the key keeps the page's other state
+    sent = client.get(html.unescape(keys[0][2]).split("#")[0], follow_redirects=False,
+                      headers={"Referer": "http://testserver/zh/chapter/4?guess.seed=3&guess.bets=a-bc&utm=x"})
+    assert sent.headers["location"] == f"/zh/chapter/4?utm=x&guess.seed=3&guess.name=&guess.bets=a-bc-{keys[0][0]}"
     # the form's bet is folded into the bets, and the address keeps only the bets
     a = client.get("/en/widget/guess?seed=3&bets=a-bc&bet=d, e")
     b = client.get("/en/widget/guess?seed=3&bets=a-bc-de")

@@ -13,7 +13,7 @@ from engine import checkpoint, model, tokenizer
 from engine import inspect as ins
 
 from app.widgets import knob_wall, knobs
-from tests.app.widget_checks import assert_refused
+from tests.app.widget_checks import assert_refused, submit_without_js
 
 PAGE_LIMIT = 150 * 1024
 
@@ -81,13 +81,17 @@ def test_every_station_zooms_into_all_its_knobs(ch5, station):
 
 
 def test_no_js_forms_reload_the_chapter_and_keep_other_state(ch5):
-    r = ch5.get("/zh/chapter/5?knob-wall.name=anna&knob-wall.knob=9&trace-back.step=3&utm=y")
+    page = "/zh/chapter/5?knob-wall.name=anna&knob-wall.knob=9&trace-back.step=3&utm=y"
+    r = ch5.get(page)
     forms = re.findall(r'<form class="kw-cells" method="get" action="([^"]+)".*?</form>', r.text, re.S)
     assert forms == ["/zh/chapter/5#knob-wall-inspect"]
     grid_form = r.text.split('<form class="kw-cells"', 1)[1].split("</form>", 1)[0]
-    assert '<input type="hidden" name="trace-back.step" value="3">' in grid_form
-    assert '<input type="hidden" name="utm" value="y">' in grid_form
+    assert '<input type="hidden" name="keep" value="knob-wall">' in grid_form
+    assert 'name="trace-back.step"' not in grid_form and 'name="utm"' not in grid_form
     assert '<input type="hidden" name="knob-wall.name" value="anna">' in grid_form
+    pairs, again = submit_without_js(ch5, page, '<form class="kw-cells"' + grid_form, button=("knob-wall.knob", "4"))
+    assert ("trace-back.step", "3") in pairs and ("utm", "y") in pairs and ("knob-wall.knob", "4") in pairs
+    assert again.status_code == 200
     assert 'name="knob-wall.knob" value' not in grid_form.split('<div class="kw-scroll', 1)[0]  # only the knobs choose a knob
     # the selected knob is marked in the grid, not by colour alone
     assert "<button type=submit name=knob-wall.knob value=9 style=--v:" in grid_form

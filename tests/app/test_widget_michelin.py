@@ -13,7 +13,7 @@ from engine import checkpoint, data, model, tune
 from engine.sample import sample
 
 from app.widgets import admission, michelin
-from tests.app.widget_checks import assert_refused
+from tests.app.widget_checks import assert_refused, submit_without_js
 from tests.app.stories import both, story_client
 
 
@@ -62,7 +62,8 @@ def results(html):
 
 def test_chapter_shows_all_three_panels_with_no_js_forms(client):
     for lang in ("zh", "en"):
-        r = client.get(f"/{lang}/chapter/8?michelin.book=start&michelin.letter=q&utm=z")
+        page = f"/{lang}/chapter/8?michelin.book=start&michelin.letter=q&utm=z"
+        r = client.get(page)
         assert r.status_code == 200
         assert 'id="w-michelin"' in r.text and 'id="michelin-out"' in r.text
         assert "/static/css/widgets/michelin.css" in r.text
@@ -73,11 +74,14 @@ def test_chapter_shows_all_three_panels_with_no_js_forms(client):
         heads = re.findall(r'<form[^>]*method="get" action="([^"]+)"', r.text)
         assert all(a.startswith(f"/{lang}/chapter/8#michelin-") for a in heads)
         for form in forms:
-            assert '<input type="hidden" name="utm" value="z">' in form
+            assert '<input type="hidden" name="keep" value="michelin">' in form and 'name="utm"' not in form
             # every form carries the whole state, so each submission keeps the other panel
             for key in michelin.MICHELIN.query(michelin.MICHELIN.parse({})):
                 assert f'name="michelin.{key}"' in form
         assert 'name="michelin.letter" value="q"' in r.text
+        judges = r.text.split('id="w-michelin"', 1)[1].split('action="/' + lang + '/chapter/8#michelin-judges"', 1)[1]
+        pairs, _ = submit_without_js(client, page, '<form action="/' + lang + '/chapter/8#michelin-judges"' + judges)
+        assert ("utm", "z") in pairs and ("michelin.letter", "q") in pairs
 
 
 def test_fragment_in_both_languages_and_htmx_address(client):

@@ -88,7 +88,7 @@ def test_each_letter_walks_the_name_one_course_further(client):
     assert set(links) == set(range(26))  # every letter, never the bell
     url = urlsplit(links[0])
     assert url.path == "/zh/chapter/3" and url.fragment == "w-next-dish"
-    assert parse_qsl(url.query) == [("sous-chefs.pos", "2"), ("next-dish.prefix", "emma"), ("next-dish.t", "0.7")]
+    assert parse_qsl(url.query) == [("keep", "next-dish"), ("next-dish.prefix", "emma"), ("next-dish.t", "0.7")]
     # the same link for htmx: the fragment with the next state
     a = re.search(r'id="next-dish-go-0" [^>]*>', out_of(r.text)).group(0)
     assert 'data-hx-get="/zh/widget/next-dish"' in a
@@ -99,7 +99,13 @@ def test_each_letter_walks_the_name_one_course_further(client):
     again = html_mod.unescape(re.search(r'id="next-dish-restart" href="([^"]+)"', r.text).group(1))
     assert ("next-dish.prefix", "") in parse_qsl(urlsplit(again).query, keep_blank_values=True)
     # following a link shows the vote after the longer beginning
-    nxt = client.get(links[0])
+    # following a link without JavaScript keeps the other widgets' state (from the page it was on)
+    sent = client.get(links[0].split("#")[0], follow_redirects=False,
+                      headers={"Referer": "http://testserver/zh/chapter/3?next-dish.prefix=emm&next-dish.t=0.7&sous-chefs.pos=2"})
+    assert sent.status_code == 303
+    assert parse_qsl(urlsplit(sent.headers["location"]).query) == [
+        ("sous-chefs.pos", "2"), ("next-dish.prefix", "emma"), ("next-dish.t", "0.7")]
+    nxt = client.get(sent.headers["location"])
     assert votes(nxt.text)[0][1] == max(inspection.next_vote(checkpoint.default_params(), "emma", 0.7))
     assert "已经上了：" in nxt.text and nxt.text.count('<span class="course-chip">') >= 5
 

@@ -17,7 +17,7 @@ from engine import checkpoint, data, inspect as inspection, model, sample as sam
 from engine.tokenizer import encode_prefix, token_label
 
 from tests.app import inside_site
-from tests.app.widget_checks import assert_refused
+from tests.app.widget_checks import assert_refused, submit_without_js
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -121,7 +121,10 @@ def test_walking_from_the_bell_serves_the_dials_name(client, seed, t):
 def test_links_keep_the_table_and_the_other_widgets(client):
     r = client.get("/zh/chapter/7?notebook.menu=em&notebook.seed=5&notebook.t=1&temperature.n=3")
     q = parse_qsl(urlsplit(next_link(r.text)).query)
-    assert q[0] == ("temperature.n", "3")
+    assert q[0] == ("keep", "notebook")
+    sent = client.get(next_link(r.text).split("#")[0], follow_redirects=False, headers={
+        "Referer": "http://testserver/zh/chapter/7?notebook.menu=em&notebook.seed=5&notebook.t=1&temperature.n=3"})
+    assert parse_qsl(urlsplit(sent.headers["location"]).query) == [("temperature.n", "3")] + q[1:]
     assert q[1][0] == "notebook.menu" and q[1][1].startswith("em") and len(q[1][1]) == 3
     assert q[2:] == [("notebook.t", "1"), ("notebook.seed", "5")]
     restart = html_mod.unescape(re.search(r'id="notebook-restart" href="([^"]+)"', r.text).group(1))
@@ -143,7 +146,9 @@ def test_fragment_in_both_languages_and_the_no_js_form(client):
     assert "✎ 新写的" in zh.text and "副厨 4" in zh.text
     form = en.text.split('id="w-notebook"', 1)[1].split("</form>", 1)[0]
     assert 'method="get" action="/en/chapter/7#w-notebook"' in form
-    assert '<input type="hidden" name="utm" value="x">' in form
+    assert '<input type="hidden" name="keep" value="notebook">' in form and 'name="utm"' not in form
+    pairs, _ = submit_without_js(client, "/en/chapter/7?notebook.menu=emm&utm=x", form)
+    assert ("utm", "x") in pairs and ("notebook.menu", "emm") in pairs
     assert 'name="notebook.menu" value="emm"' in form and 'name="notebook.t"' in form and 'name="notebook.seed"' in form
 
 

@@ -211,7 +211,7 @@ def test_chapter_with_state_draws_the_finished_run_and_keeps_other_keys(client):
     out = out_of(r.text)
     assert '<polyline class="line line-adam"' in out and '<polyline class="line line-sgd"' in out
     assert "有记忆的老师傅" in out and "没有记忆的普通师傅" in out
-    assert '<input type="hidden" name="utm" value="x">' in r.text
+    assert '<input type="hidden" name="keep" value="practice">' in r.text and 'name="utm"' not in out_of(r.text)
     assert 'value="both" checked' in r.text and 'name="practice.steps" min="1" max="2000" step="1" value="120"' in r.text
     adam, _ = engine_run(3, 0.01, "adam", 120)
     assert f"第 1 套 {adam[0]:.2f} 分" in out

@@ -13,7 +13,7 @@ import pytest
 from engine import checkpoint, inspect as inspection
 
 from tests.app import inside_site
-from tests.app.widget_checks import assert_refused
+from tests.app.widget_checks import assert_refused, submit_without_js
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -105,7 +105,9 @@ def test_chapter_page_and_no_js_form(client):
     assert r.status_code == 200
     form = r.text.split('id="w-prep-room"', 1)[1].split("</form>", 1)[0]
     assert 'method="get" action="/en/chapter/3#w-prep-room"' in form
-    assert '<input type="hidden" name="sous-chefs.pos" value="1">' in form
+    assert '<input type="hidden" name="keep" value="prep-room">' in form and 'name="sous-chefs.pos"' not in form
+    pairs, _ = submit_without_js(client, "/en/chapter/3?prep-room.name=olivia&prep-room.pos=4&sous-chefs.pos=1", form)
+    assert ("sous-chefs.pos", "1") in pairs and ("prep-room.pos", "4") in pairs
     assert 'name="prep-room.name" value="olivia"' in form
     assert re.findall(r'id="prep-room-pos-(\d+)" name="prep-room\.pos" value="\d+" checked', form) == ["4"]
     assert "‘v’ (order tag 4) comes into the prep room." in r.text

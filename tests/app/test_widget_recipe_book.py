@@ -17,7 +17,7 @@ import pytest
 from engine import data
 
 from app.widgets import recipe_book
-from tests.app.widget_checks import assert_refused
+from tests.app.widget_checks import assert_refused, submit_without_js
 from tests.app.stories import per_language, story_client
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -219,7 +219,7 @@ def test_no_js_form_reloads_the_chapter_and_the_button_value_wins(client):
     r = client.get("/zh/chapter/1?recipe-book.page=7&utm=mail")
     form = r.text.split('id="w-recipe-book"', 1)[1].split("</form>", 1)[0]
     assert 'method="get" action="/zh/chapter/1#w-recipe-book"' in form
-    assert '<input type="hidden" name="utm" value="mail">' in form
+    assert '<input type="hidden" name="keep" value="recipe-book">' in form and 'name="utm"' not in form
     assert 'name="recipe-book.q"' in form and 'name="recipe-book.by"' in form
     # "Look up" is the first submit button (Enter in the name box), and it has no name: it keeps the page
     first_submit = re.search(r'<button type="submit"[^>]*>', form).group(0)
@@ -230,7 +230,8 @@ def test_no_js_form_reloads_the_chapter_and_the_button_value_wins(client):
     for which in ("prev", "random", "next"):
         assert form.index(f'id="recipe-book-{which}"') > hidden
     # what a browser sends for "next page": the hidden page, then the button's
-    nxt = client.get("/zh/chapter/1?recipe-book.q=&recipe-book.page=7&recipe-book.by=all&recipe-book.page=8")
+    pairs, nxt = submit_without_js(client, "/zh/chapter/1?recipe-book.page=7&utm=mail", form, button=("recipe-book.page", "8"))
+    assert ("utm", "mail") in pairs and [v for k, v in pairs if k == "recipe-book.page"] == ["7", "8"]
     assert page_names(nxt.text) == data.load_names()[84:96]
 
 

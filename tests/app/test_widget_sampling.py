@@ -18,7 +18,7 @@ from engine.tokenizer import VOCAB_SIZE, encode_prefix, token_label
 
 from app.widgets import sampling as widget
 from tests.app.stories import per_language, story_client
-from tests.app.widget_checks import assert_refused
+from tests.app.widget_checks import assert_refused, submit_without_js
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -166,8 +166,10 @@ def test_chapter_page_starting_state_and_the_no_js_form(client):
     section = r.text.split('id="w-sampling"', 1)[1]
     form = section.split("</form>", 1)[0]
     assert 'method="get" action="/en/chapter/7#w-sampling"' in form
-    assert '<input type="hidden" name="temperature.t" value="1.5">' in form
-    assert '<input type="hidden" name="utm" value="x">' in form
+    assert '<input type="hidden" name="keep" value="sampling">' in form
+    assert 'name="temperature.t"' not in form and 'name="utm"' not in form
+    pairs, _ = submit_without_js(client, "/en/chapter/7?temperature.t=1.5&utm=x", form)
+    assert ("temperature.t", "1.5") in pairs and ("utm", "x") in pairs
     for key in ("prefix", "t", "top_k", "top_p", "min_p", "seed", "width"):
         assert f'name="sampling.{key}"' in form
     assert 'name="sampling.prefix" value="emm"' in form and 'name="sampling.top_p" min="0.05" max="1" step="0.05" value="0.9"' in form

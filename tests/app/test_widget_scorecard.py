@@ -15,7 +15,7 @@ import pytest
 from engine import checkpoint, inspect as inspection, model, tokenizer
 
 from tests.app import inside_site
-from tests.app.widget_checks import assert_refused
+from tests.app.widget_checks import assert_refused, submit_without_js
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -91,7 +91,9 @@ def test_fragment_in_both_languages_and_the_chapter_page(client):
     assert zh.text.count("损失 loss") == 1
     form = en.text.split('id="w-scorecard"', 1)[1].split("</form>", 1)[0]
     assert 'method="get" action="/en/chapter/4#w-scorecard"' in form
-    assert '<input type="hidden" name="utm" value="mail">' in form
+    assert '<input type="hidden" name="keep" value="scorecard">' in form and 'name="utm"' not in form
+    pairs, _ = submit_without_js(client, "/en/chapter/4?scorecard.name=olivia&utm=mail", form)
+    assert ("utm", "mail") in pairs and ("scorecard.name", "olivia") in pairs
     assert 'name="scorecard.name" value="olivia"' in form
     assert "<table>" in out_of(en.text) and "Penalty points" in en.text
 

@@ -13,7 +13,7 @@ import pytest
 from engine import checkpoint, inspect as inspection
 
 from tests.app import inside_site
-from tests.app.widget_checks import assert_refused
+from tests.app.widget_checks import assert_refused, submit_without_js
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -136,8 +136,11 @@ def test_no_js_form_reloads_the_chapter_and_keeps_the_other_widgets_state(client
     r = client.get("/zh/chapter/3?next-dish.prefix=an&utm=mail")
     form = r.text.split('id="w-sous-chefs"', 1)[1].split("</form>", 1)[0]
     assert 'method="get" action="/zh/chapter/3#w-sous-chefs"' in form
-    assert '<input type="hidden" name="next-dish.prefix" value="an">' in form
-    assert '<input type="hidden" name="utm" value="mail">' in form
+    assert '<input type="hidden" name="keep" value="sous-chefs">' in form
+    assert 'name="next-dish.prefix"' not in form and 'name="utm"' not in form
+    pairs, again = submit_without_js(client, "/zh/chapter/3?next-dish.prefix=an&utm=mail", form)
+    assert ("next-dish.prefix", "an") in pairs and ("utm", "mail") in pairs and ("sous-chefs.name", "emma") in pairs
+    assert again.status_code == 200
     assert 'name="sous-chefs.name" value="emma"' in form
     assert len(checked(form)) == 5 and '<button type="submit"' in form
 

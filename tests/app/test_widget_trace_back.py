@@ -16,7 +16,7 @@ from engine import inspect as ins
 from engine.autograd import Value, dish_graph, relay
 
 from app.widgets import knobs, trace_back
-from tests.app.widget_checks import assert_refused
+from tests.app.widget_checks import assert_refused, submit_without_js
 
 
 def steps_block(html, ns="trace-back"):
@@ -71,8 +71,11 @@ def test_no_js_forms_reload_the_chapter_and_keep_every_other_state(ch5):
     r = ch5.get("/zh/chapter/5?trace-back.step=2&trace-back.name=anna&knob-wall.knob=7&utm=x")
     nav = steps_block(r.text).split('<form class="widget-form tb-nav"', 1)[1].split("</form>", 1)[0]
     assert 'method="get" action="/zh/chapter/5#trace-back-steps"' in nav
-    assert '<input type="hidden" name="knob-wall.knob" value="7">' in nav
-    assert '<input type="hidden" name="utm" value="x">' in nav
+    assert '<input type="hidden" name="keep" value="trace-back">' in nav
+    assert 'name="knob-wall.knob"' not in nav and 'name="utm"' not in nav
+    pairs, _ = submit_without_js(ch5, "/zh/chapter/5?trace-back.step=2&trace-back.name=anna&knob-wall.knob=7&utm=x",
+                                 '<form class="widget-form tb-nav"' + nav, button=("trace-back.step", "3"))
+    assert ("knob-wall.knob", "7") in pairs and ("utm", "x") in pairs and ("trace-back.step", "3") in pairs
     assert '<input type="hidden" name="trace-back.name" value="anna">' in nav
     assert 'name="trace-back.step" value="1" data-tb="prev"' in nav
     assert 'name="trace-back.step" value="3" data-tb="next"' in nav

@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from engine import data
+from tests.app.widget_checks import submit_without_js
 
 
 def names_in(html, ns="temperature"):
@@ -59,9 +60,13 @@ def test_no_js_form_targets_the_chapter_and_keeps_other_widgets_state(client):
     r = client.get("/zh/chapter/7?temperature-2.t=1.5&temperature-2.n=4&utm=mail")
     form = r.text.split('id="w-temperature"', 1)[1].split("</form>", 1)[0]
     assert 'method="get" action="/zh/chapter/7#w-temperature"' in form
-    assert '<input type="hidden" name="temperature-2.t" value="1.5">' in form
-    assert '<input type="hidden" name="temperature-2.n" value="4">' in form
-    assert '<input type="hidden" name="utm" value="mail">' in form
+    # the other state is written nowhere in the form; sent without JavaScript, the form keeps it
+    assert '<input type="hidden" name="keep" value="temperature">' in form
+    assert 'name="temperature-2.t"' not in form and 'name="utm"' not in form
+    pairs, again = submit_without_js(client, "/zh/chapter/7?temperature-2.t=1.5&temperature-2.n=4&utm=mail", form)
+    assert pairs[:3] == [("temperature-2.t", "1.5"), ("temperature-2.n", "4"), ("utm", "mail")]
+    assert [k for k, _ in pairs[3:]] == ["temperature.t", "temperature.n", "temperature.seed"]
+    assert [n for _, n, _ in names_in(again.text, "temperature-2")] == api_names(client, n=4, temperature=1.5, seed=7)["names"]
     assert 'name="temperature.t"' in form and 'name="temperature.n"' in form and 'name="temperature.seed"' in form
     # the second dial took its state from the query
     assert [n for _, n, _ in names_in(r.text, "temperature-2")] == api_names(client, n=4, temperature=1.5, seed=7)["names"]
@@ -236,3 +241,37 @@ def test_each_widget_is_one_record_its_partial_and_embed_snippet_read(fixture_si
             snippet = embed.snippet(lang, widget, widget.parse({}), widget.title_in(lang))
             assert f'height="{widget.height}"' in snippet
             assert f'title="{embed._attr(widget.title_in(lang))}"' in snippet
+
+
+def test_the_kept_state_comes_only_from_the_same_page():
+    from app.widgets import view
+
+    from app import widgets
+    inst = view.Instance(widgets.get("temperature"), "temperature", {})
+    sent = [("keep", "temperature"), ("temperature.t", "0.9")]
+    page = "/en/chapter/7"
+    # the page the reader was on: its other state kept, this widget's own keys (bare or not) replaced
+    came = "http://x/en/chapter/7?temperature.t=0.1&t=2&temperature-2.n=4&utm=m"
+    assert view.kept_address(page, sent, came, inst) == "/en/chapter/7?temperature-2.n=4&utm=m&temperature.t=0.9"
+    # another page, another site's origin, nothing, or a widget the page does not hold: only what was sent
+    for came_from, which in (("http://x/en/chapter/1?utm=m", inst), ("http://x/", inst), (None, inst), (came, None)):
+        assert view.kept_address(page, sent, came_from, which) == "/en/chapter/7?temperature.t=0.9"
+    # what is kept is bounded as the carried state is, however long the Referer
+    long = "http://x/en/chapter/7?" + "&".join(f"w{i}.k=" + "z" * 3000 for i in range(40))
+    assert len(view.kept_address(page, sent, long, inst)) < view.MAX_CARRY_BYTES + 200
+
+
+def test_a_kept_reload_is_never_stored_and_stays_on_the_site(client):
+    headers = {"Referer": "http://testserver/en/chapter/7?temperature-2.n=4"}
+    for _ in range(2):   # the second would come from the store of answers if it kept redirects
+        r = client.get("/en/chapter/7?keep=temperature&temperature.t=0.9", headers=headers, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["cache-control"] == "no-store" and "etag" not in r.headers
+        assert r.headers["location"] == "/en/chapter/7?temperature-2.n=4&temperature.t=0.9"
+    other = client.get("/en/chapter/7?keep=temperature&temperature.t=0.9", follow_redirects=False)
+    assert other.headers["location"] == "/en/chapter/7?temperature.t=0.9"
+    assert client.get("/en/chapter/9?keep=temperature", follow_redirects=False).status_code == 404
+    # htmx sends the marker with the form: the fragment reads the page from HX-Current-URL as before
+    h = client.get("/en/widget/temperature?keep=temperature&temperature.t=0.9",
+                   headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/7?utm=m"})
+    assert h.status_code == 200 and "keep" not in h.headers["hx-replace-url"]
+    assert h.headers["hx-replace-url"].startswith("/en/chapter/7?utm=m&temperature.t=0.9")
