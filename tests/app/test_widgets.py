@@ -267,6 +267,9 @@ def test_a_kept_reload_is_never_stored_and_stays_on_the_site(client):
         r = client.get("/en/chapter/7?keep=temperature&temperature.t=0.9", headers=headers, follow_redirects=False)
         assert r.status_code == 303 and r.headers["cache-control"] == "no-store" and "etag" not in r.headers
         assert r.headers["location"] == "/en/chapter/7?temperature-2.n=4&temperature.t=0.9"
+    # the pages' referrer policy sends a page's whole address on its own site's navigations
+    page = client.get("/en/chapter/7")
+    assert page.headers["referrer-policy"] in ("same-origin", "strict-origin-when-cross-origin")
     other = client.get("/en/chapter/7?keep=temperature&temperature.t=0.9", follow_redirects=False)
     assert other.headers["location"] == "/en/chapter/7?temperature.t=0.9"
     assert client.get("/en/chapter/9?keep=temperature", follow_redirects=False).status_code == 404
