@@ -62,9 +62,11 @@ def carry_limit(key):
 
 
 def carried(query, ns=None, widget=None):
-    """The page's state that widget ``ns`` carries along for the others, in hidden inputs
-    and links (``widget`` None: the whole page's state). Bounded whatever the query: each
-    value cut to ``carry_limit``, at most MAX_KEYS keys and MAX_CARRY_BYTES in all."""
+    """The page's state besides widget ``ns``'s own keys (``widget`` None: the whole
+    page's state): what a new state of the widget keeps in the page's address
+    (``state_query``, ``kept_address``) and what the page's own links carry (the
+    language switch, og:url). Bounded whatever the query: each value cut to
+    ``carry_limit``, at most MAX_KEYS keys and MAX_CARRY_BYTES in all."""
     own = {"ns", KEEP}
     if widget is not None:
         own |= {f"{ns}.{p.key}" for p in widget.params} | {p.key for p in widget.params}
