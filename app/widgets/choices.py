@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from engine.tokenizer import MAX_NAME_LEN
 
+from app.web.i18n import Message
 from app.widgets.base import MAX_RAW, InputError, Param
 
 
@@ -58,11 +59,10 @@ class Choice(Param):
 
 @dataclass(frozen=True)
 class Pattern(Param):
-    """Text matching ``regex`` in full (after lower-casing A-Z), or the message given."""
+    """Text matching ``regex`` in full (after lower-casing A-Z), or ``message`` (a ``Message``)."""
 
     regex: str = ""
-    message_zh: str = ""
-    message_en: str = ""
+    message: Message = None
 
     def schema(self):
         return {"type": "string", "pattern": f"^(?:{self.regex})$"}
@@ -70,7 +70,7 @@ class Pattern(Param):
     def parse(self, raw):
         value = ascii_lower(str(raw).strip())
         if len(value) > MAX_RAW or not re.fullmatch(self.regex, value):
-            raise InputError(self.message_zh, self.message_en, self.key)
+            raise InputError(self.message, self.key)
         return value
 
 
@@ -87,13 +87,9 @@ class NameList(Param):
     max_len = MAX_NAME_LEN  # letters in one name
 
     def _error(self):
-        return InputError(
-            f"{self.label_zh}：用逗号或空格隔开的名字，只能用字母 a–z，每个最多 {MAX_NAME_LEN} 个字母，"
-            f"{self.min_names} 到 {self.max_names} 个名字。",
-            f"The {self.label_en}: names separated by commas or spaces, letters a–z only, "
-            f"at most {MAX_NAME_LEN} letters each, {self.min_names} to {self.max_names} names.",
-            self.key,
-        )
+        return InputError(Message("The %(what)s: names separated by commas or spaces, letters a–z only, at most %(letters)s letters each, %(lo)s to %(hi)s names.",
+                                  what=Message(self.label), letters=MAX_NAME_LEN, lo=self.min_names, hi=self.max_names),
+                          self.key)
 
     def parse(self, raw):
         text = str(raw)

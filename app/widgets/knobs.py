@@ -13,6 +13,7 @@ from engine.tokenizer import BELL, BOS, VOCAB  # noqa: F401
 
 from app.model_facts.knob_words import (AXES, ORDER, STATION_EN, STATION_WORDS, STATION_ZH, TERM, axis_help, knob_label,  # noqa: F401
                                         knob_label_zh, matrix, station_name)
+from app.web.i18n import Message
 from app.widgets.base import InputError, Param
 
 
@@ -65,16 +66,21 @@ class MaybeNumber(Param):
     def schema(self):
         return {"type": "integer" if self.integer else "number", "minimum": self.lo, "maximum": self.hi}
 
+    def _bounds_error(self):
+        lo, hi = self.format(self.lo), self.format(self.hi)
+        if self.integer:
+            said = Message("The %(what)s must be a whole number from %(lo)s to %(hi)s, or empty.",
+                           what=Message(self.label), lo=lo, hi=hi)
+        else:
+            said = Message("The %(what)s must be a number from %(lo)s to %(hi)s, or empty.",
+                           what=Message(self.label), lo=lo, hi=hi)
+        return InputError(said, self.key)
+
     def parse(self, raw):
         text = str(raw).strip()
         if text == "":
             return None
-        bad = InputError(
-            f"{self.label_zh}要是 {self.format(self.lo)} 到 {self.format(self.hi)} 之间的{'整数' if self.integer else '数'}，或者留空。",
-            f"The {self.label_en} must be {'a whole number' if self.integer else 'a number'} "
-            f"from {self.format(self.lo)} to {self.format(self.hi)}, or empty.",
-            self.key,
-        )
+        bad = self._bounds_error()
         if len(text) > 32:
             raise bad
         try:

@@ -28,7 +28,7 @@ import numpy as np
 from engine import tune
 
 from app.model_facts.facts import fmt_int
-from app.web.i18n import N_
+from app.web.i18n import N_, Message
 from app.widgets import admission
 from app.widgets.base import InputError, Number, Widget
 from app.widgets.choices import Choice, NameList, Pattern
@@ -286,13 +286,12 @@ MICHELIN = Michelin(
     params=(
         Choice("book", "a", N_("recipe book"), options=("a", "start", "list")),
         Pattern("letter", "z", N_("first letter"), regex=r"[a-z]",
-                message_zh="开头的字母要是 a–z 中的一个字母。", message_en="The first letter must be one letter a–z."),
+                message=Message("The first letter must be one letter a–z.")),
         NameList("names", ("anna", "ella", "mia", "zoe"), N_("list of names"), max_names=50),
         Number("sft_steps", tune.SFT_STEPS, N_("menus from the new book"), lo=10, hi=SFT_STEPS_MAX, integer=True),
         Choice("judge", "you", N_("judge"), options=("you", "short", "vowel")),
         Pattern("picks", "", N_("picks"), regex=r"[ab]{0,%d}" % PAIRS_YOU,
-                message_zh=f"你的选择只能是 a 或 b，最多 {PAIRS_YOU} 个。",
-                message_en=f"The picks may only be a or b, at most {PAIRS_YOU} of them."),
+                message=Message("The picks may only be a or b, at most %(n)s of them.", n=PAIRS_YOU)),
         Number("rounds", tune.RL_STEPS, N_("rounds with the taster"), lo=5, hi=ROUNDS_MAX, integer=True),
         Number("jseed", 1, N_("pairs (seed)"), lo=0, hi=SEED_MAX, integer=True),
     ),
