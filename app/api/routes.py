@@ -209,8 +209,8 @@ def knobs_data(name, knob=None, new=None):
     stations = []
     for key in knobs.ORDER:
         off, rows, cols = p.offsets[knobs.matrix(key)]
-        stations.append({"key": key, "matrix": knobs.matrix(key), "name_zh": knobs.STATION_ZH[key],
-                         "name_en": knobs.STATION_EN[key], "offset": off, "rows": rows, "cols": cols,
+        stations.append({"key": key, "matrix": knobs.matrix(key), "name_zh": knobs.station_name(key, "zh"),
+                         "name_en": knobs.station_name(key, "en"), "offset": off, "rows": rows, "cols": cols,
                          "size": rows * cols})
     out = {"name": name, "loss": float(loss), "n_params": int(p.flat.size), "stations": stations,
            "settings": p.flat.tolist(), "influence": grad.tolist(), "knob": None, "turn": None}

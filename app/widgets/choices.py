@@ -3,7 +3,8 @@
 ``Choice``: one of a few fixed words (an optimiser, a kind of book, a judge).
 ``NameList``: a short list of names typed by the reader, separated by commas
 or spaces, each a-z and at most MAX_NAME_LEN letters (the engine's longest name).
-Both raise ``InputError`` with a message in both languages, like base's.
+``Pattern``: text matching a regular expression. All three raise ``InputError``
+with a ``Message``, said in the page's language, like base's.
 """
 
 import re
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from engine.tokenizer import MAX_NAME_LEN
 
+from app.web import i18n
 from app.web.i18n import Message
 from app.widgets.base import MAX_RAW, InputError, Param
 
@@ -25,10 +27,25 @@ def ascii_lower(text):
     return text.translate(_LOWER)
 
 
+class _Options(Message):
+    """A Choice's options as its message lists them, said in the page's language: each
+    option's name with the option itself, or the bare options when they have no names."""
+
+    def __init__(self, choice):
+        super().__init__("")
+        self.choice = choice
+
+    def in_(self, lang):
+        if not self.choice.words:
+            return " / ".join(self.choice.options)
+        return i18n.join([i18n.say(lang, "%(name)s (%(option)s)", name=name, option=key)
+                          for key, name in self.choice.named(lang)], lang)
+
+
 @dataclass(frozen=True)
 class Choice(Param):
     """One of ``options`` (lower-case words). ``words`` may name each option for the
-    reader, as (option, zh, en); the message and ``named`` then use those names."""
+    reader, as (option, message); the error message and ``named`` then use those names."""
 
     options: tuple = ()
     words: tuple = ()
@@ -38,22 +55,14 @@ class Choice(Param):
 
     def named(self, lang):
         """(option, its name in ``lang``) for every option, in order."""
-        names = {key: zh if lang == "zh" else en for key, zh, en in self.words}
-        return [(key, names.get(key, key)) for key in self.options]
+        names = dict(self.words)
+        return [(key, i18n.say(lang, names[key]) if key in names else key) for key in self.options]
 
     def parse(self, raw):
         value = ascii_lower(str(raw).strip())
         if value not in self.options:
-            if self.words:
-                zh = "、".join(f"{name}（{key}）" for key, name in self.named("zh"))
-                en = ", ".join(f"{name} ({key})" for key, name in self.named("en"))
-            else:
-                zh = en = " / ".join(self.options)
-            raise InputError(
-                f"{self.label_zh}只能是 {zh} 之一。",
-                f"The {self.label_en} must be one of {en}.",
-                self.key,
-            )
+            raise InputError(Message("The %(what)s must be one of %(options)s.",
+                                     what=Message(self.label), options=_Options(self)), self.key)
         return value
 
 

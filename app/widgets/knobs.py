@@ -11,8 +11,8 @@ from engine import checkpoint
 from engine import inspect as ins
 from engine.tokenizer import BELL, BOS, VOCAB  # noqa: F401
 
-from app.model_facts.knob_words import (AXES, ORDER, STATION_EN, STATION_WORDS, STATION_ZH, TERM, axis_help, knob_label,  # noqa: F401
-                                        knob_label_zh, matrix, station_name)
+from app.model_facts.knob_words import (AXES, ORDER, STATION_WORDS, STATIONS, TERM, axis_help, knob_label,  # noqa: F401
+                                        matrix, station_name)
 from app.web.i18n import Message
 from app.widgets.base import InputError, Param
 

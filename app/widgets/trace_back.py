@@ -20,7 +20,7 @@ from engine.autograd import dish_graph, relay, technique_examples
 from engine.tokenizer import token_label
 
 from app.widgets import knobs
-from app.web.i18n import N_
+from app.web.i18n import N_, Message
 from app.widgets.base import InputError, Letters, Number, Widget
 from app.widgets.choices import Choice
 
@@ -295,7 +295,7 @@ def _path(kind, address, lang):
     # a card or a tag: through the sous-chefs and along the pot past them, then the first bringing to strength
     steps = steps + ["副厨会议桌（也顺着汤锅直接往回）" if zh else "the sous-chefs' table (and straight back along the pot)",
                      "校准浓淡" if zh else "bringing it to strength"]
-    return steps + ([knobs.STATION_ZH[kind]] if zh else [knobs.STATION_EN[kind]])
+    return steps + [knobs.station_name(kind, lang)]
 
 
 def real_kitchen(name, station, row, col, lang):
@@ -353,11 +353,9 @@ class TraceBack(Widget):
         state = super().parse(values, defaults)
         rows, cols = knobs.shape(state["station"])
         if state["row"] > rows or state["col"] > cols:
-            raise InputError(
-                f"{knobs.STATION_ZH[state['station']]}只有 {rows} 行、{cols} 列。",
-                f"The {knobs.STATION_EN[state['station']]} have {rows} rows and {cols} columns.",
-                "row" if state["row"] > rows else "col",
-            )
+            raise InputError(Message("The %(station)s have %(rows)s rows and %(cols)s columns.",
+                                     station=Message(knobs.STATIONS[state["station"]]), rows=rows, cols=cols),
+                             "row" if state["row"] > rows else "col")
         return state
 
     def compute(self, state, lang):

@@ -142,7 +142,7 @@ def test_api_knobs(ch5):
     assert data["settings"] == p.flat.tolist() and data["influence"] == grad.tolist()
     assert sum(s["size"] for s in data["stations"]) == data["n_params"] == 4192
     assert data["knob"]["label_en"] == ins.knob_label(p, 100)
-    assert data["knob"]["label_zh"] == knobs.knob_label_zh(p, 100)
+    assert data["knob"]["label_zh"] == knobs.knob_label(p, 100, "zh")
     assert data["turn"]["loss_after"] == ins.turn_knobs(p, "emma", {100: 0.3}).loss
     assert len(data["turn"]["next_after"]) == tokenizer.VOCAB_SIZE
     for params, loc in (({"name": "em ma"}, "name"), ({"knob": 4192}, "knob"), ({"knob": 1, "set": "inf"}, "set"),
@@ -182,7 +182,7 @@ def test_inspector_shows_label_setting_and_influence_from_the_engine(ch5):
         _, grad = ins.gradient(p, name)
         for lang in ("zh", "en"):
             html = inspect_block(ch5.get(f"/{lang}/widget/knob-wall?name={name}&knob={knob}").text)
-            label = ins.knob_label(p, knob) if lang == "en" else knobs.knob_label_zh(p, knob)
+            label = ins.knob_label(p, knob) if lang == "en" else knobs.knob_label(p, knob, "zh")
             assert label.replace("'", "&#39;") in html
             assert f'data-setting="{float(p.flat[knob])!r}"' in html
             assert f'data-influence="{float(grad[knob])!r}"' in html

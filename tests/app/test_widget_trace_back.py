@@ -229,7 +229,7 @@ def test_traced_influence_equals_the_engines_gradient(ch5, name, station, row, c
         else:
             assert math.isclose(float(text), g, rel_tol=1e-3)
         real = real_block(html)
-        label = ins.knob_label(p, a) if lang == "en" else knobs.knob_label_zh(p, a)
+        label = ins.knob_label(p, a) if lang == "en" else knobs.knob_label(p, a, "zh")
         assert label.replace("'", "&#39;") in real
         assert f"data-loss=\"{loss!r}\"" in real
 
@@ -280,7 +280,16 @@ def test_a_knob_is_named_in_the_page_language_with_the_english_name_beside_it_in
     knob = 192 if query.startswith("trace-back") else 100
     english = [html.unescape(t) for t in re.findall(r'<small class="term" lang="en">([^<]*)', zh)]
     assert any(t.startswith(ins.knob_label(p, knob)) for t in english), english
-    assert knobs.knob_label_zh(p, knob) in zh
+    assert knobs.knob_label(p, knob, "zh") in zh
+
+
+def test_every_knob_and_station_is_named_in_english_as_the_engine_names_it_and_each_knob_apart_in_chinese():
+    """The knobs' names are messages in the catalogs; in English they are the engine's own labels."""
+    p = checkpoint.default_params()
+    n = int(p.flat.size)
+    assert [knobs.knob_label(p, i, "en") for i in range(n)] == [ins.knob_label(p, i) for i in range(n)]
+    assert len({knobs.knob_label(p, i, "zh") for i in range(n)}) == n
+    assert [knobs.station_name(k, "en") for k in knobs.ORDER] == [ins.STATIONS[k] for k in knobs.ORDER]
 
 
 @pytest.mark.parametrize("station, through", [
