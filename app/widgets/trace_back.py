@@ -19,24 +19,30 @@ from engine import inspect as ins, model
 from engine.autograd import dish_graph, relay, technique_examples
 from engine.tokenizer import token_label
 
-from app.widgets import knobs
+from app.web import i18n
 from app.web.i18n import N_, Message
+from app.widgets import knobs
 from app.widgets.base import InputError, Letters, Number, Widget
 from app.widgets.choices import Choice
 
 NUDGE = 0.001  # how far the real-kitchen check turns the knob
 
-OP_ZH = {"add": "混合", "mul": "调配", "pow": "浓缩", "log": "提味", "exp": "发酵", "relu": "品控"}
-OP_EN = {"add": "mix", "mul": "blend", "pow": "reduce", "log": "season", "exp": "ferment", "relu": "inspect"}
-OP_TERM = {"add": "加法 add", "mul": "乘法 multiply", "pow": "乘方 power", "log": "对数 log", "exp": "指数 exp", "relu": "ReLU"}
-OP_TERM_EN = {"add": "add", "mul": "multiply", "pow": "power", "log": "log", "exp": "exp", "relu": "ReLU"}
+# each technique's name (said at a sentence's start with a capital: ``_cap``) and its real term
+OP = {"add": N_("mix"), "mul": N_("blend"), "pow": N_("reduce"), "log": N_("season"), "exp": N_("ferment"),
+      "relu": N_("inspect")}
+OP_TERM = {"add": N_("add"), "mul": N_("multiply"), "pow": N_("power"), "log": N_("log"), "exp": N_("exp"),
+           "relu": N_("ReLU")}
 
 # the dish's ingredients and stages, as labelled on the Values
-DISH_ZH = {"salt": "盐", "sugar": "糖", "seasoning": "调味汁", "dish": "这道菜"}
-DISH_EN = {"salt": "salt", "sugar": "sugar", "seasoning": "seasoning", "dish": "the dish"}
+DISH = {"salt": N_("salt"), "sugar": N_("sugar"), "seasoning": N_("seasoning"), "dish": N_("the dish")}
 
 
 # ---------------------------------------------------------------- the six technique cards
+
+def _cap(text):
+    """Words that start a sentence, with a capital where the language has them."""
+    return text[:1].upper() + text[1:]
+
 
 def _forward_text(op, r, lang):
     xs = [knobs.num(x) for x in r["inputs"]]
@@ -48,52 +54,42 @@ def _forward_text(op, r, lang):
     if op == "pow":
         return f"{xs[0]} × {xs[0]} = {y}"
     if op == "log":
-        return f"提味 {xs[0]} → {y}" if lang == "zh" else f"season {xs[0]} → {y}"
+        return i18n.say(lang, "season %(x)s → %(y)s", x=xs[0], y=y)
     if op == "exp":
-        return f"发酵 {xs[0]} → {y}" if lang == "zh" else f"ferment {xs[0]} → {y}"
-    return (f"品控 {xs[0]} → {y}" if lang == "zh" else f"inspect {xs[0]} → {y}")
+        return i18n.say(lang, "ferment %(x)s → %(y)s", x=xs[0], y=y)
+    return i18n.say(lang, "inspect %(x)s → %(y)s", x=xs[0], y=y)
 
 
 def _back_text(op, r, lang):
     g = [knobs.num(x) for x in r["grads"]]
-    zh = lang == "zh"
     if op == "add":
-        return f"两边各传回 {g[0]} 和 {g[1]}" if zh else f"passes back {g[0]} to each side ({g[0]} and {g[1]})"
+        return i18n.say(lang, "passes back %(a)s to each side (%(a)s and %(b)s)", a=g[0], b=g[1])
     if op == "mul":
-        return (f"传回 {g[0]} 给第一样（另一样的量），{g[1]} 给第二样" if zh
-                else f"passes back {g[0]} to the first (the other's amount) and {g[1]} to the second")
+        return i18n.say(lang, "passes back %(a)s to the first (the other's amount) and %(b)s to the second",
+                        a=g[0], b=g[1])
     if op == "relu" and r["out"] == 0:
-        return f"倒掉了，传回 {g[0]}" if zh else f"poured away: passes back {g[0]}"
-    return f"传回 {g[0]}" if zh else f"passes back {g[0]}"
+        return i18n.say(lang, "poured away: passes back %(a)s", a=g[0])
+    return i18n.say(lang, "passes back %(a)s", a=g[0])
 
 
-RULE_ZH = {
-    "add": "两边的影响都是 1。",
-    "mul": "一边的影响，等于另一边的量。",
-    "pow": "再动一点影响多大，要看它已经有多浓。",
-    "log": "量越少，越敏感。",
-    "exp": "影响就等于已经发起来的那么多。",
-    "relu": "放行的照原样往回传，倒掉的影响是零。",
-}
-RULE_EN = {
-    "add": "Both sides count 1.",
-    "mul": "Each side's influence is the other side's amount.",
-    "pow": "How hard a small change hits depends on how strong it already is.",
-    "log": "The less there is, the more a little matters.",
-    "exp": "The influence is however much has already risen.",
-    "relu": "What passed goes back unchanged; what was poured away counts zero.",
+RULE = {
+    "add": N_("Both sides count 1."),
+    "mul": N_("Each side's influence is the other side's amount."),
+    "pow": N_("How hard a small change hits depends on how strong it already is."),
+    "log": N_("The less there is, the more a little matters."),
+    "exp": N_("The influence is however much has already risen."),
+    "relu": N_("What passed goes back unchanged; what was poured away counts zero."),
 }
 
 
 def technique_cards(lang):
-    zh = lang == "zh"
     cards = []
     for op, runs in technique_examples():
         cards.append({
             "op": op,
-            "name": OP_ZH[op] if zh else OP_EN[op].capitalize(),
-            "term": OP_TERM[op] if zh else OP_TERM_EN[op],
-            "rule": RULE_ZH[op] if zh else RULE_EN[op],
+            "name": _cap(i18n.say(lang, OP[op])),
+            "term": i18n.say(lang, OP_TERM[op]),
+            "rule": i18n.say(lang, RULE[op]),
             "examples": [
                 {"forward": _forward_text(op, r, lang), "back": _back_text(op, r, lang),
                  "grads": [float(g) for g in r["grads"]], "out": float(r["out"])}
@@ -128,56 +124,56 @@ MOST = max(max(shape) for shape in model.PARAM_SHAPES.values())  # the most rows
 
 
 def _name(node, lang):
-    return (DISH_ZH if lang == "zh" else DISH_EN)[node["label"]]
-
-
-def _cap(text):
-    return text[:1].upper() + text[1:]
+    return i18n.say(lang, DISH[node["label"]])
 
 
 def _narrate(frame, graph, lang):
     nodes = {n["id"]: n for n in graph["nodes"]}
-    zh = lang == "zh"
     edges = graph["edges"]
     nm = lambda nid: _name(nodes[nid], lang)  # noqa: E731
     if frame["kind"] == "start":
-        parts = [f"{nm(i)} {knobs.num(nodes[i]['value'])} 勺" if zh else f"{knobs.num(nodes[i]['value'])} spoons of {nm(i)}"
-                 for i in frame["current"]]
-        return ("两样调料摆上台：" + "，".join(parts) + "。按“往前”开始做菜。") if zh else \
-               ("Two ingredients on the counter: " + " and ".join(parts) + ". Press “Forward” to start cooking.")
+        first, second = (i18n.say_n(lang, "%(amount)s spoon of %(what)s", "%(amount)s spoons of %(what)s",
+                                    _count(nodes[i]["value"]), amount=knobs.num(nodes[i]["value"]), what=nm(i))
+                         for i in frame["current"])
+        return i18n.say(lang, "Two ingredients on the counter: %(first)s and %(second)s. Press “Forward” to start cooking.",
+                        first=first, second=second)
     if frame["kind"] == "cook":
         n = nodes[frame["node"]]
         srcs = [edges[i]["source"] for i in frame["edges"]]
         sign = " × " if n["op"] == "mul" else " + "
         expr = sign.join(f"{nm(s)} {knobs.num(nodes[s]['value'])}" for s in srcs)
-        if zh:
-            return f"{OP_ZH[n['op']]}：{expr} = {knobs.num(n['value'])}，得到{nm(n['id'])}。"
-        return f"{_cap(OP_EN[n['op']])}: {expr} = {knobs.num(n['value'])}, and that's {nm(n['id'])}."
+        return i18n.say(lang, "%(technique)s: %(sum)s = %(value)s, and that's %(name)s.",
+                        technique=_cap(i18n.say(lang, OP[n["op"]])), sum=expr, value=knobs.num(n["value"]),
+                        name=nm(n["id"]))
     if frame["kind"] == "root":
         n = nodes[frame["node"]]
-        return (f"从盘子开始往回追：{nm(n['id'])}对自己的影响是 {knobs.num(frame['grads'][n['id']])}。" if zh
-                else f"Start at the plate: {nm(n['id'])}'s influence on itself is {knobs.num(frame['grads'][n['id']])}.")
+        return i18n.say(lang, "Start at the plate: %(name)s's influence on itself is %(grad)s.",
+                        name=nm(n["id"]), grad=knobs.num(frame["grads"][n["id"]]))
     if frame["kind"] == "pass":
         n = nodes[frame["node"]]
-        rule = RULE_ZH[n["op"]] if zh else RULE_EN[n["op"]]
         bits = []
         for p in frame["passes"]:
             mult = f"{knobs.num(p['local'])} × {knobs.num(p['upstream'])} = {knobs.num(p['add'])}"
             if p["before"] is not None:
-                total = (f"，加上另一条路的 {knobs.num(p['before'])}，一共 {knobs.num(p['total'])}" if zh
-                         else f", plus {knobs.num(p['before'])} from its other path: {knobs.num(p['total'])} in all")
+                bits.append(i18n.say(lang, "%(name)s %(product)s, plus %(before)s from its other path: %(total)s in all",
+                                     name=nm(p["source"]), product=mult, before=knobs.num(p["before"]),
+                                     total=knobs.num(p["total"])))
             else:
-                total = ""
-            bits.append(f"{nm(p['source'])} {mult}{total}")
-        if zh:
-            return f"{nm(n['id'])}是{OP_ZH[n['op']]}出来的。口诀：{rule}接力乘过去：" + "；".join(bits) + "。"
-        return f"{_cap(nm(n['id']))} was a {OP_EN[n['op']]}. The rule: {rule} Pass the baton: " + "; ".join(bits) + "."
+                bits.append(f"{nm(p['source'])} {mult}")
+        return i18n.say(lang, "%(name)s was a %(technique)s. The rule: %(rule)s Pass the baton: %(steps)s.",
+                        name=_cap(nm(n["id"])), technique=i18n.say(lang, OP[n["op"]]),
+                        rule=i18n.say(lang, RULE[n["op"]]), steps=i18n.say(lang, "; ").join(bits))
     grads = frame["grads"]
     salt = [i for i in frame["current"] if nodes[i]["label"] == "salt"]
     sugar = [i for i in frame["current"] if nodes[i]["label"] == "sugar"]
-    g_salt, g_sugar = knobs.num(grads[salt[0]]), knobs.num(grads[sugar[0]])
-    return (f"盐的影响是 {g_salt}，糖的影响是 {g_sugar}。" if zh
-            else f"Salt's influence is {g_salt}, sugar's is {g_sugar}.")
+    return i18n.say(lang, "Salt's influence is %(salt)s, sugar's is %(sugar)s.",
+                    salt=knobs.num(grads[salt[0]]), sugar=knobs.num(grads[sugar[0]]))
+
+
+def _count(amount):
+    """An amount as the catalogs' plural forms count it (they count whole numbers): a whole
+    amount as itself, a fraction as 2, which every form of many covers (English: 1.5 spoons)."""
+    return int(amount) if amount == int(amount) else 2
 
 
 def step_view(step, lang):
@@ -185,7 +181,6 @@ def step_view(step, lang):
     graph = dish_graph()
     frames = relay(graph)
     frame = frames[step]
-    zh = lang == "zh"
     level, row, made_from, max_row = _levels(graph)
     max_level = max(level.values())
     W, H, BW, BH = 360, 236, 88, 58
@@ -200,10 +195,10 @@ def step_view(step, lang):
         nodes.append({
             "id": nid,
             "name": _name(n, lang),
-            "technique": (OP_ZH[n["op"]] if zh else OP_EN[n["op"]]) if n["op"] else ("调料" if zh else "ingredient"),
+            "technique": i18n.say(lang, OP[n["op"]]) if n["op"] else i18n.say(lang, "ingredient"),
             "value": knobs.num(n["value"]) if cooked else "?",
             "grad": knobs.num(grad) if grad is not None else "",
-            "grad_text": (f"影响 {knobs.num(grad)}" if zh else f"influence {knobs.num(grad)}") if grad is not None else "",
+            "grad_text": i18n.say(lang, "influence %(grad)s", grad=knobs.num(grad)) if grad is not None else "",
             "current": nid in frame["current"],
             "cooked": cooked,
             "x": round(xs[nid] - BW / 2, 1), "y": round(ys[nid] - BH / 2, 1), "w": BW, "h": BH,
@@ -234,7 +229,7 @@ def step_view(step, lang):
             "local": ("×" + knobs.num(e["local_grad"])) if i in traced else "",
             "lx": round(lx, 1), "ly": round(ly, 1),
         })
-    phase_label = ("往前：做菜" if zh else "Forward: cooking") if frame["phase"] == "forward" else ("往回：追源" if zh else "Back: tracing")
+    phase_label = i18n.say(lang, "Forward: cooking") if frame["phase"] == "forward" else i18n.say(lang, "Back: tracing")
     n_fwd = sum(1 for f in frames if f["phase"] == "forward")
     final = frames[-1]["grads"]
     by_label = {n["label"]: n["id"] for n in graph["nodes"]}
@@ -244,12 +239,12 @@ def step_view(step, lang):
         "n_steps": len(frames),
         "prev": step - 1 if step > 0 else None,
         "next": step + 1 if step < len(frames) - 1 else None,
-        "next_label": (("往前 →" if zh else "Forward →") if step + 1 < n_fwd else ("往回 ←" if zh else "Back ←")),
-        "next_hint": (("做下一步。" if zh else "Cooks the next step.") if step + 1 < n_fwd
-                      else ("往回追一站。" if zh else "Traces one station back.")),
+        "next_label": i18n.say(lang, "Forward →") if step + 1 < n_fwd else i18n.say(lang, "Back ←"),
+        "next_hint": (i18n.say(lang, "Cooks the next step.") if step + 1 < n_fwd
+                      else i18n.say(lang, "Traces one station back.")),
         "phase": frame["phase"],
         "phase_label": phase_label,
-        "position": (f"第 {step + 1} 步，共 {len(frames)} 步" if zh else f"Step {step + 1} of {len(frames)}"),
+        "position": i18n.say(lang, "Step %(n)s of %(total)s", n=step + 1, total=len(frames)),
         "text": _narrate(frame, graph, lang),
         "nodes": nodes,
         "edges": edges,
@@ -268,39 +263,37 @@ def step_view(step, lang):
 def _path(kind, address, lang):
     """The stations the score's influence passes on its way back to a knob's station,
     in the model's own order (engine/model.py), read backwards."""
-    zh = lang == "zh"
     hs = knobs.params().config.head_size
-    score = "分数" if zh else "the score"
-    vote = "出菜口投票" if zh else "the final vote"
-    steps = [score, vote]
+    steps = [i18n.say(lang, "the score"), i18n.say(lang, "the final vote")]
     if kind == "lm_head":
         return steps
     if kind == "mlp_fc2":
-        return steps + ["加工间·出" if zh else "the prep room, out"]
+        return steps + [i18n.say(lang, "the prep room, out")]
     if kind == "mlp_fc1":
-        return steps + (["加工间·出", "品控员", "加工间·进"] if zh else ["the prep room, out", "the quality inspector", "the prep room, in"])
-    steps = steps + ["加工间（也顺着汤锅直接往回）" if zh else "the prep room (and straight back along the pot)"]
+        return steps + [i18n.say(lang, "the prep room, out"), i18n.say(lang, "the quality inspector"),
+                        i18n.say(lang, "the prep room, in")]
+    steps = steps + [i18n.say(lang, "the prep room (and straight back along the pot)")]
     if kind == "attn_wo":
-        return steps + ["副厨的汇报" if zh else "the sous-chefs' reports"]
+        return steps + [i18n.say(lang, "the sous-chefs' reports")]
     if kind in ("attn_wq", "attn_wk", "attn_wv"):
         h = address.row // hs + 1
-        steps = steps + ["副厨的汇报" if zh else "the sous-chefs' reports"]
+        steps = steps + [i18n.say(lang, "the sous-chefs' reports")]
         if kind == "attn_wv":
             # a recipe reaches the report weighed by how much the sous-chef looked at its course
-            return steps + ([f"各道菜给第 {h} 位副厨的配方（按他看每道菜的多少称过）"] if zh else
-                            [f"the courses' recipes for sous-chef {h}, weighed by how much he looked at each"])
-        what = ("问题", "question") if kind == "attn_wq" else ("标签", "label")
-        return steps + ([f"副厨会议桌：第 {h} 位副厨看每道菜的多少", f"第 {h} 位副厨的{what[0]}"] if zh else
-                        [f"the sous-chefs' table: how much sous-chef {h} looked at each course", f"sous-chef {h}'s {what[1]}"])
+            return steps + [i18n.say(lang, "the courses' recipes for sous-chef %(h)s, weighed by how much he looked at each",
+                                     h=h)]
+        looked = i18n.say(lang, "the sous-chefs' table: how much sous-chef %(h)s looked at each course", h=h)
+        if kind == "attn_wq":
+            return steps + [looked, i18n.say(lang, "sous-chef %(h)s's question", h=h)]
+        return steps + [looked, i18n.say(lang, "sous-chef %(h)s's label", h=h)]
     # a card or a tag: through the sous-chefs and along the pot past them, then the first bringing to strength
-    steps = steps + ["副厨会议桌（也顺着汤锅直接往回）" if zh else "the sous-chefs' table (and straight back along the pot)",
-                     "校准浓淡" if zh else "bringing it to strength"]
+    steps = steps + [i18n.say(lang, "the sous-chefs' table (and straight back along the pot)"),
+                     i18n.say(lang, "bringing it to strength")]
     return steps + [knobs.station_name(kind, lang)]
 
 
 def real_kitchen(name, station, row, col, lang):
     p = knobs.params()
-    zh = lang == "zh"
     address = ins.knob_address(p, knobs.matrix(station), row - 1, col - 1)
     k = ins.knob_influence(p, name, address.index, nudge=NUDGE)
     loss, g, setting, nudged = k.loss, k.influence, k.setting, k.nudged_loss
@@ -317,14 +310,16 @@ def real_kitchen(name, station, row, col, lang):
             "current": idx == address.index,
         })
     rows, cols = knobs.shape(station, p)
-    axes = knobs.axis_help(station, p)
+    row_help, col_help = knobs.axis_help(station, p, lang)
+    label, english = knobs.knob_label(p, address, lang), knobs.knob_label(p, address, "en")
     return {
         "name": name,
         "loss": knobs.sig(loss, 4),
         "loss_raw": float(loss),
         "index": address.index,
-        "label": knobs.knob_label(p, address, lang),
-        "label_other": knobs.knob_label(p, address, "en" if zh else "zh"),
+        "label": label,
+        # the real term is English: a label in another language shows the English one beside it
+        "label_en": english if english != label else None,
         "station_name": knobs.station_name(station, lang),
         "term": knobs.TERM[station],
         "setting": knobs.sig(setting, 3),
@@ -342,8 +337,8 @@ def real_kitchen(name, station, row, col, lang):
         "suggestions": suggestions,
         "rows": rows,
         "cols": cols,
-        "row_help": axes[0] if zh else axes[2],
-        "col_help": axes[1] if zh else axes[3],
+        "row_help": row_help,
+        "col_help": col_help,
         "stations": [{"key": k, "label": knobs.station_name(k, lang), "selected": k == station} for k in knobs.ORDER],
     }
 

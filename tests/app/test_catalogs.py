@@ -24,7 +24,6 @@ STILL_INLINE = {
     "templates/widgets/_michelin.html",
     "templates/widgets/_practice.html",
     "templates/widgets/_sampling.html",
-    "templates/widgets/_trace-back.html",
     "app/api/streams.py",
     "app/widgets/base.py",
     "app/widgets/inside.py",
@@ -33,7 +32,6 @@ STILL_INLINE = {
     "app/widgets/michelin.py",
     "app/widgets/practice.py",
     "app/widgets/sampling.py",
-    "app/widgets/trace_back.py",
 }
 
 
