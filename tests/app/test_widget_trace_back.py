@@ -292,6 +292,17 @@ def test_every_knob_and_station_is_named_in_english_as_the_engine_names_it_and_e
     assert [knobs.station_name(k, "en") for k in knobs.ORDER] == [ins.STATIONS[k] for k in knobs.ORDER]
 
 
+def test_the_twin_gives_the_knobs_english_label_beside_a_label_in_another_language(ch5):
+    p = checkpoint.default_params()
+    a = ins.knob_address(p, "layer0.attn_wq", 6, 2)
+    real = {lang: ch5.get(f"/api/widget/trace-back?station=attn_wq&row=7&col=3&lang={lang}").json()["data"]["real"]
+            for lang in ("zh", "en")}
+    assert real["en"]["label"] == ins.knob_label(p, a) and real["en"]["label_en"] is None
+    assert real["zh"]["label"] == knobs.knob_label(p, a, "zh") and real["zh"]["label_en"] == ins.knob_label(p, a)
+    h = 6 // p.config.head_size + 1
+    assert real["zh"]["path"][-1] == f"第 {h} 位副厨的问题" and real["en"]["path"][-1] == f"sous-chef {h}'s question"
+
+
 @pytest.mark.parametrize("station, through", [
     ("attn_wq", ["the sous-chefs' reports", "the sous-chefs' table: how much sous-chef 1 looked at each course", "sous-chef 1's question"]),
     ("attn_wk", ["the sous-chefs' table: how much sous-chef 1 looked at each course", "sous-chef 1's label"]),
