@@ -13,6 +13,7 @@ from engine.tokenizer import BELL, BOS, VOCAB  # noqa: F401
 
 from app.model_facts.knob_words import (AXES, ORDER, STATION_WORDS, STATIONS, TERM, axis_help, knob_label,  # noqa: F401
                                         matrix, station_name)
+from app.web import i18n
 from app.web.i18n import Message
 from app.widgets.base import InputError, Param
 
@@ -41,7 +42,7 @@ def sig(x, digits=3):
         return "0" if x == 0 else str(x)
     places = digits - 1 - math.floor(math.log10(abs(x)))
     places = min(max(places, 0), 12)
-    text = f"{x:.{places}f}"
+    text = i18n.decimal(x, places)
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
