@@ -2,8 +2,9 @@
 
 The nine stations in the order a course meets them on the line, their names,
 the real term for each, what a row and a column mean, and a label for any
-single knob (the English one is ``engine.inspect.knob_label``). Used by the
-knob widgets, the figures, the story's placeholders and the JSON API.
+single knob, each a message said in the page's language (in English the
+engine's own names, ``engine.inspect.STATIONS`` and ``knob_label``). Used by
+the knob widgets, the figures, the story's placeholders and the JSON API.
 """
 
 from engine import inspect as ins
