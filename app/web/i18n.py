@@ -155,6 +155,11 @@ def decimal(value, places):
     return f"{value:.{places}f}"
 
 
+def signed(value, places=2):
+    """A number with its sign always written, and a true minus: +0.25, −1.50."""
+    return f"{value:+.{places}f}".replace("-", "−")
+
+
 def percent(share, places=0):
     """A share of 1 as a percentage: 0.256 → 26%."""
     return f"{share * 100:.{places}f}%"

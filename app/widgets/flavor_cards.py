@@ -84,14 +84,14 @@ def strip(values, scale):
         cells.append({
             "n": j + 1,
             "value": repr(v),
-            "text": f"{v:+.2f}".replace("-", "−"),
+            "text": i18n.signed(v),
             "cls": f"fc-{sign}{level}" if level else "fc-zero",
         })
     return cells
 
 
 def fmt_sim(x):
-    return f"{x:+.2f}".replace("-", "−")
+    return i18n.signed(x)
 
 
 DOT = {"chosen": 7, "vs": 5.5, "other": 3}     # role -> radius
@@ -218,8 +218,8 @@ class FlavorCards(Widget):
             {
                 "label": token_label(j),
                 "sim": fmt_sim(float(sim[c, j])),
-                "x": f"{coords[j, 0]:+.2f}".replace("-", "−"),
-                "y": f"{coords[j, 1]:+.2f}".replace("-", "−"),
+                "x": i18n.signed(coords[j, 0]),
+                "y": i18n.signed(coords[j, 1]),
                 "chosen": j == c,
             }
             for j in [c, *order]

@@ -27,7 +27,7 @@ def prep_room(name):
 
 def fmt(x):
     """A signed idea or contribution, two decimals, with a true minus sign."""
-    return f"{x:+.2f}".replace("-", "−")
+    return i18n.signed(x)
 
 
 # The grid and the table of 64 hands are built here as markup (numbers and fixed
