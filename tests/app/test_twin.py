@@ -1,9 +1,10 @@
 """The JSON twin of every widget, /api/widget/{name}: the data its partial renders."""
 
+import dataclasses
 import re
 
 import pytest
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from app import widgets
 from app.api.twin import plain
@@ -97,3 +98,81 @@ def test_openapi_lists_every_widgets_twin_with_its_parameters_and_limits(client)
         assert set(op["responses"]) >= {"200", "422"}
     temperature = {p["name"]: p for p in paths["/api/widget/temperature"]["get"]["parameters"]}
     assert temperature["t"]["schema"] == {"type": "number", "minimum": 0, "maximum": 5, "default": 0.5}
+
+
+# one state away from the start for every widget (the start is the home chapter's)
+ANOTHER_STATE = {
+    "recipe-book": {"q": "ann", "page": "2", "by": "last"},
+    "tokenizer": {"text": "Zoë 2"},
+    "flavor-cards": {"c": "e", "vs": "a"},
+    "sous-chefs": {"name": "sophia", "pos": "2"},
+    "prep-room": {"name": "ava", "pos": "1"},
+    "next-dish": {"prefix": "ann", "t": "0.5"},
+    "kitchen-map": {"name": "zoe", "pos": "1"},
+    "scorecard": {"name": "xqz"},
+    "guess": {"name": "emma", "bets": "e-m-mai-a-."},
+    "trace-back": {"step": "4", "station": "wpe", "row": "2", "col": "3"},
+    "knob-wall": {"knob": "17", "set": "0.5", "view": "influence"},
+    "practice": {"go": "1", "steps": "40", "opt": "both"},
+    "temperature": {"t": "1.3", "n": "4", "seed": "7"},
+    "sampling": {"prefix": "em", "t": "0.8", "top_k": "5"},
+    "notebook": {"menu": "em", "t": "1"},
+    "michelin": {"judge": "you", "picks": "ab"},
+}
+
+
+class FromTwin:
+    """A widget whose ``compute`` answers with the twin's data: rendering it shows
+    what a partial makes of that data alone."""
+
+    def __init__(self, widget, data):
+        self._widget, self._data = widget, data
+
+    def __getattr__(self, key):
+        return getattr(self._widget, key)
+
+    def compute(self, state, lang):
+        return self._data
+
+
+def as_markup_where(computed, data):
+    """``data`` (the twin's JSON) with each text that ``compute`` gave as ready-made
+    markup (an SVG, a table's rows) marked as markup again: JSON has text only."""
+    if isinstance(computed, Markup):
+        return Markup(data)
+    if dataclasses.is_dataclass(computed) and not isinstance(computed, type):
+        computed = {f.name: getattr(computed, f.name) for f in dataclasses.fields(computed)}
+    if isinstance(computed, dict):
+        return {str(k): as_markup_where(v, data[str(k)]) for k, v in computed.items()}
+    if isinstance(computed, (list, tuple)):
+        return [as_markup_where(c, d) for c, d in zip(computed, data)]
+    return data
+
+
+def test_every_widget_has_another_state_to_compare():
+    assert set(ANOTHER_STATE) == set(NAMES)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("name", NAMES)
+def test_the_fragment_is_its_partial_rendered_from_the_twins_data_alone(client, name, lang):
+    """At its starting state and at one other, the fragment's HTML is the partial rendered
+    from nothing but the twin's JSON: the twin holds exactly what the partial shows."""
+    widget = widgets.get(name)
+    page = client.app.state.site.library.home_of(lang, name)
+    args = dict(page.instance(name).args) if page is not None else {}
+    action = page.path if page is not None else f"/{lang}/widget/{name}"
+    for query in ({}, ANOTHER_STATE[name]):
+        answer = client.get(f"/api/widget/{name}", params={**query, "lang": lang})
+        assert answer.status_code == 200, answer.text
+        data = answer.json()["data"]
+        fragment = client.get(f"/{lang}/widget/{name}", params=query)
+        assert fragment.status_code == 200
+        computed = widget.compute(widget.parse(query, args), lang)
+        assert plain(computed) == data
+        inst = view.Instance(FromTwin(widget, as_markup_where(computed, data)), name, args)
+        html, state = view.render(inst, lang, list(query.items()), action=action)
+        assert state is not None
+        # the fragment is the partial followed by the "Embed" control
+        assert fragment.text.startswith(html), (name, lang, query)
+        assert fragment.text[len(html):].startswith('<details class="embed-control"'), (name, lang, query)

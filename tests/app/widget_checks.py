@@ -1,29 +1,58 @@
-"""Checks every widget's route tests share."""
+"""Checks every widget's route tests share.
+
+What a widget computes (its numbers, names, orders, and the message for a bad
+value) is read from its JSON twin, ``/api/widget/{name}``: ``twin`` and
+``twin_refusal``. The HTML is checked only for how it shows that data.
+"""
 
 import html
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from markupsafe import escape
+
+
+def twin(client, name, lang="en", query=None, **params):
+    """The data widget ``name``'s partial renders in ``lang`` for the query (a dict,
+    bare or namespaced keys, and/or keyword arguments), from its JSON twin."""
+    r = client.get(f"/api/widget/{name}", params={**(query or {}), **params, "lang": lang})
+    assert r.status_code == 200, (name, lang, r.text[:300])
+    return r.json()["data"]
+
+
+def twin_refusal(client, name, query, lang):
+    """The message the twin gives, in ``lang``, for the bad state ``query`` (a query string)."""
+    r = client.get(f"/api/widget/{name}?{query}&lang={lang}")
+    assert r.status_code == 422, (name, lang, query, r.text[:300])
+    (detail,) = r.json()["detail"]
+    return detail["msg"]
+
+
+def shown(text):
+    """``text`` as a partial writes it into the HTML."""
+    return str(escape(text))
+
 
 def assert_refused(client, name, chapter, query, zh, en):
     """A bad state of widget ``name`` is refused the same way in both languages.
 
-    The fragment is a 422 whose alert says ``zh`` or ``en`` in the page's
-    language, with the widget and its form still there so the reader can fix
-    it; the chapter page with the same state (each key namespaced) is a 422
-    that says it too.
+    The twin is a 422 whose message says ``zh`` or ``en`` in that language. The
+    fragment is a 422 whose alert shows that message, with the widget and its form
+    still there so the reader can fix it; the chapter page with the same state
+    (each key namespaced) is a 422 that shows it too.
     """
     for lang, message in (("zh", zh), ("en", en)):
+        said = twin_refusal(client, name, query, lang)
+        assert html.unescape(message) in said, (lang, query, said)
         r = client.get(f"/{lang}/widget/{name}?{query}")
         assert r.status_code == 422, (lang, query)
         assert 'class="widget-error" role="alert"' in r.text
-        message = html.unescape(message)
-        assert message in html.unescape(r.text), (lang, query)
+        assert html.unescape(said) in html.unescape(r.text), (lang, query)
         assert f'id="w-{name}"' in r.text and "<form" in r.text
         namespaced = "&".join(f"{name}.{part}" for part in query.split("&"))
         page = client.get(f"/{lang}/chapter/{chapter}?{namespaced}")
         assert page.status_code == 422, (lang, query)
-        assert message in html.unescape(page.text) and "<h1>" in page.text
+        assert html.unescape(said) in html.unescape(page.text) and "<h1>" in page.text
 
 
 class _Form(HTMLParser):
