@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from engine import data
-from tests.app.widget_checks import submit_without_js
+from tests.app.widget_checks import assert_refused, submit_without_js, twin
 
 
 def names_in(html, ns="temperature"):
@@ -20,40 +20,59 @@ def api_names(client, **params):
     return r.json()
 
 
-def test_chapter_shows_the_dial_in_its_starting_state(client):
+def dial(client, lang="en", **query):
+    """The dial's names for a state, from its twin: [(kind, name)]."""
+    return [("invented" if n["invented"] else "known", n["text"])
+            for n in twin(client, "temperature", lang, **query)["names"]]
+
+
+def test_the_dial_starts_at_the_chapters_state_with_the_engines_names(client):
+    for lang in ("zh", "en"):
+        want = api_names(client, n=10, temperature=0.5, seed=1)
+        assert dial(client, lang) == [("invented" if i else "known", n) for n, i in zip(want["names"], want["invented"])]
+    assert [n for _, n in dial(client, t="1.2", n="5", seed="7")] == api_names(client, n=5, temperature=1.2, seed=7)["names"]
+
+
+def test_the_chapter_shows_each_dial_at_its_starting_state(client):
     r = client.get("/en/chapter/7")
     assert 'id="w-temperature"' in r.text and 'id="w-temperature-2"' in r.text
-    got = names_in(r.text)
-    want = api_names(client, n=10, temperature=0.5, seed=1)
-    assert [n for _, n, _ in got] == want["names"]
-    assert [k == "invented" for k, _, _ in got] == want["invented"]
+    assert [(k, n) for k, n, _ in names_in(r.text)] == dial(client)
     # the second dial starts where the content says: t=1.2 n=5 seed=7
-    got2 = names_in(r.text, "temperature-2")
-    assert [n for _, n, _ in got2] == api_names(client, n=5, temperature=1.2, seed=7)["names"]
+    assert [(k, n) for k, n, _ in names_in(r.text, "temperature-2")] == dial(client, t="1.2", n="5", seed="7")
+
+
+def test_invented_names_are_the_ones_not_in_the_book(client):
+    rows = dial(client, "zh", n="50", t="1")
+    assert len(rows) == 50
+    known = data.known_names()
+    for kind, name in rows:
+        assert (kind == "invented") == (name not in known)
+    assert any(k == "invented" for k, _ in rows) and any(k == "known" for k, _ in rows)
+    assert sum(k == "invented" for k, _ in rows) == twin(client, "temperature", "zh", n="50", t="1")["n_invented"]
 
 
 def test_invented_names_are_marked_in_words(client):
-    r = client.get("/zh/chapter/7?temperature.n=50&temperature.t=1")
-    rows = names_in(r.text)
-    assert len(rows) == 50
-    known = data.known_names()
-    for kind, name, tag in rows:
-        assert (kind == "invented") == (name not in known)
-        assert tag == ("新编" if kind == "invented" else "作品集里有")
-    assert any(k == "invented" for k, _, _ in rows) and any(k == "known" for k, _, _ in rows)
-    r = client.get("/en/chapter/7?temperature.n=50&temperature.t=1")
-    assert {tag for _, _, tag in names_in(r.text)} == {"invented", "in the book"}
+    for lang, words in (("zh", {"invented": "新编", "known": "作品集里有"}),
+                        ("en", {"invented": "invented", "known": "in the book"})):
+        r = client.get(f"/{lang}/chapter/7?temperature.n=50&temperature.t=1")
+        rows = names_in(r.text)
+        assert [(k, n) for k, n, _ in rows] == dial(client, lang, n="50", t="1")
+        assert all(tag == words[kind] for kind, _, tag in rows)
+
+
+def test_temperature_zero_never_takes_a_risk(client):
+    got = [n for _, n in dial(client, "zh", t="0", n="3", seed="99")]
+    assert got == api_names(client, n=3, temperature=0, seed=99)["names"]
+    # every table gets the same, most likely names
+    assert got == [n for _, n in dial(client, "zh", t="0", n="3", seed="5")]
+    assert len(set(got)) == 1
 
 
 def test_state_in_the_url_sets_the_dial(client):
     r = client.get("/zh/chapter/7?temperature.t=0&temperature.n=3&temperature.seed=99")
     assert r.status_code == 200
     assert 'name="temperature.t" min="0" max="2" step="0.1"\n               value="0"' in r.text
-    got = [n for _, n, _ in names_in(r.text)]
-    assert got == api_names(client, n=3, temperature=0, seed=99)["names"]
-    # temperature 0 never takes a risk: every table gets the same, most likely names
-    assert got == api_names(client, n=3, temperature=0, seed=5)["names"]
-    assert len(set(got)) == 1
+    assert [(k, n) for k, n, _ in names_in(r.text)] == dial(client, "zh", t="0", n="3", seed="99")
 
 
 def test_no_js_form_targets_the_chapter_and_keeps_other_widgets_state(client):
@@ -66,10 +85,10 @@ def test_no_js_form_targets_the_chapter_and_keeps_other_widgets_state(client):
     pairs, again = submit_without_js(client, "/zh/chapter/7?temperature-2.t=1.5&temperature-2.n=4&utm=mail", form)
     assert pairs[:3] == [("temperature-2.t", "1.5"), ("temperature-2.n", "4"), ("utm", "mail")]
     assert [k for k, _ in pairs[3:]] == ["temperature.t", "temperature.n", "temperature.seed"]
-    assert [n for _, n, _ in names_in(again.text, "temperature-2")] == api_names(client, n=4, temperature=1.5, seed=7)["names"]
+    assert [(k, n) for k, n, _ in names_in(again.text, "temperature-2")] == dial(client, "zh", t="1.5", n="4", seed="7")
     assert 'name="temperature.t"' in form and 'name="temperature.n"' in form and 'name="temperature.seed"' in form
     # the second dial took its state from the query
-    assert [n for _, n, _ in names_in(r.text, "temperature-2")] == api_names(client, n=4, temperature=1.5, seed=7)["names"]
+    assert [(k, n) for k, n, _ in names_in(r.text, "temperature-2")] == dial(client, "zh", t="1.5", n="4", seed="7")
 
 
 def test_fragment_is_the_same_partial_with_bare_or_namespaced_keys(client):
@@ -79,7 +98,8 @@ def test_fragment_is_the_same_partial_with_bare_or_namespaced_keys(client):
         assert r.status_code == 200
         assert "<html" not in r.text
         assert r.text.lstrip().startswith('<section class="widget widget-temperature" id="w-temperature"')
-        assert [n for _, n, _ in names_in(r.text)] == api_names(client, n=5, temperature=0.8, seed=3)["names"]
+        assert [(k, n) for k, n, _ in names_in(r.text)] == dial(client, t="0.8", n="5", seed="3")
+    assert bare.text == spaced.text
     assert "HX-Replace-Url" not in bare.headers  # not an htmx request
 
 
@@ -112,7 +132,7 @@ def test_second_instance_fragment_uses_its_own_namespace_and_defaults(client):
     )
     assert r.status_code == 200
     assert 'id="w-temperature-2"' in r.text and 'data-hx-get="/en/widget/temperature?ns=temperature-2"' in r.text
-    assert [n for _, n, _ in names_in(r.text, "temperature-2")] == api_names(client, n=5, temperature=0.3, seed=7)["names"]
+    assert [(k, n) for k, n, _ in names_in(r.text, "temperature-2")] == dial(client, t="0.3", n="5", seed="7")
     assert r.headers["HX-Replace-Url"] == "/en/chapter/7?temperature-2.t=0.3&temperature-2.n=5&temperature-2.seed=7"
 
 
@@ -135,17 +155,7 @@ def test_second_instance_fragment_uses_its_own_namespace_and_defaults(client):
     ],
 )
 def test_bad_state_is_a_422_with_a_message_in_the_page_language(client, query, zh, en):
-    for lang, message in (("zh", zh), ("en", en)):
-        r = client.get(f"/{lang}/widget/temperature?{query}")
-        assert r.status_code == 422
-        assert 'class="widget-error" role="alert"' in r.text
-        assert message in r.text
-        # the form is still there to correct it
-        assert 'id="w-temperature"' in r.text and "<form" in r.text
-        page = client.get(f"/{lang}/chapter/7?" + "&".join(f"temperature.{q}" for q in query.split("&")))
-        assert page.status_code == 422
-        assert message in page.text
-        assert "<h1>" in page.text
+    assert_refused(client, "temperature", 7, query, zh, en)
 
 
 def test_fragment_without_a_home_page_posts_to_itself(client, fixture_site):
