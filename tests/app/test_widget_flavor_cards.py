@@ -1,7 +1,6 @@
 """Flavour cards (chapter 2): the strip is the model's own card, the map is the engine's
 projection, the closest cards are the real ones; state in the URL and errors."""
 
-import html as html_mod
 import pathlib
 import re
 from urllib.parse import parse_qsl, urlsplit
@@ -12,7 +11,7 @@ import pytest
 from engine import checkpoint, inspect
 from engine.tokenizer import BOS, VOCAB
 from tests.app.stories import story_client
-from tests.app.widget_checks import submit_without_js
+from tests.app.widget_checks import shown, submit_without_js, twin, twin_refusal
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 COURSES = list(VOCAB) + ["bell"]
@@ -72,73 +71,78 @@ def test_the_content_places_the_cards_in_chapter_2():
         assert re.search(r"^::: widget flavor-cards\s*$", text, re.M)
 
 
+def cards(client, lang="en", **query):
+    """What the flavour cards compute for a state, from their twin."""
+    return twin(client, "flavor-cards", lang, **query)
+
+
 @pytest.mark.parametrize("course", ["a", "e", "q", "z", "bell"])
 def test_the_strip_is_the_models_card(client, course):
     wte = checkpoint.default_params()["wte"]
     i = course_id(course)
     for lang in ("zh", "en"):
-        r = get(client, lang, f"c={course}")
-        assert r.status_code == 200
-        (cid, values, shown), = strips(r.text)
-        assert cid == i
+        (card,) = cards(client, lang, c=course)["cards"]
+        assert card["id"] == i
+        values = [float(cell["value"]) for cell in card["cells"]]
         assert values == wte[i].tolist()  # exact, all 16
         assert len(values) == wte.shape[1] == 16
-        assert shown == [printed(v) for v in wte[i]]
+        assert [cell["text"] for cell in card["cells"]] == [printed(v) for v in wte[i]]
         # the table alternative prints the same values
-        table = re.search(r"<tbody>(.*?)</tbody>", out_of(r.text), re.S).group(1)
-        rows = [re.findall(r"<td>([^<]*)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", table)]
-        assert rows == [[str(j + 1), printed(v)] for j, v in enumerate(wte[i])]
+        assert [[str(r["n"]), *r["cols"]] for r in cards(client, lang, c=course)["rows"]] == \
+            [[str(j + 1), printed(v)] for j, v in enumerate(wte[i])]
 
 
 def test_the_colour_step_follows_sign_and_size(client):
     wte = checkpoint.default_params()["wte"]
     scale = np.abs(wte).max()
-    r = get(client, "en", "c=o")
-    cells = re.findall(r'data-value="([^"]+)"><span class="fc-swatch fc-(pos|neg|zero)(\d?)"', out_of(r.text))
+    d = cards(client, c="o")
+    cells = d["cards"][0]["cells"]
     assert len(cells) == 16
-    for value, sign, level in cells:
-        v = float(value)
+    for cell in cells:
+        v = float(cell["value"])
+        sign, level = re.fullmatch(r"fc-(pos|neg|zero)(\d?)", cell["cls"]).groups()
         assert sign == ("pos" if v > 0 else "neg" if v < 0 else "zero")
         assert int(level) == min(5, int(np.ceil(abs(v) / scale * 5)))
-    assert f"up to about ±{scale:.2f}" in r.text
+    assert f"up to about ±{scale:.2f}" in d["legend_text"]
 
 
 def test_two_cards_side_by_side(client):
     wte = checkpoint.default_params()["wte"]
     unit = wte / np.linalg.norm(wte, axis=1, keepdims=True)
-    r = get(client, "en", "c=a&vs=e")
-    (c1, v1, _), (c2, v2, _) = strips(r.text)
-    assert (c1, c2) == (0, 4) and v1 == wte[0].tolist() and v2 == wte[4].tolist()
+    d = cards(client, c="a", vs="e")
+    c1, c2 = d["cards"]
+    assert (c1["id"], c2["id"]) == (0, 4)
+    assert [float(x["value"]) for x in c1["cells"]] == wte[0].tolist()
+    assert [float(x["value"]) for x in c2["cells"]] == wte[4].tolist()
     sim = float(unit[0] @ unit[4])
     more = sum(1 for j in range(27) if j not in (0, 4) and unit[0] @ unit[j] > sim)
-    text = html_mod.unescape(out_of(r.text))
-    assert f"Closeness of “a” and “e”: {printed(sim)}. Of the other 25 cards, {more} " in text
+    assert d["compare"]["sim"] == printed(sim)
+    assert d["compare"]["text"].startswith(f"Closeness of “a” and “e”: {printed(sim)}. Of the other 25 cards, {more} ")
     # both columns in the table
-    assert "<th scope=\"col\">a</th><th scope=\"col\">e</th>" in r.text
-    same = get(client, "zh", "c=bell&vs=bell")
-    assert "同一张卡" in same.text and len(strips(same.text)) == 2
+    assert d["rows"][0]["cols"] == [printed(wte[0, 0]), printed(wte[4, 0])]
+    same = cards(client, "zh", c="bell", vs="bell")
+    assert "同一张卡" in same["compare"]["text"] and len(same["cards"]) == 2
 
 
 def test_the_map_is_the_engines_projection(client):
     params = checkpoint.default_params()
     coords = inspect.card_map(params)
-    r = get(client, "en", "c=u&vs=bell")
-    pts = points(r.text)
+    pts = {p["id"]: p for p in cards(client, c="u", vs="bell")["points"]}
     assert sorted(pts) == list(range(27))
-    for i, (role, x, y, cx, cy) in pts.items():
-        assert (x, y) == (coords[i, 0], coords[i, 1])
-        assert role == ("chosen" if i == VOCAB.index("u") else "vs" if i == BOS else "other")
+    for i, p in pts.items():
+        assert (float(p["x"]), float(p["y"])) == (coords[i, 0], coords[i, 1])
+        assert p["role"] == ("chosen" if i == VOCAB.index("u") else "vs" if i == BOS else "other")
     # drawn to one scale on both axes, up is positive: cx = a + s*x, cy = b - s*y
-    xs = np.array([pts[i][1] for i in range(27)])
-    ys = np.array([pts[i][2] for i in range(27)])
-    cxs = np.array([pts[i][3] for i in range(27)])
-    cys = np.array([pts[i][4] for i in range(27)])
+    xs = np.array([float(pts[i]["x"]) for i in range(27)])
+    ys = np.array([float(pts[i]["y"]) for i in range(27)])
+    cxs = np.array([pts[i]["cx"] for i in range(27)])
+    cys = np.array([pts[i]["cy"] for i in range(27)])
     sx, ax = np.polyfit(xs, cxs, 1)
     sy, by = np.polyfit(ys, cys, 1)
     assert sx > 0 and sy == pytest.approx(-sx, rel=1e-3)
     assert np.allclose(ax + sx * xs, cxs, atol=0.01) and np.allclose(by + sy * ys, cys, atol=0.01)
-    # the chosen course is drawn last, on top, with its letter
-    assert re.findall(r'<g class="fc-pt fc-pt-(\w+)"', out_of(r.text))[-1] == "chosen"
+    # the chosen course comes last, to be drawn on top
+    assert cards(client, c="u", vs="bell")["points"][-1]["role"] == "chosen"
 
 
 @pytest.mark.parametrize("course", ["a", "e", "m", "bell"])
@@ -154,20 +158,18 @@ def test_the_closest_cards_are_measured_on_all_sixteen_numbers(client, course):
             return "服务铃" if lang == "zh" else "the bell"
         return f"“{VOCAB[j]}”"
 
-    r = get(client, "en", f"c={course}")
-    text = html_mod.unescape(out_of(r.text))
+    d = cards(client, c=course)
     want = ", ".join(word(j, "en") for j in order[:4])
-    assert f"the cards most like {word(i, 'en')} are {want}; the least alike is {word(order[-1], 'en')}." in text
-    assert "cosine similarity" in text
-    zh = html_mod.unescape(out_of(get(client, "zh", f"c={course}").text))
-    assert f"最像的几张卡是：{'、'.join(word(j, 'zh') for j in order[:4])}；" in zh
+    assert d["near_text"] == f"To Xiao Ming, the cards most like {word(i, 'en')} are {want}; the least alike is {word(order[-1], 'en')}."
+    assert "cosine similarity" in d["fine_print"]
+    zh = cards(client, "zh", c=course)
+    assert f"最像的几张卡是：{'、'.join(word(j, 'zh') for j in order[:4])}；" in zh["near_text"]
     # the table lists every course by closeness, the chosen one first
-    table = re.findall(r"<tbody>(.*?)</tbody>", out_of(r.text), re.S)[1]
-    rows = re.findall(r"<tr[^>]*><td>([^<]*)</td><td>([^<]*)</td>", table)
     from engine.tokenizer import token_label
 
-    assert [label for label, _ in rows] == [token_label(j) for j in [i, *order]]
-    assert [s for _, s in rows] == [printed(float(sims[j])) for j in [i, *order]]
+    assert [r["label"] for r in d["table"]] == [token_label(j) for j in [i, *order]]
+    assert [r["sim"] for r in d["table"]] == [printed(float(sims[j])) for j in [i, *order]]
+    assert [r["chosen"] for r in d["table"]] == [True] + [False] * 26
 
 
 def test_the_vowels_sit_together_as_chapter_2_says(client):
@@ -184,6 +186,38 @@ def test_the_vowels_sit_together_as_chapter_2_says(client):
     assert set(np.argsort(-coords[:, 0])[:5].tolist()) == set(vowels)
 
 
+@pytest.mark.parametrize("query", ["c=a", "c=a&vs=e", "c=bell&vs=bell", "c=u&vs=bell", "c=Q&vs=o"])
+def test_the_cards_show_what_their_twin_computes(client, query):
+    for lang in ("zh", "en"):
+        d = twin(client, "flavor-cards", lang, dict(parse_qsl(query)))
+        r = get(client, lang, query)
+        assert r.status_code == 200
+        out = out_of(r.text)
+        assert strips(r.text) == [(c["id"], [float(x["value"]) for x in c["cells"]], [x["text"] for x in c["cells"]])
+                                  for c in d["cards"]]
+        swatches = re.findall(r'<li class="fc-cell" data-value="[^"]+"><span class="fc-swatch ([\w-]+)"', out)
+        assert swatches == [x["cls"] for c in d["cards"] for x in c["cells"]]
+        for c in d["cards"]:
+            assert f'<strong class="fc-big">{shown(c["name"])}</strong> <span class="fc-card-sub">{shown(c["sub"])}</span>' in out
+        assert f'<span class="fc-legend-text">{shown(d["legend_text"])}</span>' in out
+        assert (d["compare"] is not None) == ('class="fc-compare"' in out)
+        if d["compare"]:
+            assert f'<p class="fc-compare">{shown(d["compare"]["text"])}</p>' in out
+        tables = re.findall(r"<tbody>(.*?)</tbody>", out, re.S)
+        rows = [re.findall(r"<td>([^<]*)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", tables[0])]
+        assert rows == [[str(row["n"]), *row["cols"]] for row in d["rows"]]
+        assert f'id="flavor-cards-near">{shown(d["near_text"])}</p>' in out
+        drawn = re.findall(r'<g class="fc-pt fc-pt-(\w+)" data-course="(\d+)" data-x="([^"]+)" data-y="([^"]+)">\s*'
+                           r'<circle cx="([^"]+)" cy="([^"]+)" r="([^"]+)"></circle>\s*<text[^>]*>([^<]*)</text>', out)
+        assert drawn == [(p["role"], str(p["id"]), p["x"], p["y"], str(p["cx"]), str(p["cy"]), str(p["r"]), shown(p["label"]))
+                         for p in d["points"]]
+        assert f"{shown(d['map_caption'])}</figcaption>" in out
+        assert f"<summary>{shown(d['table_summary'])}</summary>" in out
+        table = re.findall(r'<tr[^>]*><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>', tables[1])
+        assert table == [(shown(t["label"]), t["sim"], t["x"], t["y"]) for t in d["table"]]
+        assert f"<small>{shown(d['fine_print'])}</small>" in out
+
+
 def test_state_round_trips_and_bad_input_is_a_422(client):
     for bad, zh, en in [
         ("c=ab", "要看的菜要是一个字母 a–z，或者 bell（服务铃）。", "The course must be one letter a–z, or bell."),
@@ -194,22 +228,23 @@ def test_state_round_trips_and_bad_input_is_a_422(client):
         ("c=" + "a" * 200, "要看的菜", "The course must be"),
     ]:
         for lang, message in (("zh", zh), ("en", en)):
+            said = twin_refusal(client, "flavor-cards", bad, lang)
+            assert message in said
             r = get(client, lang, bad)
             assert r.status_code == 422
-            assert 'class="widget-error" role="alert"' in r.text and message in r.text
+            assert f'<p class="widget-error" role="alert">{shown(said)}</p>' in r.text
             assert "<form" in r.text and 'name="flavor-cards.c"' in r.text
     # capitals and the bell's other names are understood
-    assert strips(get(client, "en", "c=E").text)[0][0] == 4
-    assert strips(get(client, "en", "c=%F0%9F%9B%8E%EF%B8%8F").text)[0][0] == BOS
+    assert cards(client, c="E")["cards"][0]["id"] == 4
+    assert cards(client, c="\U0001F6CE\ufe0f")["cards"][0]["id"] == BOS
 
 
 def test_chapter_page_with_namespaced_state_and_no_js_form(ch2):
-    wte = checkpoint.default_params()["wte"]
     for lang in ("zh", "en"):
         r = ch2.get(f"/{lang}/chapter/2?flavor-cards.c=k&flavor-cards.vs=bell&utm=mail")
         assert r.status_code == 200 and "<h1>" in r.text
-        (c1, v1, _), (c2, v2, _) = strips(r.text)
-        assert (c1, c2) == (VOCAB.index("k"), BOS) and v1 == wte[VOCAB.index("k")].tolist()
+        d = cards(ch2, lang, c="k", vs="bell")
+        assert [(c["id"], [float(x["value"]) for x in c["cells"]]) for c in d["cards"]] == [(c, v) for c, v, _ in strips(r.text)]
         form = r.text.split('id="w-flavor-cards"', 1)[1].split("</form>", 1)[0]
         assert f'method="get" action="/{lang}/chapter/2#w-flavor-cards"' in form
         assert '<input type="hidden" name="keep" value="flavor-cards">' in form and 'name="utm"' not in form
@@ -223,8 +258,8 @@ def test_chapter_page_with_namespaced_state_and_no_js_form(ch2):
         assert [v for v, s in options if s] == ["bell"]
     # the second set starts where the content says: c=bell vs=e
     r = ch2.get("/en/chapter/2")
-    assert [c for c, _, _ in strips(r.text, "flavor-cards-2")] == [BOS, 4]
-    assert [c for c, _, _ in strips(r.text)] == [0]
+    assert [c for c, _, _ in strips(r.text, "flavor-cards-2")] == [c["id"] for c in cards(ch2, c="bell", vs="e")["cards"]] == [BOS, 4]
+    assert [c for c, _, _ in strips(r.text)] == [c["id"] for c in cards(ch2)["cards"]] == [0]
 
 
 def test_htmx_request_replaces_the_address(ch2):
