@@ -13,7 +13,7 @@ import pytest
 from engine import checkpoint, inspect as inspection
 
 from tests.app import inside_site
-from tests.app.widget_checks import assert_refused, submit_without_js
+from tests.app.widget_checks import assert_refused, shown, submit_without_js, twin
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -50,33 +50,75 @@ def test_the_content_places_the_sous_chefs_in_chapter_3():
         assert re.search(r"^::: widget sous-chefs(\s+\w+=\S+)*\s*$", text, re.M)
 
 
+CELL = re.compile(r'<rect class="cell" x="(\d+)" y="(\d+)" width="1" height="1" fill-opacity="([^"]+)"/>')
+
+
 @pytest.mark.parametrize("name, pos", [("emma", 3), ("olivia", 0), ("bo", 2), ("abcdefghijklmno", 15), ("zzz", 1)])
-def test_every_share_shown_is_the_engines_attention(client, name, pos):
+def test_every_share_is_the_engines_attention(client, name, pos):
     ins = inspection.inspect(checkpoint.default_params(), name)
     att = ins.attn[0]
-    r = client.get(f"/en/widget/sous-chefs?name={name}&pos={pos}")
-    assert r.status_code == 200
-    got = heads(r.text)
-    assert len(got) == 4
+    d = twin(client, "sous-chefs", name=name, pos=str(pos))
+    assert len(d["heads"]) == 4
     T = len(name) + 1
-    for h, (looks, total, cells) in enumerate(got):
+    for h, head in enumerate(d["heads"]):
         # the chosen row: whom this sous-chef looked back at, and how much
-        assert [p for p, _ in looks] == list(range(pos + 1))
-        assert np.allclose([wt for _, wt in looks], att[h, pos, : pos + 1], rtol=0, atol=1e-12)
-        assert total == pytest.approx(1.0, abs=1e-12)
+        looks = head["looks"]
+        assert [look["pos"] for look in looks] == list(range(pos + 1))
+        assert np.allclose([look["w"] for look in looks], att[h, pos, : pos + 1], rtol=0, atol=1e-12)
+        assert [look["pct"] for look in looks] == [f"{att[h, pos, s] * 100:.1f}%" for s in range(pos + 1)]
+        assert [look["top"] for look in looks] == [s == int(att[h, pos, : pos + 1].argmax()) for s in range(pos + 1)]
+        assert head["total_w"] == pytest.approx(1.0, abs=1e-12) and head["total"] == "100.0%"
         assert att[h, pos].sum() == pytest.approx(1.0, abs=1e-12)
         assert np.all(att[h][np.triu_indices(T, 1)] == 0)  # nobody sees the future
         # the grid: only the lower triangle is drawn, darker for more attention
+        cells = CELL.findall(head["cells"])
         assert len(cells) == T * (T + 1) // 2
         for x, y, o in cells:
             t, s = int(y) - 1, int(x) - 1
             assert s <= t
             assert float(o) == pytest.approx(0.06 + 0.94 * att[h, t, s], abs=1e-3)
-    # the printed percentages of the chosen row
-    shown = re.findall(r'<span class="look-pct">([\d.]+)%', out_of(r.text))
-    want = [f"{att[h, pos, s] * 100:.1f}" for h in range(4) for s in range(pos + 1)]
-    assert shown == want
-    assert out_of(r.text).count("Together: <strong>100.0%</strong>") == 4
+
+
+def test_a_sentence_per_sous_chef_says_whom_he_looked_at_most(client):
+    att = inspection.inspect(checkpoint.default_params(), "emma").attn[0]
+    en = twin(client, "sous-chefs", name="emma", pos="3")
+    zh = twin(client, "sous-chefs", "zh", name="emma", pos="3")
+    for h in range(4):
+        top = int(att[h, 3, :4].argmax())
+        sentence = en["heads"][h]["sentence"]
+        assert sentence.startswith(f"Sous-chef {h + 1} looked mostly at")
+        assert f"(order tag {top}): {att[h, 3, top] * 100:.1f}%." in sentence
+        assert f"{att[h, 3, top] * 100:.1f}%" in zh["heads"][h]["sentence"]
+    assert en["focus"].startswith("Chosen: ‘m’, order tag 3.")
+
+
+@pytest.mark.parametrize("name, pos", [("emma", 3), ("bo", 0), ("abcdefghijklmno", 15)])
+def test_the_table_shows_what_its_twin_computes(client, name, pos):
+    for lang in ("zh", "en"):
+        d = twin(client, "sous-chefs", lang, name=name, pos=str(pos))
+        r = client.get(f"/{lang}/widget/sous-chefs?name={name}&pos={pos}")
+        assert r.status_code == 200
+        out = out_of(r.text)
+        assert f'<p class="inside-summary">{shown(d["focus"])}</p>' in out
+        figs = re.findall(r'<figure class="head".*?</figure>', out, re.S)
+        assert len(figs) == len(d["heads"])
+        for fig, head in zip(figs, d["heads"]):
+            # the ready-made grid, its frame and the chosen row, as they are
+            assert f'viewBox="0 0 {d["size"]} {d["size"]}"' in fig
+            assert d["frame"] in fig and head["cells"] in fig and d["sel"] in fig
+            assert f'<p class="head-sentence">{shown(head["sentence"])}</p>' in fig
+            looks = re.findall(r'<li class="look( top)?" data-w="([^"]+)"><span class="look-label">([^<]*)<small class="tag-no">(\d+)</small>'
+                               r'.*?<rect width="([^"]+)" height="1"/></svg><span class="look-pct">([^<]+)', fig)
+            assert looks == [(" top" if lk["top"] else "", str(lk["w"]), shown(lk["label"]), str(lk["pos"]), str(lk["bar"]),
+                              lk["pct"] + (" " if lk["top"] else "")) for lk in head["looks"]]
+            assert f'data-total="{head["total_w"]}">' in fig and f"<strong>{head['total']}</strong>" in fig
+        tables = re.findall(r"<table>.*?</table>", out, re.S)
+        assert len(tables) == len(d["heads"])
+        for table, head in zip(tables, d["heads"]):
+            header = re.findall(r'<th scope="col">([^<]*)<small class="tag-no">(\d+)</small></th>', table)
+            assert header == [(shown(lb["label"]), str(lb["pos"])) for lb in d["labels"]]
+            for row in head["table"]:
+                assert f'<tr><th scope="row">{shown(row["label"])}<small class="tag-no">{row["pos"]}</small></th>{row["cells"]}</tr>' in table
 
 
 def test_the_json_attention_is_the_inspections(client):
@@ -112,12 +154,6 @@ def test_fragment_speaks_the_page_language_and_names_the_real_term_once(client):
     assert "副厨 1" in zh.text and "加起来：<strong>100.0%</strong>" in zh.text and "Sous-chef" not in zh.text
     assert zh.text.count("注意力 attention") == 1
     assert "Sous-chef 4" in en.text and en.text.count(">attention</small>") == 1
-    # a sentence per sous-chef says whom he looked at most
-    att = inspection.inspect(checkpoint.default_params(), "emma").attn[0]
-    for h in range(4):
-        top = int(att[h, 3, :4].argmax())
-        assert f"Sous-chef {h + 1} looked mostly at" in en.text
-        assert f"(order tag {top}): {att[h, 3, top] * 100:.1f}%." in en.text
     # a table per head as the text alternative
     assert en.text.count("<table>") == 4 and zh.text.count("<caption>副厨") == 4
 
@@ -129,7 +165,8 @@ def test_chapter_page_takes_its_state_from_namespaced_keys(client):
     assert [p for p, _ in radios] == [str(i) for i in range(7)]
     assert [p for p, c in radios if c] == ["2"]
     assert 'name="sous-chefs.name" value="olivia"' in r.text
-    assert "Chosen: ‘l’, order tag 2." in r.text
+    focus = twin(client, "sous-chefs", name="olivia", pos="2")["focus"]
+    assert focus.startswith("Chosen: ‘l’, order tag 2.") and shown(focus) in r.text
 
 
 def test_no_js_form_reloads_the_chapter_and_keeps_the_other_widgets_state(client):
@@ -152,6 +189,8 @@ def test_a_course_beyond_the_name_is_its_last_course_and_the_address_says_so(cli
     )
     assert r.status_code == 200
     assert [p for p, c in checked(r.text) if c] == ["2"]
+    answer = client.get("/api/widget/sous-chefs?name=bo&pos=9").json()
+    assert answer["state"] == {"name": "bo", "pos": "2"} and answer["data"]["pos"] == 2
     url = urlsplit(r.headers["HX-Replace-Url"])
     assert url.path == "/en/chapter/3"
     assert parse_qsl(url.query) == [("utm", "x"), ("sous-chefs.name", "bo"), ("sous-chefs.pos", "2")]

@@ -12,11 +12,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from markupsafe import escape
 
 
-def twin(client, name, lang="en", query=None, **params):
-    """The data widget ``name``'s partial renders in ``lang`` for the query (a dict,
-    bare or namespaced keys, and/or keyword arguments), from its JSON twin."""
-    r = client.get(f"/api/widget/{name}", params={**(query or {}), **params, "lang": lang})
-    assert r.status_code == 200, (name, lang, r.text[:300])
+def twin(client, widget, lang="en", query=None, /, **params):
+    """The data ``widget``'s partial renders in ``lang`` for the query (a dict of bare
+    or namespaced keys, and/or keyword arguments), from its JSON twin."""
+    r = client.get(f"/api/widget/{widget}", params={**(query or {}), **params, "lang": lang})
+    assert r.status_code == 200, (widget, lang, r.text[:300])
     return r.json()["data"]
 
 
