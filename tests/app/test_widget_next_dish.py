@@ -15,7 +15,7 @@ from engine import checkpoint, inspect as inspection
 from engine.tokenizer import BOS, token_label
 
 from tests.app import inside_site
-from tests.app.widget_checks import assert_refused
+from tests.app.widget_checks import assert_refused, shown, twin
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -35,6 +35,12 @@ def votes(text, ns="next-dish"):
     return [(int(t), float(p), pct) for t, p, pct in rows]
 
 
+def vote(client, lang="en", **query):
+    """The vote for a state, from its twin: every row, the top ten and the rest."""
+    d = twin(client, "next-dish", lang, **query)
+    return d, d["rows"] + d["rest"]
+
+
 def go_links(text, ns="next-dish"):
     return {int(t): html_mod.unescape(href) for t, href in re.findall(rf'id="{ns}-go-(\d+)" href="([^"]+)"', out_of(text, ns))}
 
@@ -48,19 +54,43 @@ def test_the_content_places_the_vote_in_chapter_3():
 @pytest.mark.parametrize("prefix, t", [("emm", 1), ("", 1), ("", 0.3), ("emm", 0), ("q", 5), ("abcdefghijklmno", 2)])
 def test_the_bars_are_the_engines_vote(client, prefix, t):
     probs = inspection.next_vote(checkpoint.default_params(), prefix, t)
-    r = client.get(f"/en/widget/next-dish?prefix={prefix}&t={t}")
-    assert r.status_code == 200
-    got = votes(r.text)
-    assert len(got) == 27 and sorted(tok for tok, _, _ in got) == list(range(27))
-    shares = [p for _, p, _ in got]
+    d, got = vote(client, prefix=prefix, t=str(t))
+    assert len(got) == 27 and sorted(r["tok"] for r in got) == list(range(27))
+    assert [r["rank"] for r in got] == list(range(1, 28)) and d["rest_start"] == len(d["rows"]) + 1
+    shares = [r["p"] for r in got]
     assert shares == sorted(shares, reverse=True)
-    for tok, p, pct in got:
-        assert p == probs[tok]
-        if p >= 0.0005:
-            assert pct == f"{p * 100:.1f}%"
+    for r in got:
+        assert r["p"] == probs[r["tok"]]
+        assert r["label"] == token_label(r["tok"]) and r["is_bell"] == (r["tok"] == BOS)
+        if r["p"] >= 0.0005:
+            assert r["pct"] == f"{r['p'] * 100:.1f}%"
+        # a letter walks the name one course further while there is room; the bell ends it
+        assert r["next"] == (None if r["tok"] == BOS or len(prefix) == 15 else prefix + r["label"])
     assert sum(shares) == pytest.approx(1.0, abs=1e-12)
     if t == 0:
-        assert [pct for _, _, pct in got].count("100.0%") == 1 and [pct for _, _, pct in got][1:] == ["0%"] * 26
+        assert [r["pct"] for r in got].count("100.0%") == 1 and [r["pct"] for r in got][1:] == ["0%"] * 26
+
+
+@pytest.mark.parametrize("query", ["prefix=emm&t=1", "prefix=&t=0.3", "prefix=abcdefghijklmno&t=2", "prefix=q&t=0"])
+def test_the_vote_shows_what_its_twin_computes(client, query):
+    for lang in ("zh", "en"):
+        d, rows = vote(client, lang, **dict(parse_qsl(query, keep_blank_values=True)))
+        r = client.get(f"/{lang}/widget/next-dish?{query}")
+        assert r.status_code == 200
+        out = out_of(r.text)
+        assert votes(r.text) == [(row["tok"], row["p"], shown(row["pct"])) for row in rows]
+        assert [html_mod.unescape(c) for c in re.findall(r'<span class="course-chip">([^<]*)</span>', out)] == d["so_far"]
+        assert f'<p class="inside-summary">{shown(d["summary"])}</p>' in out
+        assert f'<p class="inside-legend">{shown(d["hint"])}</p>' in out
+        assert f'aria-label="{shown(d["votes_label"])}"' in out
+        assert (f"<summary>{shown(d['rest_title'])}</summary>" in out) == bool(d["rest"])
+        links = go_links(r.text)
+        assert {tok: dict(parse_qsl(urlsplit(href).query, keep_blank_values=True))["next-dish.prefix"]
+                for tok, href in links.items()} == {row["tok"]: row["next"] for row in rows if row["next"]}
+        for row in rows:
+            if row["next"]:
+                assert f'aria-label="{shown(row["go_label"])}">{row["label"]}</a>' in out
+            assert f'<rect width="{row["bar"]}" height="1"/>' in out
 
 
 def test_the_json_vote_is_next_vote(client):
@@ -106,22 +136,28 @@ def test_each_letter_walks_the_name_one_course_further(client):
     assert parse_qsl(urlsplit(sent.headers["location"]).query) == [
         ("sous-chefs.pos", "2"), ("next-dish.prefix", "emma"), ("next-dish.t", "0.7")]
     nxt = client.get(sent.headers["location"])
-    assert votes(nxt.text)[0][1] == max(inspection.next_vote(checkpoint.default_params(), "emma", 0.7))
-    assert "已经上了：" in nxt.text and nxt.text.count('<span class="course-chip">') >= 5
+    d, rows = vote(client, "zh", prefix="emma", t="0.7")
+    assert rows[0]["p"] == max(inspection.next_vote(checkpoint.default_params(), "emma", 0.7))
+    assert votes(nxt.text) == [(row["tok"], row["p"], shown(row["pct"])) for row in rows]
+    assert d["so_far"] == ["🛎️", "e", "m", "m", "a"] and d["back"] == "emm"
+    assert "已经上了：" in nxt.text and out_of(nxt.text).count('<span class="course-chip">') == 5
 
 
 def test_a_full_menu_has_no_more_room(client):
+    d, rows = vote(client, prefix="abcdefghijklmno", t="1")
+    assert not d["room"] and all(row["next"] is None for row in rows)
+    assert "This menu already has 15 courses" in d["hint"]
     r = client.get("/en/widget/next-dish?prefix=abcdefghijklmno&t=1")
     assert go_links(r.text) == {}
-    assert "This menu already has 15 courses" in r.text
+    assert shown(d["hint"]) in r.text
 
 
 def test_the_second_vote_keeps_its_own_state(client):
     r = client.get("/en/chapter/3")
     probs = inspection.next_vote(checkpoint.default_params(), "ann", 0.5)
-    got = votes(r.text, "next-dish-2")
-    assert [tok for tok, _, _ in got][0] == int(np.argmax(probs))
-    assert all(p == probs[tok] for tok, p, _ in got)
+    _, rows = vote(client, prefix="ann", t="0.5")
+    assert rows[0]["tok"] == int(np.argmax(probs)) and all(row["p"] == probs[row["tok"]] for row in rows)
+    assert votes(r.text, "next-dish-2") == [(row["tok"], row["p"], shown(row["pct"])) for row in rows]
     r = client.get(
         "/en/widget/next-dish?ns=next-dish-2&next-dish-2.prefix=jo",
         headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/3?next-dish.prefix=k"},
@@ -138,8 +174,9 @@ def test_fragment_in_both_languages(client):
         assert r.text.lstrip().startswith('<section class="widget widget-next-dish inside" id="w-next-dish"')
     probs = inspection.next_vote(checkpoint.default_params(), "emm", 1)
     top = int(np.argmax(probs))
-    assert f"“e m m”之后，冒险程度 1：票数最多的是“{token_label(top)}”（{probs[top] * 100:.1f}%）。" in zh.text
-    assert f"After “e m m”, at adventurousness 1, the favourite is ‘{token_label(top)}’ ({probs[top] * 100:.1f}%)." in en.text
+    assert vote(client, "zh")[0]["summary"] == f"“e m m”之后，冒险程度 1：票数最多的是“{token_label(top)}”（{probs[top] * 100:.1f}%）。"
+    assert vote(client, "en")[0]["summary"] == \
+        f"After “e m m”, at adventurousness 1, the favourite is ‘{token_label(top)}’ ({probs[top] * 100:.1f}%)."
     assert zh.text.count("temperature") == 1 and "冒险旋钮" in zh.text
     assert 'type="range" id="next-dish-t" name="next-dish.t" min="0" max="5"' in en.text
 
@@ -164,5 +201,4 @@ def test_the_chapter_text_about_emm_holds(client):
     order = [token_label(int(i)) for i in np.argsort(-probs)]
     assert order[:3] == ["i", "a", "e"]
     assert probs[8] - probs[0] < 0.05 and probs[16] < 0.005
-    r = client.get("/en/widget/next-dish?prefix=emm&t=1")
-    assert [token_label(t) for t, _, _ in votes(r.text)][:3] == ["i", "a", "e"]
+    assert [row["label"] for row in vote(client, prefix="emm", t="1")[1]][:3] == ["i", "a", "e"]
