@@ -18,7 +18,7 @@ from engine import checkpoint, inspect as inspection, lens
 
 from app.widgets.inside import pct as inspection_pct
 from tests.app.stories import story_client
-from tests.app.widget_checks import assert_refused
+from tests.app.widget_checks import assert_refused, shown, twin
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -82,45 +82,76 @@ def test_the_content_places_the_map_at_the_end_of_chapter_3_and_the_cover_links_
 def test_every_read_point_and_the_vote_are_the_engines(client, name, pos):
     params = checkpoint.default_params()
     kp = lens.kitchen_pass(params, name, pos)
-    r = client.get(f"/en/widget/kitchen-map?name={name}&pos={pos}")
-    assert r.status_code == 200
-    got = read_points(r.text)
-    assert list(got) == list(lens.READ_POINTS)
-    for key, rows in got.items():
-        p = kp.lens[key]
+    d = twin(client, "kitchen-map", name=name, pos=str(pos))
+    assert [read["key"] for read in d["reads"]] == list(lens.READ_POINTS)
+    for read in d["reads"]:
+        p = kp.lens[read["key"]]
+        rows = read["rows"]
         assert len(rows) == 5
-        assert [t for t, _ in rows] == sorted(range(27), key=lambda i: (-p[i], i))[:5]
-        assert all(share == p[t] for t, share in rows), key
+        assert [row["tok"] for row in rows] == sorted(range(27), key=lambda i: (-p[i], i))[:5]
+        assert all(row["p"] == p[row["tok"]] for row in rows), read["key"]
+        assert [row["pct"] for row in rows] == [inspection_pct(row["p"]) for row in rows]
+        assert [row["real"] for row in rows] == [row["tok"] == kp.target for row in rows]
     # the third read-point is the vote, and the vote is next-dish's for the same courses
+    vote = [(row["tok"], row["p"]) for row in d["vote"]]
+    assert vote == [(row["tok"], row["p"]) for row in d["reads"][2]["rows"]]
     want = inspection.next_vote(params, name[:pos], 1.0)
-    assert got["prep_room"] == the_vote(r.text)
-    assert all(share == want[t] for t, share in the_vote(r.text))
-    nd = client.get(f"/en/widget/next-dish?prefix={name[:pos]}&t=1").text
-    nd_votes = dict((int(t), float(p)) for t, p in re.findall(r'<li class="vote[^"]*" data-tok="(\d+)" data-p="([^"]+)"', nd))
-    assert all(nd_votes[t] == share for t, share in the_vote(r.text))
-    text = html.unescape(out_of(r.text))
+    assert all(share == want[t] for t, share in vote)
+    nd = twin(client, "next-dish", prefix=name[:pos], t="1")
+    assert vote == [(row["tok"], row["p"]) for row in (nd["rows"] + nd["rest"])[:5]]
     real = [f"{kp.lens[k][kp.target] * 100:.1f}%" for k in lens.READ_POINTS]
-    assert " → ".join(real) in text
-    assert f"the diners take off {kp.penalty:.2f} points" in text
+    assert " → ".join(real) in d["moved"]
+    assert d["penalty"] == f"{kp.penalty:.2f}" and f"the diners take off {kp.penalty:.2f} points" in d["die"]
 
 
-def test_the_stations_show_the_engines_numbers(client):
+def test_the_stations_are_the_engines_numbers(client):
     kp = lens.kitchen_pass(checkpoint.default_params(), "emma", 3)
-    text = re.sub(r"<[^>]+>", "", html.unescape(out_of(client.get("/en/widget/kitchen-map").text)))
-    n_pass = int((kp.mlp_pre > 0).sum())
-    assert f"64 kitchen hands; the inspector let {n_pass} through." in text
+    d = twin(client, "kitchen-map")
+    assert (d["n_workers"], d["n_pass"]) == (64, int((kp.mlp_pre > 0).sum()))
     before, after = kp.strength["cards"]
-    assert f"{before:.2f} → {after:.2f}" in text
-    for h in range(4):
+    assert (d["rinse"]["cards"]["before"], d["rinse"]["cards"]["after"]) == (f"{before:.2f}", f"{after:.2f}")
+    for h, head in enumerate(d["heads"]):
         top = int(np.argmax(kp.attn[h]))
-        assert f"Sous-chef {h + 1}: mostly" in text and f"order tag {top} ({kp.attn[h, top] * 100:.1f}%)" in text
-    assert f"from {kp.logits.min():.2f} to {kp.logits.max():.2f}".replace("-", "−") in text
-    # the table of the sous-chefs' shares, cell for cell
-    raw = html.unescape(out_of(client.get("/en/widget/kitchen-map").text))
-    table = raw.split("Each sous-chef's shares, as a table", 1)[1].split("</table>", 1)[0]
-    cells = [re.findall(r"<td>([^<]+)</td>", row) for row in re.findall(r"<tr><th scope=\"row\">\d</th>(.*?)</tr>", table)]
-    assert cells == [[inspection_pct(w) for w in kp.attn[h]] for h in range(4)]
-    # the stations come in the order the model runs
+        assert head["sentence"].startswith(f"Sous-chef {h + 1}: mostly")
+        assert head["sentence"].endswith(f"order tag {top} ({kp.attn[h, top] * 100:.1f}%)")
+        # the table of the sous-chefs' shares, cell for cell
+        assert [c["pct"] for c in head["shares"]] == [inspection_pct(w) for w in kp.attn[h]]
+    assert (d["lo"], d["hi"]) == (f"{kp.logits.min():.2f}".replace("-", "−"), f"{kp.logits.max():.2f}".replace("-", "−"))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("name,pos", [("emma", 3), ("olivia", 0), ("x", 1)])
+def test_the_map_shows_what_its_twin_computes(client, name, pos, lang):
+    d = twin(client, "kitchen-map", lang, name=name, pos=str(pos))
+    r = client.get(f"/{lang}/widget/kitchen-map?name={name}&pos={pos}")
+    assert r.status_code == 200
+    out = out_of(r.text)
+    text = re.sub(r"<[^>]+>", "", html.unescape(out))
+    assert read_points(r.text) == {read["key"]: [(row["tok"], row["p"]) for row in read["rows"]] for read in d["reads"]}
+    for read in d["reads"]:
+        for row in read["rows"]:
+            assert f'<rect width="{row["bar"]}" height="1"/>' in out and shown(row["pct"]) in out
+    assert the_vote(r.text) == [(v["tok"], v["p"]) for v in d["vote"]]
+    assert shown(d["focus"]) in out and f'{shown(d["die"])}</p>' in out and f'{shown(d["moved"])}</p>' in out
+    for key in ("cards", "sous_chefs", "prep_room"):
+        assert f'{d["rinse"][key]["before"]} → {d["rinse"][key]["after"]}' in text
+    for key in ("sous_chefs", "prep_room"):
+        assert f'<strong>{d["added"][key]["ladle"]}</strong>' in out and f'<strong>{d["added"][key]["pot"]}</strong>' in out
+    assert f'{d["n_workers"]}' in text and f'<strong>{d["n_pass"]}</strong>' in out
+    for k in d["workers"]:
+        assert f' {k["n"]}' in text and k["adds"] in text
+    for strip in d["strips"]:
+        assert shown(strip["label"]) in out and strip["cells"] in out
+    for head in d["heads"]:
+        assert head["bars"] in out and shown(head["sentence"]) in out
+    cells = [re.findall(r"<td>([^<]+)</td>", row) for row in re.findall(r"<tr><th scope=\"row\">\d</th>(.*?)</tr>", out)]
+    assert cells == [[c["pct"] for c in head["shares"]] for head in d["heads"]]
+    assert f'{d["lo"]}' in text and f'{d["hi"]}' in text
+    links = [html.unescape(href) for href in re.findall(r'<p class="km-more"><a href="([^"]+)"', out)]
+    assert sorted(links) == sorted(d["links"].values())
+
+
+def test_the_stations_come_in_the_order_the_model_runs(client):
     order = ["course", "cards", "rinse-1", "read-1", "sous-chefs", "broth-1", "read-2", "rinse-2", "prep-room",
              "broth-2", "read-3", "pass", "vote", "die"]
     found = re.findall(r'id="kitchen-map-([a-z0-9-]+)"', out_of(client.get("/en/widget/kitchen-map").text))
@@ -163,7 +194,8 @@ def test_each_station_links_to_its_widget_in_the_same_state(client):
 def test_both_languages_and_the_embed(client):
     zh = client.get("/zh/widget/kitchen-map?name=anna&pos=2")
     assert zh.status_code == 200 and "整间厨房一览" in zh.text and "读数点 3" in zh.text
-    assert "“anna”的 2 号位" in html.unescape(zh.text)
+    focus = twin(client, "kitchen-map", "zh", name="anna", pos="2")["focus"]
+    assert "“anna”的 2 号位" in focus and shown(focus) in zh.text
     for lang in ("zh", "en"):
         r = client.get(f"/embed/{lang}/kitchen-map?name=anna&pos=2")
         assert r.status_code == 200 and 'id="w-kitchen-map"' in r.text
@@ -175,6 +207,8 @@ def test_a_course_beyond_the_name_shows_the_last_one(client):
     r = client.get("/en/widget/kitchen-map?name=al&pos=9")
     assert r.status_code == 200
     assert 'id="kitchen-map-pos-2" name="kitchen-map.pos" value="2" checked' in r.text
+    answer = client.get("/api/widget/kitchen-map?name=al&pos=9").json()
+    assert answer["state"] == {"name": "al", "pos": "2"} and answer["data"]["pos"] == 2
 
 
 @pytest.mark.parametrize(
