@@ -4,7 +4,6 @@ The average must be the engine's training loss for the name, the yardsticks
 blind guessing and the default run's last hundred practice menus.
 """
 
-import html
 import math
 import pathlib
 import re
@@ -15,7 +14,7 @@ import pytest
 from engine import checkpoint, inspect as inspection, model, tokenizer
 
 from tests.app import inside_site
-from tests.app.widget_checks import assert_refused, submit_without_js
+from tests.app.widget_checks import assert_refused, shown, submit_without_js, twin
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -48,37 +47,60 @@ def test_the_total_is_the_engines_loss_for_the_name(client, name):
     params = checkpoint.default_params()
     loss, _ = model.loss_and_grad(params, tokenizer.encode(name))
     ins = inspection.inspect(params, name)
-    r = client.get(f"/en/widget/scorecard?name={name}")
-    assert r.status_code == 200
-    got = rows(r.text)
-    assert len(got) == len(name) + 1
+    d = twin(client, "scorecard", name=name)
+    assert len(d["rows"]) == d["n"] == len(name) + 1
     targets = tokenizer.encode(name)[1:]
-    for t, (p, penalty) in enumerate(got):
-        assert p == ins.probs[t, targets[t]]
-        assert penalty == ins.losses[t]
-        assert penalty == pytest.approx(-math.log(p), rel=1e-12)
-    c = compare(r.text)
-    assert c["this"] == pytest.approx(loss, abs=1e-12) and c["this"] == ins.loss
-    assert np.mean([pen for _, pen in got]) == pytest.approx(loss, abs=1e-12)
-    assert c["blind"] == math.log(27)
+    for t, row in enumerate(d["rows"]):
+        assert row["p"] == ins.probs[t, targets[t]]
+        assert row["loss"] == ins.losses[t]
+        assert row["loss"] == pytest.approx(-math.log(row["p"]), rel=1e-12)
+        assert row["points"] == f"{ins.losses[t]:.2f}"
+    c = {item["key"]: item["value"] for item in d["compare"]}
+    assert c["this"] == pytest.approx(loss, abs=1e-12) and c["this"] == ins.loss == d["total"]
+    assert np.mean([row["loss"] for row in d["rows"]]) == pytest.approx(loss, abs=1e-12)
+    assert c["blind"] == math.log(27) == d["blind"]
     assert c["typical"] == pytest.approx(np.mean(checkpoint.default_log()[900:1000]), abs=1e-12)
-    text = html.unescape(out_of(r.text))
-    assert f"the average penalty is {loss:.2f} points" in text
-    assert f'<span class="num">{loss:.2f}</span>' in text and '<span class="num">3.30</span>' in text
-    # the sharpest sting is marked in words
+    assert f"the average penalty is {loss:.2f} points" in d["summary"]
+    assert d["total_points"] == f"{loss:.2f}"
+    assert [item["points"] for item in d["compare"] if item["key"] == "blind"] == ["3.30"]
+    # the sharpest sting is marked
     worst = int(np.argmax(ins.losses))
-    assert text.count("▲ sharpest") == 1
-    assert re.findall(r'<li class="score-row( worst)?"', text)[worst] == " worst"
+    assert [row["worst"] for row in d["rows"]] == [t == worst for t in range(len(d["rows"]))]
     verdict = "worse than guessing blind" if loss > math.log(27) else ("Better than guessing blind" if loss > c["typical"] else "Better than Xiao Ming's usual score")
-    assert verdict in text
+    assert verdict in d["verdict"]
 
 
 def test_the_chapter_text_about_emma_holds(client):
     """Chapter 4 says the sharpest sting for "emma" comes at the second m."""
     ins = inspection.inspect(checkpoint.default_params(), "emma")
     assert int(np.argmax(ins.losses)) == 2  # after the first m, the true next course is the second m
-    r = client.get("/en/widget/scorecard?name=emma")
-    assert "The sharpest sting: after ‘m’, the real next course was ‘m’" in r.text
+    assert twin(client, "scorecard", name="emma")["sting"].startswith("The sharpest sting: after ‘m’, the real next course was ‘m’")
+
+
+@pytest.mark.parametrize("name", ["emma", "x", "olivia"])
+def test_the_scorecard_shows_what_its_twin_computes(client, name):
+    for lang in ("zh", "en"):
+        d = twin(client, "scorecard", lang, name=name)
+        r = client.get(f"/{lang}/widget/scorecard?name={name}")
+        assert r.status_code == 200
+        out = out_of(r.text)
+        assert rows(r.text) == [(row["p"], row["loss"]) for row in d["rows"]]
+        drawn = re.findall(r'<li class="score-row( worst)?"[^>]*>\s*<span class="score-what">([^<]*) → <strong>([^<]*)</strong></span>'
+                           r'.*?<rect width="([^"]+)" height="1"/></svg><span class="num">[^<\d]*([^<]+)</span>'
+                           r'.*?<rect width="([^"]+)" height="1"/></svg><span class="num">[^<\d]*([\d.]+)', out, re.S)
+        assert drawn == [(" worst" if row["worst"] else "", shown(row["after"]), shown(row["target"]), str(row["stake_bar"]),
+                          shown(row["pct"]), str(row["bar"]), row["points"]) for row in d["rows"]]
+        assert out.count("▲") == 1
+        assert compare(r.text) == {item["key"]: item["value"] for item in d["compare"]}
+        for item in d["compare"]:
+            assert f'<span class="compare-label">{shown(item["label"])}</span>' in out
+            assert f'<rect width="{item["bar"]}" height="1"/></svg><span class="num">{item["points"]}' in out
+        assert f'<p class="inside-summary">{shown(d["summary"])}</p>' in out
+        assert f'<p class="score-sting">{shown(d["sting"])}</p>' in out
+        assert f'<p class="score-verdict">{shown(d["verdict"])}' in out
+        table = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", out)
+        assert table == [(shown(row["after"]), shown(row["target"]), shown(row["pct"]), row["points"]) for row in d["rows"]]
+        assert f"{d['n']}" in out.split("<tfoot>", 1)[1] and f"<td>{d['total_points']}</td></tr></tfoot>" in out
 
 
 def test_fragment_in_both_languages_and_the_chapter_page(client):
@@ -87,7 +109,8 @@ def test_fragment_in_both_languages_and_the_chapter_page(client):
     assert zh.status_code == 200 and en.status_code == 200
     assert zh.text.lstrip().startswith('<section class="widget widget-scorecard inside" id="w-scorecard"')
     loss = inspection.inspect(checkpoint.default_params(), "olivia").loss
-    assert f"“olivia”一共评了 7 次，平均扣 {loss:.2f} 分。" in zh.text and "闭眼瞎猜" in zh.text
+    summary = twin(client, "scorecard", "zh", name="olivia")["summary"]
+    assert summary == f"“olivia”一共评了 7 次，平均扣 {loss:.2f} 分。" and summary in zh.text and "闭眼瞎猜" in zh.text
     assert zh.text.count("损失 loss") == 1
     form = en.text.split('id="w-scorecard"', 1)[1].split("</form>", 1)[0]
     assert 'method="get" action="/en/chapter/4#w-scorecard"' in form
@@ -105,6 +128,7 @@ def test_htmx_request_replaces_the_address(client):
     )
     assert r.status_code == 200
     assert r.headers["HX-Replace-Url"] == "/en/chapter/4?scorecard.name=zoe"
+    assert client.get("/api/widget/scorecard?scorecard.name=ZOE").json()["state"] == {"name": "zoe"}
 
 
 @pytest.mark.parametrize(
