@@ -8,6 +8,7 @@ import html
 import math
 import pathlib
 import re
+from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from engine import checkpoint, game, inspect as inspection
 from engine.tokenizer import encode
 
 from tests.app.stories import story_client
-from tests.app.widget_checks import assert_refused
+from tests.app.widget_checks import assert_refused, shown, twin
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -53,10 +54,6 @@ def rows(text):
     return [(float(y), float(x)) for y, x in re.findall(r'<li class="guess-row[^"]*" data-you="([^"]+)" data-xm="([^"]+)">', text)]
 
 
-def plain(text):
-    return re.sub(r"<[^>]+>", "", html.unescape(text))
-
-
 def test_the_content_places_the_game_next_to_the_scorecard():
     for lang in ("zh", "en"):
         text = (ROOT / "content" / lang / "chapter-4.md").read_text(encoding="utf-8")
@@ -70,41 +67,70 @@ def test_the_content_places_the_game_next_to_the_scorecard():
     ("x", "abc-."),
 ])
 def test_a_games_score_is_the_sum_of_the_scorecards_per_course_scores(client, name, bets):
-    r = client.get(f"/en/widget/guess?name={name}&bets={bets}")
-    assert r.status_code == 200
-    got = rows(r.text)
+    d = twin(client, "guess", name=name, bets=bets)
     targets = encode(name)[1:]
     stakes = [[26 if ch == "." else ord(ch) - 97 for ch in part] for part in bets.split("-")]
     want_you = [inspection.penalty(game.stake(s)[None], [targets[i]])[0] for i, s in enumerate(stakes)]
-    card = client.get(f"/en/widget/scorecard?name={name}").text
-    card_losses = [float(x) for x in re.findall(r'<li class="score-row[^"]*" data-p="[^"]+" data-loss="([^"]+)">', card)]
-    assert [y for y, _ in got] == want_you
-    assert [x for _, x in got] == card_losses[: len(stakes)]
-    totals = re.search(r'class="guess-totals" data-you="([^"]+)" data-xm="([^"]+)"', r.text)
-    assert float(totals.group(1)) == pytest.approx(sum(want_you), abs=1e-12)
-    assert float(totals.group(2)) == pytest.approx(sum(card_losses[: len(stakes)]), abs=1e-12)
-    text = plain(out_of(r.text))
-    assert f"you −{sum(want_you):.2f}, Xiao Ming −{sum(card_losses[: len(stakes)]):.2f}" in text
+    card_losses = [row["loss"] for row in twin(client, "scorecard", name=name)["rows"]]
+    assert [row["you"] for row in d["rows"]] == want_you
+    assert [row["xm"] for row in d["rows"]] == card_losses[: len(stakes)]
+    assert [row["you_pts"] for row in d["rows"]] == [f"{y:.2f}" for y in want_you]
+    assert d["you_sum"] == pytest.approx(sum(want_you), abs=1e-12)
+    assert d["xm_sum"] == pytest.approx(sum(card_losses[: len(stakes)]), abs=1e-12)
+    assert (d["you_total"], d["xm_total"]) == (f"{sum(want_you):.2f}", f"{sum(card_losses[: len(stakes)]):.2f}")
     probs = inspection.inspect(checkpoint.default_params(), name).probs
-    favs = re.findall(r"Xiao Ming \(favourite (.*?)\): ", text)
-    assert favs == [("🛎️ the bell" if int(np.argmax(probs[i])) == 26 else f"‘{chr(97 + int(np.argmax(probs[i])))}’")
-                    for i in range(len(stakes))]
+    assert [row["xm_top"] for row in d["rows"]] == [
+        ("🛎️ the bell" if int(np.argmax(probs[i])) == 26 else f"‘{chr(97 + int(np.argmax(probs[i])))}’") for i in range(len(stakes))]
+    assert [row["winner"] for row in d["rows"]] == ["you" if y < x else "xm" if x < y else "tie"
+                                                    for y, x in zip(want_you, card_losses)]
+
+
+@pytest.mark.parametrize("query", ["name=emma&bets=e-m-mai-a-.", "name=olivia&bets=o-ae-i", "seed=5&bets=a-e", "", "seed=3"])
+def test_the_game_shows_what_its_twin_computes(client, query):
+    for lang in ("zh", "en"):
+        d = twin(client, "guess", lang, dict(parse_qsl(query)))
+        r = client.get(f"/{lang}/widget/guess?{query}")
+        assert r.status_code == 200
+        out = out_of(r.text)
+        assert rows(out) == [(row["you"], row["xm"]) for row in d["rows"]]
+        for row in d["rows"]:
+            what = f'<span class="guess-what">{row["n"]}. {shown(row["after"])} → <strong>{shown(row["came"])}</strong></span>'
+            assert what in out
+            assert f'{shown(row["bet"])}{"：" if lang == "zh" else ": "}{row["you_pct"]} · <strong>−{row["you_pts"]}</strong>' in out
+            assert f'{shown(row["xm_top"])}{"）：" if lang == "zh" else "): "}{row["xm_pct"]} · <strong>−{row["xm_pts"]}</strong>' in out
+        assert f'<p class="guess-menu">{shown(d["menu"])}</p>' in out
+        assert (f'<p class="guess-news">{shown(d["news"])}</p>' in out) == bool(d["news"])
+        if d["k"]:
+            assert f'data-you="{d["you_sum"]}" data-xm="{d["xm_sum"]}"' in out
+            assert f'<strong>{d["you_total"]}</strong>' in out and f'<strong>{d["xm_total"]}</strong>' in out
+        assert f"<p>{shown(d['rule'])}</p>" in out
+        if d["done"]:
+            assert f'<p class="guess-verdict">{shown(d["verdict"])}</p>' in out
+            assert f'{shown(d["share"])}</p>' in out and f"{shown(d['blind_line'])}" in out
+            assert dict(re.findall(r'<li class="compare compare-(\w+)" data-value="([^"]+)"', out)) == \
+                {c["key"]: str(c["value"]) for c in d["compare"]}
+            assert 'data-bet="a"' not in out
+        else:
+            assert f"<strong>{shown(d['turn'])}</strong>" in out
+            keys = re.findall(r'id="guess-bet-(\w+)" data-bet="\w+" aria-label="([^"]+)" href="([^"]+)"', out)
+            assert [(k, html.unescape(a)) for k, a, _ in keys] == [(key["id"], key["aria"]) for key in d["pad"]]
+            assert [dict(parse_qsl(urlsplit(html.unescape(h)).query))["guess.bets"] for _, _, h in keys] == [key["bets"] for key in d["pad"]]
 
 
 def test_a_finished_game_is_a_link_to_share_and_compares_with_guessing_blind(client):
     bets = "e-m-mai-a-."
+    d = twin(client, "guess", name="emma", bets=bets)
+    you = [row["you"] for row in d["rows"]]
+    xm = inspection.inspect(checkpoint.default_params(), "emma").loss
+    assert d["done"] and d["share"] == f"I beat the kitchen on “emma”: {np.mean(you):.2f} points a course against Xiao Ming's {xm:.2f}."
+    assert d["blind_line"] == f"Guessing blind (one share in 27 on every course) loses {math.log(27):.2f} points a course."
+    compare = {c["key"]: c["value"] for c in d["compare"]}
+    assert compare["blind"] == math.log(27)
+    assert compare["you"] == pytest.approx(np.mean(you), abs=1e-12)
+    assert compare["xm"] == pytest.approx(xm, abs=1e-12)
     r = client.get(f"/en/chapter/4?guess.name=emma&guess.bets={bets}")
     assert r.status_code == 200
     out = out_of(r.text)
-    you = [y for y, _ in rows(out)]
-    xm = inspection.inspect(checkpoint.default_params(), "emma").loss
-    text = plain(out)
-    assert f"I beat the kitchen on “emma”: {np.mean(you):.2f} points a course against Xiao Ming's {xm:.2f}." in text
-    assert f"Guessing blind (one share in 27 on every course) loses {math.log(27):.2f} points a course." in text
-    compare = dict(re.findall(r'<li class="compare compare-(\w+)" data-value="([^"]+)"', out))
-    assert float(compare["blind"]) == math.log(27)
-    assert float(compare["you"]) == pytest.approx(np.mean(you), abs=1e-12)
-    assert float(compare["xm"]) == pytest.approx(xm, abs=1e-12)
     share = html.unescape(re.search(r'<a id="guess-share" href="([^"]+)"', out).group(1))
     assert share == f"/en/chapter/4?keep=guess&guess.seed=1&guess.name=emma&guess.bets={bets}#w-guess"
     # a friend who opens it (no Referer) lands on the game's own address
@@ -122,13 +148,15 @@ def test_a_menu_from_the_book_stays_hidden_until_it_is_over(client):
     name = game.book_name(5)
     n = len(name) + 1
     bets = "-".join(["a"] * (n - 1))
-    r = client.get(f"/en/widget/guess?seed=5&bets={bets}")
-    assert r.status_code == 200
+    answer = client.get(f"/api/widget/guess?seed=5&bets={bets}")
     served = name  # every letter is on the table; only the closing bell is to come
-    assert f"on the table 🛎️ {' '.join(served)}." in plain(r.text)
-    assert f"“{name}”" not in html.unescape(r.text)
-    done = client.get(f"/en/widget/guess?seed=5&bets={bets}-.")
-    assert f"“{name}”" in html.unescape(done.text)
+    assert f"on the table 🛎️ {' '.join(served)}." in answer.json()["data"]["turn"]
+    assert f"“{name}”" not in answer.text and f'"{name}"' not in answer.text
+    r = client.get(f"/en/widget/guess?seed=5&bets={bets}")
+    assert r.status_code == 200 and f"“{name}”" not in html.unescape(r.text)
+    done = twin(client, "guess", seed="5", bets=bets + "-.")
+    assert done["done"] and f"“{name}”" in done["verdict"]
+    assert f"“{name}”" in html.unescape(client.get(f"/en/widget/guess?seed=5&bets={bets}-.").text)
 
 
 def test_a_key_is_a_link_that_adds_one_bet(client):
@@ -153,10 +181,10 @@ def test_a_key_is_a_link_that_adds_one_bet(client):
     assert r.headers["HX-Replace-Url"] == "/en/chapter/4?utm=x&guess.seed=3&guess.name=&guess.bets=a-bc-."
 
 
-def test_the_rules_on_the_page_are_the_engines(client):
+def test_the_rules_are_the_engines(client):
     rules = game.rules()
-    en = plain(client.get("/en/widget/guess").text)
-    zh = plain(client.get("/zh/widget/guess").text)
+    en = twin(client, "guess")["rule"]
+    zh = twin(client, "guess", "zh")["rule"]
     assert f"a miss costs {rules['miss']:.2f} points" in en and f"押错了也只扣 {rules['miss']:.2f} 分" in zh
     for k in (1, 2, 3):
         assert f"{rules['hit'][k]:.2f}" in en and f"{rules['hit'][k]:.2f}" in zh
