@@ -13,15 +13,25 @@ from engine import checkpoint, model, tokenizer
 from engine import inspect as ins
 
 from app.widgets import knob_wall, knobs
-from tests.app.widget_checks import assert_refused, submit_without_js
+from tests.app.widget_checks import assert_refused, shown, submit_without_js, twin
 
 PAGE_LIMIT = 150 * 1024
 
 
-def cells(html):
-    """(knob number, colour strength, class) of every knob button in the grid."""
+def cells(html, key=r"knob-wall\.knob"):
+    """(knob number, colour strength, class) of every knob button in the grid (``key``
+    "@KNOB@" reads the twin's ready-made grid, before the partial names the field)."""
     return [(int(i), float(v), cls) for i, v, cls in
-            re.findall(r"<button type=submit name=knob-wall\.knob value=(\d+) style=--v:(-?[\d.]+)(?: class=(\w+))?", html)]
+            re.findall(rf"<button type=submit name={key} value=(\d+) style=--v:(-?[\d.]+)(?: class=(\w+))?", html)]
+
+
+def wall(client, lang="en", **query):
+    """What the wall computes for a state, from its twin."""
+    return twin(client, "knob-wall", lang, **query)
+
+
+def grid(client, **query):
+    return cells(wall(client, **query)["zoom"]["grid"], "@KNOB@")
 
 
 def inspect_block(html):
@@ -61,23 +71,61 @@ def test_fragment_in_both_languages(ch5):
 
 
 def test_station_sizes_add_up_to_the_whole_wall(ch5):
-    html = ch5.get("/en/widget/knob-wall").text
-    sizes = [int(x) for x in re.findall(r'class="kw-station[^"]*" data-size="(\d+)"', html)]
-    assert len(sizes) == 9
-    assert sum(sizes) == model.N_PARAMS == 4192
-    assert f'data-total="{model.N_PARAMS}">4,192<' in html
+    d = wall(ch5)
+    sizes = [st["size"] for st in d["stations"]]
+    assert [st["key"] for st in d["stations"]] == list(knobs.ORDER)
+    assert sum(sizes) == model.N_PARAMS == 4192 == d["total"] and d["total_text"] == "4,192"
     p = checkpoint.default_params()
-    assert sorted(sizes) == sorted(r * c for _, r, c in p.offsets.values())
+    assert sizes == [p.offsets[knobs.matrix(k)][1] * p.offsets[knobs.matrix(k)][2] for k in knobs.ORDER]
+    assert [(st["rows"], st["cols"]) for st in d["stations"]] == [p.offsets[knobs.matrix(k)][1:] for k in knobs.ORDER]
+
+
+@pytest.mark.parametrize("query", ["", "name=olivia&view=influence", "station=mlp_fc1&knob=2200&set=0.25",
+                                   "name=emma&knob=200&set=0.75&view=influence", "knob=735"])
+def test_the_wall_shows_what_its_twin_computes(ch5, query):
+    for lang in ("zh", "en"):
+        d = wall(ch5, lang, **dict(parse_qsl(query)))
+        out = ch5.get(f"/{lang}/widget/knob-wall?{query}").text.split('id="knob-wall-out"', 1)[1]
+        assert (f'<strong data-loss="{d["loss_raw"]}">{d["loss"]}</strong>' in out) == d["tasting"]
+        assert (f'<strong class="mono">{d["name"]}</strong>' in out.split('id="knob-wall-zoom"', 1)[0]) == d["tasting"]
+        stations = re.findall(r'class="kw-station[^"]*" data-size="(\d+)"[^>]*>\s*<span class="kw-st-name">([^<]*)</span> <small class="term">([^<]*)</small>\s*'
+                              r'<img class="kw-thumb" src="([^"]+)"', out)
+        assert stations == [(str(st["size"]), shown(st["label"]), shown(st["term"]), st["picture"]) for st in d["stations"]]
+        for st in d["stations"]:
+            assert (st["share_text"] if d["tasting"] else st["mean_setting"]) in out
+        assert f'data-total="{d["total"]}">{d["total_text"]}<' in out
+        z = d["zoom"]
+        assert f'{shown(z["label"])} <small class="term">{shown(z["term"])}</small>' in out
+        assert f'style="--cols:{z["cols"]}" data-cols="{z["cols"]}"' in out
+        assert z["grid"].replace("@KNOB@", "knob-wall.knob") in out
+        for k in z["table"]:
+            assert f'<tr><td>{k["index"]}</td><td>{shown(k["label"])}</td><td class="mono">{k["setting"]}</td><td class="mono">{k["influence"]}</td></tr>' in out
+        k = d["knob"]
+        assert ('id="knob-wall-inspect"' in out) and ((k is None) == ('data-setting="' not in out))
+        if k is not None:
+            block = inspect_block(out)
+            assert f"#{k['index']}</h3>" in block and f"<strong>{shown(k['label'])}</strong>" in block
+            assert (shown(k["label_other"]) in block) == (lang == "zh")
+            assert f'data-setting="{k["setting_raw"]}">{k["setting"]}</dd>' in block
+            assert f'data-influence="{k["influence_raw"]}"' in block and shown(k["direction"]) in block
+            assert f'value="{k["value"]}"' in block
+            tr = k["turn"]
+            assert ("data-after=" in block) == (tr is not None)
+            if tr is not None:
+                assert f'data-before="{tr["before_raw"]}">{tr["before"]}</span>' in block
+                assert f'data-after="{tr["after_raw"]}">{tr["after"]}</strong>' in block
+                assert f'<span class="mono">{tr["delta"]}</span>' in block and f'<span class="mono">{tr["predicted"]}</span>' in block
+                votes = re.findall(r'<th scope="row" class="mono">([^<]*)</th>.*?data-p="([^"]+)">([^<]*)</span>.*?data-p="([^"]+)">([^<]*)</span>', block)
+                assert votes == [(shown(v["course"]), str(v["before_raw"]), v["before"], str(v["after_raw"]), v["after"]) for v in tr["votes"]]
 
 
 @pytest.mark.parametrize("station", knobs.ORDER)
 def test_every_station_zooms_into_all_its_knobs(ch5, station):
     p = checkpoint.default_params()
     off, rows, cols = p.offsets[knobs.matrix(station)]
-    html = ch5.get(f"/en/widget/knob-wall?station={station}").text
-    got = cells(html)
-    assert [i for i, _, _ in got] == list(range(off, off + rows * cols))
-    assert f'style="--cols:{cols}" data-cols="{cols}"' in html
+    z = wall(ch5, station=station)["zoom"]
+    assert [i for i, _, _ in cells(z["grid"], "@KNOB@")] == list(range(off, off + rows * cols))
+    assert (z["rows"], z["cols"], z["first"], z["last"]) == (rows, cols, off, off + rows * cols - 1)
 
 
 def test_no_js_forms_reload_the_chapter_and_keep_other_state(ch5):
@@ -156,8 +204,8 @@ def test_api_knobs(ch5):
 
 def test_wall_colours_follow_the_settings_then_the_influence(ch5):
     p = checkpoint.default_params()
-    setting = cells(ch5.get("/en/widget/knob-wall?name=olivia").text)
-    tasted = cells(ch5.get("/en/widget/knob-wall?name=olivia&view=influence").text)
+    setting = grid(ch5, name="olivia")
+    tasted = grid(ch5, name="olivia", view="influence")
     assert [i for i, _, _ in setting] == [i for i, _, _ in tasted]
     _, grad = ins.gradient(p, "olivia")
     for (i, v, _), (_, g, _) in zip(setting, tasted):
@@ -181,21 +229,19 @@ def test_inspector_shows_label_setting_and_influence_from_the_engine(ch5):
     for name, knob in (("emma", 200), ("noah", 700), ("ava", 2500), ("isabella", 3300)):
         _, grad = ins.gradient(p, name)
         for lang in ("zh", "en"):
-            html = inspect_block(ch5.get(f"/{lang}/widget/knob-wall?name={name}&knob={knob}").text)
+            k = wall(ch5, lang, name=name, knob=str(knob))["knob"]
             label = ins.knob_label(p, knob) if lang == "en" else knobs.knob_label(p, knob, "zh")
-            assert label.replace("'", "&#39;") in html
-            assert f'data-setting="{float(p.flat[knob])!r}"' in html
-            assert f'data-influence="{float(grad[knob])!r}"' in html
+            assert k["index"] == knob and k["label"] == label
+            assert k["setting_raw"] == float(p.flat[knob])
+            assert k["influence_raw"] == float(grad[knob])
 
 
 def test_turning_a_knob_matches_the_engine_on_a_copy_and_leaves_the_shared_model(ch5):
     p = checkpoint.default_params()
     shared = p.flat.copy()
     knob, new = 200, 0.75
-    html = ch5.get(f"/en/widget/knob-wall?name=emma&knob={knob}&set={new}").text
-    result = html.split('id="knob-wall-result"', 1)[1]
-    before = float(re.search(r'data-before="([^"]+)"', result).group(1))
-    after = float(re.search(r'data-after="([^"]+)"', result).group(1))
+    tr = wall(ch5, name="emma", knob=str(knob), set=str(new))["knob"]["turn"]
+    before, after = tr["before_raw"], tr["after_raw"]
     # the engine's own loss on a copy with that one change
     trial = p.copy()
     trial.flat[knob] = new
@@ -204,32 +250,33 @@ def test_turning_a_knob_matches_the_engine_on_a_copy_and_leaves_the_shared_model
     assert before == ins.gradient(p, "emma")[0]
     assert after != before
     # the next-course vote after the name, before and after
-    votes = re.findall(r'data-p="([^"]+)"', result)
     probs_after = ins.turn_knobs(p, "emma", {knob: new}).probs[-1]
     probs_before = ins.inspect(p, "emma").probs[-1]
     top = int(np.argmax(probs_before))
-    assert float(votes[0]) == probs_before[top] and float(votes[1]) == probs_after[top]
+    assert tr["votes"][0]["before_raw"] == probs_before[top] and tr["votes"][0]["after_raw"] == probs_after[top]
+    assert [v["course"] for v in tr["votes"]] == [tokenizer.token_label(int(i)) for i in np.argsort(-probs_before, kind="stable")[:5]]
     # the shared model is untouched, and tasting again gives the old score
     assert np.array_equal(p.flat, shared)
-    again = ch5.get("/en/widget/knob-wall?name=emma&knob=200&view=influence").text
-    assert f'data-loss="{before!r}"' in again
+    assert wall(ch5, name="emma", knob="200", view="influence")["loss_raw"] == before
 
 
 def test_tasting_again_without_moving_the_slider_changes_nothing(ch5):
     p = checkpoint.default_params()
     knob = 735
     assert knobs.sig(p.flat[knob], 4) != repr(float(p.flat[knob]))   # the slider shows it rounded
+    value = wall(ch5, name="emma", knob=str(knob))["knob"]["value"]
     html = ch5.get(f"/en/widget/knob-wall?name=emma&knob={knob}").text
-    shown = re.search(r'id="knob-wall-set" [^>]*value="([^"]+)"', html).group(1)
-    result = ch5.get(f"/en/widget/knob-wall?name=emma&knob={knob}&set={shown}").text.split('id="knob-wall-result"', 1)[1]
-    assert "no change" in result and re.search(r'data-before="([^"]+)"', result).group(1) == \
-        re.search(r'data-after="([^"]+)"', result).group(1)
+    assert re.search(r'id="knob-wall-set" [^>]*value="([^"]+)"', html).group(1) == value
+    tr = wall(ch5, name="emma", knob=str(knob), set=value)["knob"]["turn"]
+    assert tr["same"] and tr["before_raw"] == tr["after_raw"]
+    result = ch5.get(f"/en/widget/knob-wall?name=emma&knob={knob}&set={value}").text.split('id="knob-wall-result"', 1)[1]
+    assert "no change" in result
     # a real turn, however small, is tasted as it is
-    moved = float(shown) + 0.01
-    result = ch5.get(f"/en/widget/knob-wall?name=emma&knob={knob}&set={moved}").text.split('id="knob-wall-result"', 1)[1]
+    moved = float(value) + 0.01
+    tr = wall(ch5, name="emma", knob=str(knob), set=str(moved))["knob"]["turn"]
     trial = p.copy()
     trial.flat[knob] = moved
-    assert float(re.search(r'data-after="([^"]+)"', result).group(1)) == model.loss_and_grad(trial, tokenizer.encode("emma"))[0]
+    assert not tr["same"] and tr["after_raw"] == model.loss_and_grad(trial, tokenizer.encode("emma"))[0]
 
 
 def test_put_it_back_clears_the_turn(ch5):
@@ -241,7 +288,8 @@ def test_put_it_back_clears_the_turn(ch5):
     assert r.headers["HX-Replace-Url"] == "/en/chapter/5?knob-wall.name=emma&knob-wall.view=setting&knob-wall.station=wte&knob-wall.knob=200"
     html = r.text
     assert 'data-after=' not in html and "Move the slider above" in html
-    assert math.isfinite(float(re.search(r'data-setting="([^"]+)"', html).group(1)))
+    k = wall(ch5, name="emma", knob="200", set="")["knob"]
+    assert k["turn"] is None and math.isfinite(k["setting_raw"])
 
 
 def decode_png(uri):
@@ -272,8 +320,7 @@ def test_the_whole_wall_in_nine_small_pictures(ch5):
     p = checkpoint.default_params()
     _, grad = ins.gradient(p, "olivia")
     for view, values in (("setting", p.flat), ("influence", grad)):
-        html = ch5.get(f"/en/widget/knob-wall?name=olivia&view={view}").text
-        pictures = re.findall(r'<img class="kw-thumb" src="(data:image/png;base64,[^"]+)"', html)
+        pictures = [st["picture"] for st in wall(ch5, name="olivia", view=view)["stations"]]
         assert len(pictures) == 9
         total = 0
         for key, uri in zip(knobs.ORDER, pictures):
@@ -287,7 +334,6 @@ def test_the_whole_wall_in_nine_small_pictures(ch5):
             assert np.array_equal(idx > knob_wall.LEVELS, (block > 0) & (idx != 0))
         assert total == 4192
     # letters outside the name: their flavour cards are see-through when tasting
-    html = ch5.get("/en/widget/knob-wall?name=olivia&view=influence").text
-    _, _, cards = decode_png(re.findall(r'<img class="kw-thumb" src="([^"]+)"', html)[0])
+    _, _, cards = decode_png(wall(ch5, name="olivia", view="influence")["stations"][0]["picture"])
     for letter in range(26):
         assert (cards[letter] == 0).all() == (tokenizer.VOCAB[letter] not in "olivia")
