@@ -17,7 +17,7 @@ import pytest
 from engine import data
 
 from app.widgets import recipe_book
-from tests.app.widget_checks import assert_refused, submit_without_js
+from tests.app.widget_checks import assert_refused, shown, submit_without_js, twin
 from tests.app.stories import per_language, story_client
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -57,6 +57,11 @@ def bars(text, chart):
     return re.findall(r'<rect class="rb-bar" x="[^"]+" y="[^"]+" width="[^"]+" height="([^"]+)"(?: data-letter="([a-z])")? data-count="(\d+)"', svg)
 
 
+def book(client, lang="en", **query):
+    """What the book computes for a state, from its twin."""
+    return twin(client, "recipe-book", lang, **query)
+
+
 def button_value(text, ns, which):
     m = re.search(rf'id="{ns}-{which}" name="{ns}\.page" value="(\d+)"', text)
     return int(m.group(1)) if m else None
@@ -81,35 +86,64 @@ def test_counts_are_the_data_sets_own():
 
 
 @pytest.mark.parametrize("by", ["all", "first", "last"])
-def test_the_charts_and_tables_show_the_real_counts(client, by):
+def test_the_charts_and_tables_are_the_real_counts(client, by):
     names = data.load_names()
-    r = client.get(f"/en/widget/recipe-book?by={by}")
-    assert r.status_code == 200
-    assert f"The book holds {len(names):,} menus, {len(set(names)):,} different names" in r.text
+    d = book(client, by=by)
+    assert d["by"] == by
+    assert d["intro"].startswith(f"The book holds {len(names):,} menus, {len(set(names)):,} different names")
     lengths = collections.Counter(map(len, names))
-    assert table_rows(r.text, 0) == [
+    assert [[str(r["n"]), r["count"], r["pct"]] for r in d["lengths"]["rows"]] == [
         [str(n), f"{lengths[n]:,}", recipe_book.pct(lengths[n], len(names))] for n in sorted(lengths)
     ]
-    assert [(int(c)) for _, _, c in bars(r.text, "len")] == [lengths[n] for n in sorted(lengths)]
+    assert [c["count"] for c in d["lengths"]["cols"]] == [lengths[n] for n in sorted(lengths)]
     counts = {
         "all": collections.Counter("".join(names)),
         "first": collections.Counter(n[0] for n in names),
         "last": collections.Counter(n[-1] for n in names),
     }[by]
-    rows = table_rows(r.text, 1)
+    rows = d["letters"]["rows"]
     assert len(rows) == 26
-    assert [row[1] for row in rows] == sorted("abcdefghijklmnopqrstuvwxyz", key=lambda ch: (-counts[ch], ch))
-    for rank, letter, count, _ in rows:
-        assert int(count.replace(",", "")) == counts[letter]
-    drawn = bars(r.text, "let")
-    assert [(ch, int(c)) for _, ch, c in drawn] == [(row[1], counts[row[1]]) for row in rows]
+    assert [row["letter"] for row in rows] == sorted("abcdefghijklmnopqrstuvwxyz", key=lambda ch: (-counts[ch], ch))
+    assert [row["rank"] for row in rows] == list(range(1, 27))
+    for row in rows:
+        assert int(row["count"].replace(",", "")) == counts[row["letter"]]
+    drawn = d["letters"]["cols"]
+    assert [(c["label"], c["count"]) for c in drawn] == [(row["letter"], counts[row["letter"]]) for row in rows]
     # bar heights are proportional to the counts: the tallest is the most common
-    heights = [float(h) for h, _, _ in drawn]
+    heights = [c["h"] for c in drawn]
     assert heights[0] == max(heights) and heights == sorted(heights, reverse=True)
     top = max(counts.values())
-    for h, ch, _ in drawn:
-        assert float(h) == pytest.approx(recipe_book.BAR_H * counts[ch] / top, abs=0.06)
-    assert f'value="{by}" checked' in r.text
+    for c in drawn:
+        assert c["h"] == pytest.approx(recipe_book.BAR_H * counts[c["label"]] / top, abs=0.06)
+
+
+@pytest.mark.parametrize("query", ["", "by=first&page=2", "q=emma", "q=zzzq&by=last&page=2670", "q=olivia&page=3"])
+def test_the_book_shows_what_its_twin_computes(client, query):
+    for lang in ("zh", "en"):
+        d = book(client, lang, **dict(parse_qsl(query)))
+        r = client.get(f"/{lang}/widget/recipe-book?{query}")
+        assert r.status_code == 200
+        out = out_of(r.text)
+        look = d["lookup"]
+        assert f'class="rb-result rb-{look["state"]}"' in out and shown(look["text"]) in out
+        if look["state"] == "missing":
+            near = re.findall(r'<span class="rb-near-name">([a-z]+)</span>', out)
+            assert near == look["before"] + look["after"] and shown(look["near_text"]) in out
+        # the way to the found name's page, unless this is it
+        assert button_value(r.text, "recipe-book", "goto") == (look["page"] if look.get("page", d["page"]) != d["page"] else None)
+        assert f'<p class="rb-meta">{shown(d["intro"])}</p>' in out
+        assert f'<p class="rb-page-text" id="recipe-book-page-text">{shown(d["page_text"])}</p>' in out
+        cards = re.findall(r'<li class="rb-card( rb-match)?"><span class="rb-card-no">([^<]*)</span> <span class="rb-name">([a-z]+)</span>', out)
+        assert cards == [(" rb-match" if n["match"] else "", n["card"], n["text"]) for n in d["names"]]
+        for which in ("prev", "random", "next"):
+            assert button_value(r.text, "recipe-book", which) == d[f"{which}_page"]
+        for chart, key in (("len", "lengths"), ("let", "letters")):
+            assert [int(c) for _, _, c in bars(r.text, chart)] == [c["count"] for c in d[key]["cols"]]
+            assert [float(h) for h, _, _ in bars(r.text, chart)] == [c["h"] for c in d[key]["cols"]]
+            assert shown(d[key]["summary"]) in out
+        assert table_rows(r.text, 0) == [[str(row["n"]), row["count"], row["pct"]] for row in d["lengths"]["rows"]]
+        assert table_rows(r.text, 1) == [[str(row["rank"]), row["letter"], row["count"], row["pct"]] for row in d["letters"]["rows"]]
+        assert f'value="{d["by"]}" checked' in out
 
 
 def test_the_text_of_chapter_1_is_true_of_the_charts():
@@ -123,19 +157,19 @@ def test_the_text_of_chapter_1_is_true_of_the_charts():
 
 
 def test_looking_up_a_name_that_is_in_the_book(client):
-    r = client.get("/en/widget/recipe-book?q=emma")
-    assert r.status_code == 200
-    out = out_of(r.text)
-    assert 'class="rb-result rb-found"' in out
+    look = book(client, q="emma")["lookup"]
+    assert look["state"] == "found"
     names = data.load_names()
     assert names.index("emma") == 0
     copies = names.count("emma")
-    assert "Yes. “emma” is in the book: card 1, on page 1." in out
-    assert f"It appears {copies} times." in out
-    # on its own page the name is marked in words
-    assert '<span class="rb-name">emma</span> <span class="rb-tag">your name</span>' in out
-    zh = client.get("/zh/widget/recipe-book?q=Emma")  # capitals count as lower case
-    assert "在。“emma”在册子里：第 1 张卡片，第 1 页。" in zh.text
+    assert "Yes. “emma” is in the book: card 1, on page 1." in look["text"]
+    assert f"It appears {copies} times." in look["text"]
+    # on its own page the name is marked
+    assert [n["text"] for n in book(client, q="emma")["names"] if n["match"]] == ["emma"]
+    zh = book(client, "zh", q="Emma")["lookup"]  # capitals count as lower case
+    assert "在。“emma”在册子里：第 1 张卡片，第 1 页。" in zh["text"]
+    r = client.get("/en/widget/recipe-book?q=emma")
+    assert '<span class="rb-name">emma</span> <span class="rb-tag">your name</span>' in out_of(r.text)
 
 
 def test_a_found_name_on_another_page_offers_to_open_it(client):
@@ -143,48 +177,47 @@ def test_a_found_name_on_another_page_offers_to_open_it(client):
     name = names[500]
     card = names.index(name) + 1
     page = (card - 1) // recipe_book.PAGE_SIZE + 1
-    r = client.get(f"/en/widget/recipe-book?q={name}")
-    assert f"card {card:,}, on page {page:,}." in r.text
-    assert button_value(r.text, "recipe-book", "goto") == page
-    there = client.get(f"/en/widget/recipe-book?q={name}&page={page}")
-    assert button_value(there.text, "recipe-book", "goto") is None
-    assert f'<span class="rb-name">{name}</span> <span class="rb-tag">your name</span>' in there.text
+    look = book(client, q=name)["lookup"]
+    assert f"card {card:,}, on page {page:,}." in look["text"]
+    assert look["page"] == page
+    assert button_value(client.get(f"/en/widget/recipe-book?q={name}").text, "recipe-book", "goto") == page
+    there = book(client, q=name, page=str(page))
+    assert there["lookup"]["page"] == there["page"] == page
+    assert [n["text"] for n in there["names"] if n["match"]] == [name]
+    assert button_value(client.get(f"/en/widget/recipe-book?q={name}&page={page}").text, "recipe-book", "goto") is None
 
 
 def test_a_name_that_is_not_in_the_book_says_so_with_its_neighbours(client):
     known = data.known_names()
     assert "zzzq" not in known
-    r = client.get("/en/widget/recipe-book?q=zzzq")
-    assert r.status_code == 200
-    out = out_of(r.text)
-    assert 'class="rb-result rb-missing"' in out and "No. The master never served “zzzq”." in out
-    near = re.findall(r'<span class="rb-near-name">([a-z]+)</span>', out)
+    d = book(client, q="zzzq")
+    look = d["lookup"]
+    assert look["state"] == "missing" and "No. The master never served “zzzq”." in look["text"]
     want = sorted(n for n in known if n < "zzzq")[-recipe_book.NEAREST:]
-    assert near == want  # nothing sorts after zzzq
-    r = client.get("/en/widget/recipe-book?q=emmq")
-    near = re.findall(r'<span class="rb-near-name">([a-z]+)</span>', out_of(r.text))
+    assert look["before"] + look["after"] == want  # nothing sorts after zzzq
+    look = book(client, q="emmq")["lookup"]
     before = sorted(n for n in known if n < "emmq")[-recipe_book.NEAREST:]
     after = sorted(n for n in known if n > "emmq")[: recipe_book.NEAREST]
-    assert near == before + after
-    assert "rb-tag" not in out_of(r.text)
+    assert (look["before"], look["after"]) == (before, after)
+    assert not any(n["match"] for n in book(client, q="emmq")["names"])
 
 
 def test_empty_lookup_invites_a_name(client):
-    r = client.get("/zh/widget/recipe-book?q=")
-    assert r.status_code == 200 and 'class="rb-result rb-empty"' in r.text and "看看它在不在册子里" in r.text
+    look = book(client, "zh", q="")["lookup"]
+    assert look["state"] == "empty" and "看看它在不在册子里" in look["text"]
 
 
 @pytest.mark.parametrize("page", [1, 2, 1000, 2670])
 def test_a_page_shows_its_twelve_menus_in_file_order(client, page):
     names = data.load_names()
-    r = client.get(f"/en/widget/recipe-book?page={page}")
-    assert r.status_code == 200
+    d = book(client, page=str(page))
     start = (page - 1) * recipe_book.PAGE_SIZE
-    assert page_names(r.text) == names[start:start + recipe_book.PAGE_SIZE]
+    assert [n["text"] for n in d["names"]] == names[start:start + recipe_book.PAGE_SIZE]
+    assert [n["card"] for n in d["names"]] == [f"{i + 1:,}" for i in range(start, min(start + 12, len(names)))]
     last = math.ceil(len(names) / recipe_book.PAGE_SIZE)
-    assert f"Page {page:,} of {last:,}: cards {start + 1:,}–{min(start + 12, len(names)):,}." in r.text
-    assert button_value(r.text, "recipe-book", "prev") == (page - 1 if page > 1 else None)
-    assert button_value(r.text, "recipe-book", "next") == (page + 1 if page < last else None)
+    assert d["page_text"] == f"Page {page:,} of {last:,}: cards {start + 1:,}–{min(start + 12, len(names)):,}."
+    assert d["prev_page"] == (page - 1 if page > 1 else None)
+    assert d["next_page"] == (page + 1 if page < last else None)
 
 
 def test_the_random_page_is_seeded_by_the_page_so_every_draw_has_a_link(client):
@@ -192,11 +225,10 @@ def test_the_random_page_is_seeded_by_the_page_so_every_draw_has_a_link(client):
     seen = set()
     page = 1
     for _ in range(30):
-        r = client.get(f"/en/widget/recipe-book?page={page}")
-        nxt = button_value(r.text, "recipe-book", "random")
+        nxt = book(client, page=str(page))["random_page"]
         assert 1 <= nxt <= n_pages and nxt != page
         # the same page always offers the same draw
-        assert button_value(client.get(f"/zh/widget/recipe-book?page={page}").text, "recipe-book", "random") == nxt
+        assert book(client, "zh", page=str(page))["random_page"] == nxt
         seen.add(nxt)
         page = nxt
     assert len(seen) > 20  # it wanders through the book
@@ -207,12 +239,13 @@ def test_chapter_page_takes_its_state_from_namespaced_keys(client):
     r = client.get("/zh/chapter/1?recipe-book.q=olivia&recipe-book.page=3&recipe-book.by=last")
     assert r.status_code == 200
     assert "<h1>" in r.text and 'id="w-recipe-book"' in r.text
-    assert page_names(r.text) == names[24:36]
-    assert "“olivia”在册子里" in r.text
+    d = book(client, "zh", q="olivia", page="3", by="last")
+    assert [n["text"] for n in d["names"]] == names[24:36] == page_names(r.text)
+    assert "“olivia”在册子里" in d["lookup"]["text"] and shown(d["lookup"]["text"]) in r.text
     assert 'id="recipe-book-by-last" name="recipe-book.by" value="last" checked' in r.text
     assert 'value="olivia"' in r.text
     last = collections.Counter(n[-1] for n in names)
-    assert table_rows(r.text, 1)[0][1] == last.most_common(1)[0][0]
+    assert d["letters"]["rows"][0]["letter"] == last.most_common(1)[0][0] == table_rows(r.text, 1)[0][1]
 
 
 def test_no_js_form_reloads_the_chapter_and_the_button_value_wins(client):
@@ -232,7 +265,7 @@ def test_no_js_form_reloads_the_chapter_and_the_button_value_wins(client):
     # what a browser sends for "next page": the hidden page, then the button's
     pairs, nxt = submit_without_js(client, "/zh/chapter/1?recipe-book.page=7&utm=mail", form, button=("recipe-book.page", "8"))
     assert ("utm", "mail") in pairs and [v for k, v in pairs if k == "recipe-book.page"] == ["7", "8"]
-    assert page_names(nxt.text) == data.load_names()[84:96]
+    assert page_names(nxt.text) == [n["text"] for n in book(client, "zh", page="8")["names"]] == data.load_names()[84:96]
 
 
 def test_fragment_is_the_same_partial_with_bare_or_namespaced_keys(client):
@@ -242,7 +275,8 @@ def test_fragment_is_the_same_partial_with_bare_or_namespaced_keys(client):
         assert r.status_code == 200
         assert "<html" not in r.text
         assert r.text.lstrip().startswith('<section class="widget widget-recipe-book" id="w-recipe-book"')
-        assert page_names(r.text) == data.load_names()[12:24]
+        assert page_names(r.text) == [n["text"] for n in book(client, q="ava", page="2", by="first")["names"]]
+    assert bare.text == spaced.text
 
 
 def test_htmx_request_replaces_the_address_with_the_whole_state(client):
