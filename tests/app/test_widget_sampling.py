@@ -9,6 +9,7 @@ import html as html_mod
 import math
 import pathlib
 import re
+from urllib.parse import parse_qsl
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from engine.tokenizer import VOCAB_SIZE, encode_prefix, token_label
 
 from app.widgets import sampling as widget
 from tests.app.stories import per_language, story_client
-from tests.app.widget_checks import assert_refused, submit_without_js
+from tests.app.widget_checks import assert_refused, shown, submit_without_js, twin
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -63,6 +64,12 @@ def menus(text):
                       r'<small class="sl-log">log ([^<]+)</small>', out_of(text))
 
 
+def lab(client, lang="en", **query):
+    """What the lab computes for a state, from its twin; its vote rows all in one list."""
+    d = twin(client, "sampling", lang, **query)
+    return d, d["rows"] + d["rest"]
+
+
 def engine_cut(prefix, t, k, p, m):
     logits, _ = model.forward(checkpoint.default_params(), encode_prefix(prefix))
     return sampling.cut(logits[-1], t, k, p, m)
@@ -92,22 +99,22 @@ STATES = [
 
 @pytest.mark.parametrize("prefix, t, k, p, m", STATES)
 def test_every_figure_is_the_engines(client, prefix, t, k, p, m):
-    r = client.get(f"/en/widget/sampling?prefix={prefix}&t={t}&top_k={k}&top_p={p}&min_p={m}&seed=3&width=6")
-    assert r.status_code == 200
+    d, got = lab(client, prefix=prefix, t=str(t), top_k=str(k), top_p=str(p), min_p=str(m), seed="3", width="6")
     c = engine_cut(prefix, t, k, p, m)
-    got = rows(r.text)
     # every course once, most votes first
-    assert sorted(tok for tok, _, _ in got) == list(range(VOCAB_SIZE))
-    assert [tok for tok, _, _ in got] == sorted(range(VOCAB_SIZE), key=lambda i: (-c.vote[i], i))
+    assert sorted(r["tok"] for r in got) == list(range(VOCAB_SIZE))
+    assert [r["tok"] for r in got] == sorted(range(VOCAB_SIZE), key=lambda i: (-c.vote[i], i))
+    assert [r["rank"] for r in got] == list(range(1, 28)) and d["rest_start"] == len(d["rows"]) + 1
     die = np.zeros(VOCAB_SIZE)
-    for tok, share, cut in got:
-        die[tok] = share
-        rules = [name for key, name in widget.RULE_NAMES.items() if tok in c.cut_by[key]]
-        if share > 0 or not rules:
-            assert cut is None
-            assert share > 0 or (c.warmed[tok] == 0 and "nothing left after the knob" in body_of(r.text, tok))
+    for r in got:
+        die[r["tok"]] = r["die_p"]
+        rules = [name for key, name in widget.RULE_NAMES.items() if r["tok"] in c.cut_by[key]]
+        assert r["kept"] == (r["die_p"] > 0)
+        if r["die_p"] > 0 or not rules:
+            assert r["cut"] == ""
+            assert r["die_p"] > 0 or (c.warmed[r["tok"]] == 0 and r["knob"])
         else:
-            assert cut == ", ".join(rules)
+            assert r["cut"] == ", ".join(rules) and not r["knob"]
     assert np.array_equal(die, c.die)
     # the die sums to 1 over the courses every rule allows, and nothing else
     assert math.isclose(die.sum(), 1.0, abs_tol=1e-12)
@@ -116,48 +123,73 @@ def test_every_figure_is_the_engines(client, prefix, t, k, p, m):
     assert {i for i in range(VOCAB_SIZE) if die[i] > 0} == allowed
     # the ten names: the engine's, with these rules, marked as the dial marks them
     want = sampling.sample(checkpoint.default_params(), n=10, temperature=t, seed=3, prefix=prefix, top_k=k, top_p=p, min_p=m)
-    names = served(r.text)
-    assert [n for _, n in names] == want.names
-    assert [kind == "invented" for kind, _ in names] == [n not in data.known_names() for n in want.names]
+    assert [n["text"] for n in d["names"]] == want.names
+    assert [n["invented"] for n in d["names"]] == [n not in data.known_names() for n in want.names]
+    assert d["n_invented"] == sum(n not in data.known_names() for n in want.names)
     # the whole menus: beam search, most likely first, never below greedy
     found = search.beam(checkpoint.default_params(), prefix, 6)
-    shown = menus(r.text)
-    assert [n for n, _, _ in shown] == [mm.name for mm in found]
-    assert [lp for _, _, lp in shown] == [f"{mm.logprob:.2f}" for mm in found]
-    assert [s for _, s, _ in shown] == [widget.share(math.exp(mm.logprob)) for mm in found]
+    assert [mm["name"] for mm in d["menus"]] == [mm.name for mm in found]
+    assert [mm["logprob"] for mm in d["menus"]] == [f"{mm.logprob:.2f}" for mm in found]
+    assert [mm["share"] for mm in d["menus"]] == [widget.share(math.exp(mm.logprob)) for mm in found]
     g = search.greedy(checkpoint.default_params(), prefix)
     assert found[0].logprob >= g.logprob
-    text = html_mod.unescape(out_of(r.text))
-    assert f'<span class="name-text">{g.name}</span> <span class="sl-share">{widget.share(math.exp(g.logprob))}</span>' in text
+    assert (d["greedy"]["name"], d["greedy"]["share"]) == (g.name, widget.share(math.exp(g.logprob)))
     if found[0].name == g.name:
-        assert "Here they agree" in text
+        assert "Here they agree" in d["verdict"]
     else:
-        assert f"Here they differ: always taking the favourite serves “{g.name}”" in text
-        assert f"the beam found “{found[0].name}”" in text
+        assert f"Here they differ: always taking the favourite serves “{g.name}”" in d["verdict"]
+        assert f"the beam found “{found[0].name}”" in d["verdict"]
     n_kept = len(allowed)
-    assert f"{n_kept} of the 27 courses {'is' if n_kept == 1 else 'are'} left on the die." in text
+    assert d["n_kept"] == n_kept
+    assert f"{n_kept} of the 27 courses {'is' if n_kept == 1 else 'are'} left on the die." in d["summary"]
+
+
+@pytest.mark.parametrize("query", ["", "prefix=emm&t=0.8&top_k=5&top_p=0.9&min_p=0.05", "prefix=ol&t=0", "prefix=x&t=2&top_k=10&width=10"])
+def test_the_lab_shows_what_its_twin_computes(client, query):
+    for lang in ("zh", "en"):
+        d, got = lab(client, lang, **dict(parse_qsl(query)))
+        r = client.get(f"/{lang}/widget/sampling?{query}")
+        assert r.status_code == 200
+        out = out_of(r.text)
+        assert rows(r.text) == [(row["tok"], row["die_p"], shown(row["cut"]) if row["cut"] and not row["knob"] else None) for row in got]
+        for row in got:
+            body = body_of(r.text, row["tok"])
+            assert re.findall(r'<td class="sl-num">([^<]*)</td>', body) == [shown(row["vote"]), shown(row["warmed"])]
+            if row["kept"]:
+                assert f'<rect width="{row["bar"]}" height="1"/></svg><span class="sl-num">{shown(row["die"])}</span>' in body
+            assert ("sl-knob" in body) == (not row["kept"] and row["knob"])
+        assert [html_mod.unescape(c) for c in re.findall(r'<span class="course-chip">([^<]*)</span>', out.split("</p>", 1)[0])] == d["so_far"]
+        assert f'id="sampling-summary">{shown(d["summary"])}</p>' in out
+        assert re.findall(r"<li>([^<]*)</li>", out.split('<ul class="sl-rule-lines">', 1)[1].split("</ul>", 1)[0]) == \
+            [shown(line) for line in d["rule_lines"]]
+        assert f'<p class="sample-summary">{shown(d["served_summary"])}</p>' in out
+        assert served(r.text) == [("invented" if n["invented"] else "known", n["text"]) for n in d["names"]]
+        assert menus(r.text) == [(m["name"], shown(m["share"]), m["logprob"]) for m in d["menus"]]
+        greedy = out.split('<p class="sl-greedy">', 1)[1].split("</p>", 1)[0]
+        assert d["greedy"]["name"] in greedy and shown(d["greedy"]["share"]) in greedy and d["greedy"]["logprob"] in greedy
+        assert f'<p class="sl-verdict">{shown(d["verdict"])}</p>' in out
 
 
 def test_rule_lines_say_what_each_rule_did(client):
-    r = client.get("/zh/widget/sampling?prefix=emm&t=0.8&top_k=5&top_p=0.9&min_p=0.05")
+    d, _ = lab(client, "zh", prefix="emm", t="0.8", top_k="5", top_p="0.9", min_p="0.05")
     c = engine_cut("emm", 0.8, 5, 0.9, 0.05)
-    text = html_mod.unescape(out_of(r.text))
+    text = "".join(d["rule_lines"])
     assert f"top-k = 5：只留票数最多的 5 道，裁掉 {len(c.cut_by['top_k'])} 道。" in text
     kept_p = 27 - len(c.cut_by["top_p"])
     assert f"这里是前 {kept_p} 道" in text and f"裁掉 {len(c.cut_by['top_p'])} 道。" in text
     fav = int(c.warmed.argmax())
     assert f"头名“{token_label(fav)}”占 {c.warmed[fav] * 100:.1f}%" in text
-    en = html_mod.unescape(out_of(client.get("/en/widget/sampling?prefix=emm&top_p=1").text))
+    en = "".join(lab(client, prefix="emm", top_p="1")[0]["rule_lines"])
     assert "top-k: all 27 courses stay (off)." in en and "top-p = 1: it must reach 100%" in en and "min-p = 0: nothing is dropped (off)." in en
 
 
 @pytest.mark.parametrize("rule", ["top_k=1", "top_p=0.05", "min_p=1"])
 def test_keeping_only_the_favourite_serves_what_the_dial_serves_at_zero(client, rule):
-    r = client.get(f"/en/widget/sampling?prefix=b&t=0.7&{rule}&seed=5")
+    d, _ = lab(client, prefix="b", t="0.7", seed="5", **dict([rule.split("=")]))
     cold = sampling.sample(checkpoint.default_params(), n=10, temperature=0, seed=1, prefix="b").names
-    assert [n for _, n in served(r.text)] == cold
+    assert [n["text"] for n in d["names"]] == cold
     assert len(set(cold)) == 1
-    assert "1 of the 27 courses is left on the die." in html_mod.unescape(r.text)
+    assert d["n_kept"] == 1 and "1 of the 27 courses is left on the die." in d["summary"]
 
 
 def test_chapter_page_starting_state_and_the_no_js_form(client):
@@ -200,7 +232,8 @@ def test_embed_page(client):
         r = client.get(f"/embed/{lang}/sampling?prefix=ann&top_k=3&width=10")
         assert r.status_code == 200
         assert 'id="w-sampling"' in r.text and 'data-hx-get="/embed/' in r.text
-        assert len(menus(r.text)) == 10
+        d, _ = lab(client, lang, prefix="ann", top_k="3", width="10")
+        assert len(d["menus"]) == 10 and menus(r.text) == [(m["name"], shown(m["share"]), m["logprob"]) for m in d["menus"]]
         bad = client.get(f"/embed/{lang}/sampling?top_k=0")
         assert bad.status_code == 422 and 'class="widget-error" role="alert"' in bad.text
 
@@ -225,9 +258,9 @@ def test_bad_state_gets_the_pages_own_message(client, query, zh, en):
 
 def test_the_json_twin_is_the_data_the_partial_shows(client):
     query = "prefix=olivia&t=0.9&top_k=6&top_p=0.8&min_p=0.02&seed=12&width=4"
-    twin = client.get(f"/api/widget/sampling?{query}&lang=zh")
-    assert twin.status_code == 200
-    body = twin.json()
+    answer = client.get(f"/api/widget/sampling?{query}&lang=zh")
+    assert answer.status_code == 200
+    body = answer.json()
     assert body["state"] == {"prefix": "olivia", "t": "0.9", "top_k": "6", "top_p": "0.8", "min_p": "0.02", "seed": "12", "width": "4"}
     data = body["data"]
     c = engine_cut("olivia", 0.9, 6, 0.8, 0.02)
