@@ -17,7 +17,7 @@ from engine import checkpoint, data, inspect as inspection, model, sample as sam
 from engine.tokenizer import encode_prefix, token_label
 
 from tests.app import inside_site
-from tests.app.widget_checks import assert_refused, submit_without_js
+from tests.app.widget_checks import assert_refused, shown, submit_without_js, twin
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -65,57 +65,87 @@ def test_the_content_places_the_notebook_in_chapter_7():
 
 @pytest.mark.parametrize("menu", ["", "e", "emm", "olivia", "abcdefghijklmno"])
 def test_pages_are_the_positions_and_the_reading_is_the_engines(client, menu):
-    r = client.get(f"/en/widget/notebook?menu={menu}&t=0.5&seed=3")
-    assert r.status_code == 200
-    got = pages(r.text)
+    d = twin(client, "notebook", menu=menu, t="0.5", seed="3")
+    got = d["pages"]
     tokens = encode_prefix(menu)
-    assert [n for n, _, _, _ in got] == list(range(len(tokens)))
-    assert [label for _, label, _, _ in got] == [token_label(t) for t in tokens]
-    assert [new for _, _, new, _ in got] == [False] * (len(tokens) - 1) + [True]
-    assert f'data-pages="{len(tokens)}"' in r.text
+    assert [p["n"] for p in got] == list(range(len(tokens))) and d["n_pages"] == len(tokens)
+    assert [p["label"] for p in got] == [token_label(t) for t in tokens]
+    assert [p["new"] for p in got] == [False] * (len(tokens) - 1) + [True]
     att = engine_attention(menu)
-    shares = np.array([s for _, _, _, s in got]).T  # (H, pages)
+    shares = np.array([[r["w"] for r in p["reads"]] for p in got]).T  # (H, pages)
     assert np.array_equal(shares, att)
     assert np.allclose(shares.sum(axis=1), 1.0, atol=1e-12)
+    assert [[r["top"] for r in p["reads"]] for p in got] == (att == att.max(axis=1, keepdims=True)).T.tolist()
     # the same numbers as the whole-menu inspection's last row
     ins = inspection.inspect(checkpoint.default_params(), menu, is_prefix=True)
     assert np.allclose(shares, ins.attn[0][:, -1, :], atol=1e-12)
-    text = html_mod.unescape(out_of(r.text))
     P = len(tokens)
-    assert f"the kitchen has cooked {P} course{'s' if P != 1 else ''} so far, each once." in text
-    assert f"every step would cook all the earlier courses again: {P * (P + 1) // 2} in all." in text
+    assert f"the kitchen has cooked {P} course{'s' if P != 1 else ''} so far, each once." in d["cost"]
+    assert f"every step would cook all the earlier courses again: {P * (P + 1) // 2} in all." in d["cost"]
     for h in range(4):
         top = int(att[h].argmax())
-        assert f"Sous-chef {h + 1} lingered longest on page {top} " in text
+        assert d["lingers"][h].startswith(f"Sous-chef {h + 1} lingered longest on page {top} ")
     if len(menu) == 15:
-        assert next_link(r.text) is None and "The notebook is full at 16 pages" in text
+        assert d["chosen"] is None and "The notebook is full at 16 pages" in d["end"]
+
+
+@pytest.mark.parametrize("query", ["", "menu=emm&seed=3", "menu=abcdefghijklmno", "menu=emma&seed=1&t=0"])
+def test_the_notebook_shows_what_its_twin_computes(client, query):
+    for lang in ("zh", "en"):
+        d = twin(client, "notebook", lang, dict(parse_qsl(query)))
+        r = client.get(f"/{lang}/widget/notebook?{query}")
+        assert r.status_code == 200
+        out = out_of(r.text)
+        assert pages(r.text) == [(p["n"], shown(p["label"]), p["new"], [x["w"] for x in p["reads"]]) for p in d["pages"]]
+        assert f'data-pages="{d["n_pages"]}"' in out
+        for p in d["pages"]:
+            for x in p["reads"]:
+                assert f'<rect width="{x["bar"]}" height="1"/></svg>{x["pct"]}' in out
+        assert out.count('<td class="nb-read top"') == sum(x["top"] for p in d["pages"] for x in p["reads"])
+        assert re.findall(r"<td>([^<]*)</td>", out.split("<tfoot>", 1)[1].split("</tfoot>", 1)[0]) == d["totals"]
+        assert [html_mod.unescape(c) for c in re.findall(r'<span class="course-chip">([^<]*)</span>', out.split("</p>", 1)[0])] == d["so_far"]
+        assert f'<p class="inside-summary">{shown(d["step_line"])}</p>' in out
+        assert f'id="notebook-caption">{shown(d["caption"])}</p>' in out
+        assert re.findall(r"<li>([^<]*)</li>", out.split('<ul class="nb-lingers">', 1)[1].split("</ul>", 1)[0]) == [shown(x) for x in d["lingers"]]
+        assert f'<p class="nb-cost">{shown(d["cost"])}</p>' in out and f'<p class="nb-end">{shown(d["end"])}</p>' in out
+        link = next_link(r.text)
+        assert (link is None) == (d["chosen"] is None)
+        if link:
+            assert dict(parse_qsl(urlsplit(link).query))["notebook.menu"] == d["chosen"]["menu"]
+            assert f'{shown(d["chosen"]["label"])} →</a>' in out
+        table = html_mod.unescape(re.search(r'id="notebook-table" href="([^"]+)"', out).group(1))
+        assert dict(parse_qsl(urlsplit(table).query))["notebook.seed"] == str(d["next_seed"])
 
 
 @pytest.mark.parametrize("seed, t", [(1, 0.5), (2, 1.0), (7, 0.0), (11, 1.5), (42, 0.8)])
 def test_walking_from_the_bell_serves_the_dials_name(client, seed, t):
     want = sampling.sample(checkpoint.default_params(), n=1, temperature=t, seed=seed).names[0]
-    url = f"/en/chapter/7?notebook.t={t}&notebook.seed={seed}"
-    served = []
+    menu, served = "", []
     for _ in range(17):
-        r = client.get(url)
-        assert r.status_code == 200
-        link = next_link(r.text)
-        if link is None:
+        d = twin(client, "notebook", menu=menu, t=str(t), seed=str(seed))
+        assert d["seed"] == seed and len(d["pages"]) == len(menu) + 1   # one more page each time
+        if d["chosen"] is None:
             break
-        q = dict(parse_qsl(urlsplit(link).query, keep_blank_values=True))
-        assert q["notebook.seed"] == str(seed)
-        served.append(q["notebook.menu"])
-        assert len(pages(client.get(link).text)) == len(served[-1]) + 1  # one more page each time
-        url = link
-    menu = served[-1] if served else ""
+        menu = d["chosen"]["menu"]
+        served.append(menu)
     assert menu == want
-    text = html_mod.unescape(out_of(r.text))
     if menu:
-        assert f"the menu “{menu}” is done." in text
-        assert ("It's in the master's book." if menu in data.known_names() else "Xiao Ming invented it.") in text
+        assert f"the menu “{menu}” is done." in d["end"]
+        assert ("It's in the master's book." if menu in data.known_names() else "Xiao Ming invented it.") in d["end"]
     # every step added exactly one course to the one before
     for a, b in zip([""] + served, served):
         assert b[:-1] == a and len(b) == len(a) + 1
+
+
+def test_walking_follows_the_next_course_links(client):
+    url = "/en/chapter/7?notebook.t=0.8&notebook.seed=42"
+    want = sampling.sample(checkpoint.default_params(), n=1, temperature=0.8, seed=42).names[0]
+    for _ in range(17):
+        link = next_link(client.get(url).text)
+        if link is None:
+            break
+        url = link
+    assert dict(parse_qsl(urlsplit(url).query)).get("notebook.menu") == want
 
 
 def test_links_keep_the_table_and_the_other_widgets(client):
@@ -142,7 +172,9 @@ def test_fragment_in_both_languages_and_the_no_js_form(client):
     en = client.get("/en/chapter/7?notebook.menu=emm&utm=x")
     assert zh.status_code == 200 and en.status_code == 200
     assert zh.text.lstrip().startswith('<section class="widget widget-notebook inside" id="w-notebook"')
-    assert "新做的只有 3 号位的“m”，本子上新添第 3 页" in zh.text and zh.text.count("KV cache") == 1
+    step_line = twin(client, "notebook", "zh", menu="emm")["step_line"]
+    assert "新做的只有 3 号位的“m”，本子上新添第 3 页" in step_line and shown(step_line) in zh.text
+    assert zh.text.count("KV cache") == 1
     assert "✎ 新写的" in zh.text and "副厨 4" in zh.text
     form = en.text.split('id="w-notebook"', 1)[1].split("</form>", 1)[0]
     assert 'method="get" action="/en/chapter/7#w-notebook"' in form
