@@ -13,7 +13,7 @@ from engine import checkpoint, data, model, tune
 from engine.sample import sample
 
 from app.widgets import admission, michelin
-from tests.app.widget_checks import assert_refused, submit_without_js
+from tests.app.widget_checks import assert_refused, shown, submit_without_js, twin
 from tests.app.stories import both, story_client
 
 
@@ -50,6 +50,11 @@ def part(html, name, ns="michelin"):
 
 def shown_names(html):
     return re.findall(r'<span class="name-text">([^<]+)</span>', html)
+
+
+def kitchen(client, lang="en", query=""):
+    """What the three-star kitchen computes for a state (a query string), from its twin."""
+    return twin(client, "michelin", lang, dict(kv.split("=", 1) for kv in query.split("&") if kv))
 
 
 def results(html):
@@ -124,22 +129,64 @@ def test_bad_state_is_a_422_in_the_page_language_with_the_forms_kept(client, que
 # --- the scale --------------------------------------------------------------------------
 
 def test_scale_shows_the_engines_figures_and_the_quoted_ones(client):
-    html = part(client.get("/en/widget/michelin").text, "scale")
+    d = kitchen(client)
     ours = michelin.our_figures()
     assert ours["params"] == model.N_PARAMS == 4192
     assert ours["vocab"] == 27 and ours["context"] == model.CONFIG.block_size == 16
     assert ours["names"] == len(data.load_names())
     assert ours["steps"] == len(checkpoint.default_log())
-    values = re.findall(r'<span class="value">([^<]+)', html)
+    assert d["ours"] == {k: f"{v:,}" for k, v in ours.items()}
+    values = [c["value"] for row in d["scale"] for c in row["cells"]]
     assert values == [
-        "4,192", "1.5 billion ", "405 billion ",
-        f"{ours['courses']:,}", "100 billion ", "15 trillion ",
-        "27", "50,257 ", "128,000 ",
-        "16", "1,024 ", "128,000 ",
+        "4,192", "1.5 billion", "405 billion",
+        f"{ours['courses']:,}", "100 billion", "15 trillion",
+        "27", "50,257", "128,000",
+        "16", "1,024", "128,000",
     ]
-    assert "357,824 × ours" in html  # 1.5 billion / 4,192, computed
-    zh = part(client.get("/zh/widget/michelin").text, "scale")
-    assert "15 亿" in zh and "4,050 亿" in zh and "15 万亿" in zh and "是小明的 9,660 万倍" in zh
+    assert d["scale"][0]["cells"][1]["times"] == "357,824 × ours"  # 1.5 billion / 4,192, computed
+    zh = kitchen(client, "zh")
+    zh_values = [c["value"] for row in zh["scale"] for c in row["cells"]]
+    assert "15 亿" in zh_values and "4,050 亿" in zh_values and "15 万亿" in zh_values
+    assert "是小明的 9,660 万倍" in [c["times"] for c in zh["scale"][0]["cells"]]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("query", ["", "book=start&letter=q&sft_steps=150", "judge=you&picks=ab&jseed=5",
+                                   "judge=short&rounds=15", "judge=short&rounds=60"])
+def test_the_kitchen_shows_what_its_twin_computes(client, query, lang):
+    d = kitchen(client, lang, query)
+    html = client.get(f"/{lang}/widget/michelin?{query}").text
+    scale = part(html, "scale")
+    assert re.findall(r'<span class="value">([^<]+)', scale) == [c["value"] + ("" if lang == "zh" or not c["times"] else " ")
+                                                                 for row in d["scale"] for c in row["cells"]]
+    for row in d["scale"]:
+        assert f'{shown(row["label"])} <small>{shown(row["small"])}</small>' in scale
+        for c in row["cells"]:
+            assert f'<rect class="bar-fill" width="{c["width"]}"' in scale
+            if c["times"]:
+                assert shown(c["times"]) in scale
+    sft = part(html, "sft")
+    before, after = results(sft)
+    assert (before, after) == ([n["text"] for n in d["sft"]["before"]], [n["text"] for n in d["sft"]["after"]])
+    assert sft.count('<li class="name match">') == sum(n["match"] for n in d["sft"]["before"] + d["sft"]["after"])
+    assert f"<strong>{d['sft']['match_before']}</strong>" in sft and f"<strong>{d['sft']['match_after']}</strong>" in sft
+    assert d["sft"]["book_size"] in sft and shown(d["sft"]["book_words"]) in sft and d["sft"]["steps"] in sft
+    judges = part(html, "judges")
+    j = d["judges"]
+    for p in j.get("picked", []):
+        assert f'<span class="name-text">{p["won"]}</span> {"胜过" if lang == "zh" else "beat"} <span class="name-text">{p["lost"]}</span>' in judges
+    assert ("michelin-pick-a" in judges) == j["waiting"]
+    if j["waiting"]:
+        assert f'<span class="name-text">{j["pair"]["a"]}</span>' in judges and f'<span class="name-text">{j["pair"]["b"]}</span>' in judges
+        assert f'name="michelin.picks" value="{j["pair"]["pick_a"]}"' in judges
+        assert f'name="michelin.picks" value="{j["pair"]["pick_b"]}"' in judges
+    else:
+        assert shown(j["judge_words"]) in judges and all(shown(t) in judges for t in j["taste"])
+        assert f"<strong>{j['mean_before']}</strong>" in judges and f"<strong>{j['mean_after']}</strong>" in judges
+        assert shown(j["judge_measure"]) in judges
+        assert (f'<p class="michelin-result michelin-gamed"><strong>{shown(j["gamed"])}</strong></p>' in judges) == bool(j["gamed"])
+        scores = re.findall(r'<span class="name-text">([^<]+)</span> <span class="tag">[^<]* ([+−][\d.]+)</span>', judges)
+        assert scores == [(shown(n["text"]), n["score"]) for n in j["before"] + j["after"]]
 
 
 # --- a new recipe book -----------------------------------------------------------------
@@ -150,10 +197,8 @@ def test_scale_shows_the_engines_figures_and_the_quoted_ones(client):
     ("book=list&names=zed,zora,quill", lambda n: n in {"zed", "zora", "quill"}),
 ])
 def test_sft_moves_the_dishes_toward_the_book_and_the_numbers_are_the_engines(client, query, rule):
-    r = client.get(f"/en/widget/michelin?{query}&sft_steps=150")
-    assert r.status_code == 200
-    html = part(r.text, "sft")
-    before, after = results(html)
+    sft = kitchen(client, "en", query + "&sft_steps=150")["sft"]
+    before, after = [n["text"] for n in sft["before"]], [n["text"] for n in sft["after"]]
     # the engine, called directly, gives the same dishes and counts
     state = michelin.MICHELIN.parse(dict(kv.split("=") for kv in (query + "&sft_steps=150").split("&")))
     book, _ = tune.book_of(state["book"], state["letter"], state["names"])
@@ -163,11 +208,11 @@ def test_sft_moves_the_dishes_toward_the_book_and_the_numbers_are_the_engines(cl
     assert after == sample(tuned, n=michelin.SHOW_N, temperature=0.5, seed=tune.SHOW_SEED).names
     m_before = sum(map(rule, sample(base, n=100, temperature=0.5, seed=tune.MEASURE_SEED).names))
     m_after = sum(map(rule, sample(tuned, n=100, temperature=0.5, seed=tune.MEASURE_SEED).names))
-    assert f"<strong>{m_before}</strong> were like the new book before, and <strong>{m_after}</strong> after" in html
+    assert (sft["match_before"], sft["match_after"], sft["n"]) == (m_before, m_after, 100)
     assert m_after >= m_before + 40
-    assert f"a book of {len(book):,} " in html
-    # the matching dishes are marked in words
-    assert html.count('<span class="tag">like the book</span>') == sum(map(rule, before + after))
+    assert sft["book_size"] == f"{len(book):,}" and sft["steps"] == "150"
+    # the matching dishes are marked
+    assert [n["match"] for n in sft["before"] + sft["after"]] == list(map(rule, before + after))
 
 
 def test_a_typed_book_may_hold_fifty_names(client):
@@ -177,6 +222,7 @@ def test_a_typed_book_may_hold_fifty_names(client):
     assert len(names) == 50
     query = "book=list&names=" + ",".join(names)
     assert len(query) > 64 * 4, "well past the ordinary per-value limit"
+    assert kitchen(client, "en", f"{query}&sft_steps=50")["sft"]["book_size"] == "50"
     r = client.get(f"/en/widget/michelin?{query}&sft_steps=50")
     assert r.status_code == 200
     assert "a book of 50 " in part(r.text, "sft")
@@ -187,48 +233,44 @@ def test_a_typed_book_may_hold_fifty_names(client):
 # --- the judges -------------------------------------------------------------------------
 
 def test_the_reader_judges_pairs_one_at_a_time(client):
-    r = client.get("/en/widget/michelin?judge=you&picks=ab&jseed=5")
-    html = part(r.text, "judges")
+    j = kitchen(client, "en", "judge=you&picks=ab&jseed=5")["judges"]
     pairs = tune.judge_pairs(5, michelin.PAIRS_YOU)
-    assert len(pairs) == michelin.PAIRS_YOU
+    assert len(pairs) == michelin.PAIRS_YOU == j["n_pairs"]
+    assert j["waiting"] and j["n_picked"] == 2
+    assert j["pair"] == {"a": pairs[2][0], "b": pairs[2][1], "pick_a": "aba", "pick_b": "abb", "number": 3}
+    # the pairs judged so far, with the winner first
+    assert j["picked"] == [{"won": pairs[0][0], "lost": pairs[0][1]}, {"won": pairs[1][1], "lost": pairs[1][0]}]
+    assert "before" not in j  # no tuning until every pair is judged
+    html = part(client.get("/en/widget/michelin?judge=you&picks=ab&jseed=5").text, "judges")
     assert "Pair 3 of 8: which dish is better?" in html
-    a, b = pairs[2]
     pick_a = html.split('id="michelin-pick-a"', 1)
-    assert f'<span class="name-text">{a}</span>' in pick_a[1].split("</button>", 1)[0]
-    form_a = pick_a[0].rsplit("<form", 1)[1]
-    assert 'name="michelin.picks" value="aba"' in form_a
-    form_b = html.split('id="michelin-pick-b"', 1)[0].rsplit("<form", 1)[1]
-    assert 'name="michelin.picks" value="abb"' in form_b
-    # the pairs judged so far are listed with the winner first
-    assert f"<span class=\"name-text\">{pairs[0][0]}</span> beat <span class=\"name-text\">{pairs[0][1]}</span>" in html
-    assert f"<span class=\"name-text\">{pairs[1][1]}</span> beat <span class=\"name-text\">{pairs[1][0]}</span>" in html
-    assert "before-after" not in html  # no tuning until every pair is judged
+    assert f'<span class="name-text">{pairs[2][0]}</span>' in pick_a[1].split("</button>", 1)[0]
+    assert 'name="michelin.picks" value="aba"' in pick_a[0].rsplit("<form", 1)[1]
+    assert 'name="michelin.picks" value="abb"' in html.split('id="michelin-pick-b"', 1)[0].rsplit("<form", 1)[1]
+    assert "before-after" not in html
 
 
 def test_after_eight_picks_the_taster_learns_them_and_rlhf_raises_its_score(client):
     pairs = tune.judge_pairs(5, michelin.PAIRS_YOU)
     # pick, every time, the shorter dish (first on a tie)
     picks = "".join("a" if len(a) <= len(b) else "b" for a, b in pairs)
-    r = client.get(f"/en/widget/michelin?judge=you&picks={picks}&jseed=5&rounds=15")
-    assert r.status_code == 200
-    html = part(r.text, "judges")
+    j = kitchen(client, "en", f"judge=you&picks={picks}&jseed=5&rounds=15")["judges"]
     judged = [(a, b) if p == "a" else (b, a) for (a, b), p in zip(pairs, picks)]
     taster = tune.RewardModel.fit(judged, tune.reference_names())
     assert dict(zip([f.key for f in tune.FEATURES], taster.weights))["length"] < 0
-    assert "dislikes long names" in html
+    assert any(t.startswith("dislikes long names") for t in j["taste"])
     base = checkpoint.default_params()
     tuned = tune.rlhf(base, taster, steps=15, seed=5)
-    before, after = results(html)
+    before, after = [n["text"] for n in j["before"]], [n["text"] for n in j["after"]]
     assert before == sample(base, n=10, temperature=0.5, seed=tune.SHOW_SEED).names
     assert after == [n or michelin.BELL for n in sample(tuned, n=10, temperature=0.5, seed=tune.SHOW_SEED).names]
-    scores = re.findall(r'<span class="tag">score ([+−][\d.]+)</span>', html)
     want = [f"{s:+.2f}".replace("-", "−") for s in taster.score(before)] + \
            [f"{s:+.2f}".replace("-", "−") for s in taster.score([n for n in sample(tuned, n=10, temperature=0.5, seed=1).names])]
-    assert scores == want
+    assert [n["score"] for n in j["before"] + j["after"]] == want
     mb = taster.score(sample(base, n=100, temperature=0.5, seed=tune.MEASURE_SEED).names).mean()
     ma = taster.score(sample(tuned, n=100, temperature=0.5, seed=tune.MEASURE_SEED).names).mean()
     assert ma > mb
-    assert f"from <strong>{mb:+.2f}</strong> to <strong>{ma:+.2f}</strong>".replace("-", "−") in html
+    assert (j["mean_before"], j["mean_after"]) == (f"{mb:+.2f}".replace("-", "−"), f"{ma:+.2f}".replace("-", "−"))
 
 
 @pytest.mark.parametrize("judge, first, measure", [
@@ -236,9 +278,8 @@ def test_after_eight_picks_the_taster_learns_them_and_rlhf_raises_its_score(clie
     ("short", "dislikes long names", len),
 ])
 def test_a_built_in_judge_states_its_taste_and_the_apprentice_moves_toward_it(client, judge, first, measure):
-    r = client.get(f"/en/widget/michelin?judge={judge}&rounds=20&jseed=1")
-    html = part(r.text, "judges")
-    assert "What the taster learned: " + first in html
+    j = kitchen(client, "en", f"judge={judge}&rounds=20&jseed=1")["judges"]
+    assert j["taste"][0].startswith(first)
     res = admission.in_helper(tune.rlhf_experiment, judge, "", 1, 20)
     assert res.mean_after > res.mean_before + 0.5
     if judge == "vowel":
@@ -249,21 +290,21 @@ def test_a_built_in_judge_states_its_taste_and_the_apprentice_moves_toward_it(cl
     # the short-names judge measures dishes; an empty plate is none
     dishes = [n for n in before if n] if judge == "short" else before
     assert res.judge_before == pytest.approx(np.mean([measure(n) for n in dishes]))
-    assert "The judge&#39;s own yardstick" in html
-    # a light touch: no more empty plates than before, and the page claims no gaming
-    assert res.empty_after <= res.empty_before and "michelin-gamed" not in html
+    assert j["judge_measure"].startswith("The judge's own yardstick")
+    assert (j["mean_before"], j["mean_after"]) == (f"{res.mean_before:+.2f}".replace("-", "−"), f"{res.mean_after:+.2f}".replace("-", "−"))
+    # a light touch: no more empty plates than before, and no gaming claimed
+    assert res.empty_after <= res.empty_before and j["gamed"] is None
 
 
 def test_too_many_rounds_and_the_taster_is_gamed_and_the_page_says_so(client):
-    r = client.get("/en/widget/michelin?judge=short&rounds=60&jseed=1")
-    html = part(r.text, "judges")
+    j = kitchen(client, "en", "judge=short&rounds=60&jseed=1")["judges"]
     res = admission.in_helper(tune.rlhf_experiment, "short", "", 1, 60)
     assert res.empty_after > res.empty_before + 10
-    assert f"But {res.empty_after} of the 100 dishes are empty plates, which no judge would call a dish" in html
+    assert f"But {res.empty_after} of the 100 dishes are empty plates, which no judge would call a dish" in j["gamed"]
     # the judge's own yardstick counts dishes, so it can't be fooled into praising empty plates
     assert 1 <= res.judge_after
-    r = client.get("/zh/widget/michelin?judge=short&rounds=60&jseed=1")
-    assert f"100 道菜里有 {res.empty_after} 道是空盘子" in part(r.text, "judges")
+    zh = kitchen(client, "zh", "judge=short&rounds=60&jseed=1")["judges"]
+    assert f"100 道菜里有 {res.empty_after} 道是空盘子" in zh["gamed"]
 
 
 def test_the_tuning_runs_in_the_training_helper_not_in_the_worker(monkeypatch):
@@ -293,7 +334,7 @@ def test_a_field_the_chosen_book_does_not_read_never_blocks_the_page(client):
     # the letter only matters for "names starting with", the list only for "my own list"
     r = client.get("/en/widget/michelin?book=a&letter=1&names=7x")
     assert r.status_code == 200 and "widget-error" not in r.text
-    assert "names ending in a" in part(r.text, "sft")
+    assert kitchen(client, "en", "book=a&letter=1&names=7x")["sft"]["book_words"] == "names ending in a"
     assert client.get("/en/widget/michelin?book=start&letter=1").status_code == 422
     assert client.get("/en/widget/michelin?book=list&names=7x").status_code == 422
     # the content's starting state is still checked whole
