@@ -13,6 +13,7 @@ import signal
 import socket
 import threading
 import time
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
@@ -26,7 +27,7 @@ from app.api import streams
 from app.training import helper as trainer
 from app.training.helper import TRAINER
 from app.widgets import admission, practice
-from tests.app.widget_checks import assert_refused
+from tests.app.widget_checks import assert_refused, shown, twin
 from tests.same_run import assert_same_losses
 from tests.app import stories
 from tests.app.stories import both
@@ -135,9 +136,10 @@ def test_a_replayed_run_gives_identical_losses_and_the_page_draws_them(client, u
     losses, dishes = engine_run(7, 0.05, "sgd", 150)
     assert a == b == losses
     # the page without JavaScript draws the very same run
-    r = client.get("/en/widget/practice?go=1&steps=150&lr=0.05&seed=7&opt=sgd")
-    assert r.status_code == 200
-    points = re.search(r'<polyline class="line line-sgd" points="([^"]+)"', r.text).group(1).split()
+    d = twin(client, "practice", go="1", steps="150", lr="0.05", seed="7", opt="sgd")
+    (line,) = d["lines"]
+    assert line["opt"] == "sgd"
+    points = line["points"].split()
     smooth = practice.running_mean(losses)
     xs = practice.point_steps(150)
     assert len(points) == len(xs) == 150
@@ -145,14 +147,33 @@ def test_a_replayed_run_gives_identical_losses_and_the_page_draws_them(client, u
         x, y = map(float, pt.split(","))
         assert x == pytest.approx(practice.x_of(s, 150), abs=0.051)
         assert y == pytest.approx(practice.y_of(smooth[s - 1]), abs=0.051)
-    rows = re.findall(r'<tr><th scope="row">menu ([\d,]+)</th><td>([\d.]+)</td><td>([\d.]+)</td></tr>', r.text)
-    assert [int(m.replace(",", "")) for m, _, _ in rows] == [1, 100, 150]
-    for m, loss, mean in rows:
-        m = int(m.replace(",", ""))
-        assert loss == f"{losses[m - 1]:.2f}"
-        assert mean == f"{sum(losses[max(0, m - 50):m]) / min(m, 50):.2f}"
-    shown = re.findall(r'<span class="dish">([^<]+)</span>', out_of(r.text))
-    assert shown == [n or "🛎️" for m in (1, 100, 150) for n in dishes[m]]
+    assert [row["menu"] for row in d["table"]] == ["menu 1", "menu 100", "menu 150"]
+    for m, row in zip((1, 100, 150), d["table"]):
+        (cell,) = row["cells"]
+        assert cell["loss"] == f"{losses[m - 1]:.2f}"
+        assert cell["smooth"] == f"{sum(losses[max(0, m - 50):m]) / min(m, 50):.2f}"
+        assert cell["dishes"] == [n or "🛎️" for n in dishes[m]]
+
+
+@pytest.mark.parametrize("query", ["go=1&steps=150&lr=0.05&seed=7&opt=sgd", "go=1&steps=120&seed=3&opt=both",
+                                   "go=1&steps=400&lr=1&seed=42&opt=adam", ""])
+def test_the_practice_kitchen_shows_what_its_twin_computes(client, query):
+    for lang in ("zh", "en"):
+        d = twin(client, "practice", lang, dict(parse_qsl(query)))
+        r = client.get(f"/{lang}/widget/practice?{query}")
+        assert r.status_code == 200
+        out = out_of(r.text)
+        assert re.findall(r'<polyline class="line line-(\w+)" points="([^"]+)"', out) == [(x["opt"], x["points"]) for x in d["lines"]]
+        for line in d["summary"]:
+            assert shown(line) in out
+        rows = re.findall(r'<tr><th scope="row">([^<]+)</th>((?:<td>[^<]*</td>)+)</tr>', out)
+        assert [(m, re.findall(r"<td>([^<]*)</td>", cells)) for m, cells in rows] == \
+            [(shown(row["menu"]), [v for c in row["cells"] for v in (c["loss"], c["smooth"])]) for row in d["table"]]
+        dishes = re.findall(r'<span class="dish">([^<]+)</span>', out)
+        assert dishes == [shown(n) for row in d["table"] for c in row["cells"] for n in c["dishes"]]
+        assert f'data-geom="{shown(d["geom_json"])}"' in r.text
+        for tick in d["x_ticks"] + d["y_ticks"]:
+            assert f">{tick['label']}</text>" in out
 
 
 def test_running_mean_is_the_mean_of_the_last_window():
@@ -169,11 +190,10 @@ def test_too_heavy_a_hand_breaks_the_run_and_it_says_so(client, unpaced):
     assert steps == list(range(1, broke[0]["step"]))
     assert all(math.isfinite(d["loss"]) for e, d in events if e == "message")
     assert events[-1] == ("done", {"steps": len(steps), "broke_at": broke[0]["step"]})
-    r = client.get("/zh/widget/practice?go=1&steps=400&lr=1&seed=42&opt=adam")
-    assert r.status_code == 200
-    assert f"第 {broke[0]['step']:,} 套时分数已经不是一个数了" in r.text
+    d = twin(client, "practice", "zh", go="1", steps="400", lr="1", seed="42", opt="adam")
+    assert f"第 {broke[0]['step']:,} 套时分数已经不是一个数了" in " ".join(d["summary"])
     # only the menus it reached are listed
-    menus = [int(m.replace(",", "")) for m in re.findall(r'<span class="menu">第 ([\d,]+) 套</span>', r.text)]
+    menus = [int(re.fullmatch(r"第 ([\d,]+) 套", row["menu"]).group(1).replace(",", "")) for row in d["table"]]
     assert menus and max(menus) <= len(steps)
 
 
@@ -214,7 +234,8 @@ def test_chapter_with_state_draws_the_finished_run_and_keeps_other_keys(client):
     assert '<input type="hidden" name="keep" value="practice">' in r.text and 'name="utm"' not in out_of(r.text)
     assert 'value="both" checked' in r.text and 'name="practice.steps" min="1" max="2000" step="1" value="120"' in r.text
     adam, _ = engine_run(3, 0.01, "adam", 120)
-    assert f"第 1 套 {adam[0]:.2f} 分" in out
+    summary = twin(client, "practice", "zh", go="1", opt="both", steps="120", seed="3")["summary"]
+    assert f"第 1 套 {adam[0]:.2f} 分" in summary[0] and shown(summary[0]) in out
     assert "再练一遍" in r.text
 
 
