@@ -2,7 +2,7 @@
 
 import json
 import urllib.request
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from app.story import content
 from app.web import settings
@@ -23,6 +23,12 @@ def api(server, path):
     """A JSON answer of the live server."""
     with urllib.request.urlopen(server + path, timeout=10) as r:
         return json.loads(r.read())
+
+
+def twin(server, widget, lang="en", /, **query):
+    """The data ``widget``'s partial renders for a state, from the live server's JSON twin:
+    what a page should show once the reader has brought it to that state."""
+    return api(server, f"/api/widget/{widget}?" + urlencode({**query, "lang": lang}))["data"]
 
 
 def story_paths():

@@ -1,10 +1,8 @@
 """next-dish in a real browser: typing a beginning, walking a name forward, turning the knob."""
 
-import numpy as np
 from playwright.sync_api import expect
 
-from engine import checkpoint, inspect as inspection
-from tests.browser.helpers import query, ready
+from tests.browser.helpers import query, ready, twin
 
 
 def bars(page, ns="next-dish"):
@@ -14,28 +12,30 @@ def bars(page, ns="next-dish"):
     )
 
 
+def the_vote(server, **state):
+    """(token, share) per bar, most votes first, for a state: from the twin."""
+    d = twin(server, "next-dish", **state)
+    return [[r["tok"], r["p"]] for r in d["rows"] + d["rest"]]
+
+
 def test_typing_walking_and_the_knob_redraw_the_vote(kpage, server):
-    params = checkpoint.default_params()
     kpage.goto(server + "/en/chapter/3")
     ready(kpage)
     got = bars(kpage)
-    want = inspection.next_vote(params, "emm", 1.0)
-    assert len(got) == 27 and all(p == want[t] for t, p in got)
+    assert len(got) == 27 and got == the_vote(server, prefix="emm", t="1")
 
     kpage.locator("#next-dish-prefix").fill("jo")
     summary = kpage.locator("#next-dish-out .inside-summary")
     expect(summary).to_contain_text("After “j o”")
-    want = inspection.next_vote(params, "jo", 1.0)
-    got = bars(kpage)
-    assert [t for t, _ in got][0] == int(np.argmax(want)) and all(p == want[t] for t, p in got)
+    want = the_vote(server, prefix="jo", t="1")
+    assert bars(kpage) == want
 
     # walk forward: the favourite's letter serves it
-    fav = chr(ord("a") + int(np.argmax(want)))
-    kpage.locator(f"#next-dish-go-{int(np.argmax(want))}").click()
+    fav = chr(ord("a") + want[0][0])
+    kpage.locator(f"#next-dish-go-{want[0][0]}").click()
     expect(kpage.locator("#next-dish-prefix")).to_have_value("jo" + fav)
     expect(kpage.locator("#next-dish-out .so-far .course-chip")).to_have_count(4)
-    want = inspection.next_vote(params, "jo" + fav, 1.0)
-    assert all(p == want[t] for t, p in bars(kpage))
+    assert bars(kpage) == the_vote(server, prefix="jo" + fav, t="1")
     assert query(kpage)["next-dish.prefix"] == "jo" + fav
 
     # the knob at 0, from the keyboard: all on the favourite
