@@ -12,8 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from engine import checkpoint, sample as sampling, search
-from tests.browser.helpers import query, ready
+from tests.browser.helpers import query, ready, twin
 
 
 def die(page):
@@ -31,13 +30,17 @@ def menus(page):
     return page.locator("#sampling-out .sl-menus .name-text").all_inner_texts()
 
 
+def lab(server, lang="en", **state):
+    """The names served and the beam's menus for a state: from the twin."""
+    d = twin(server, "sampling", lang, **state)
+    return [n["text"] for n in d["names"]], [m["name"] for m in d["menus"]]
+
+
 def test_the_rules_redraw_the_die_and_the_table_and_keep_a_link(kpage, server):
-    params = checkpoint.default_params()
     kpage.goto(server + "/en/chapter/7")
     ready(kpage)
     # the starting state of the content: emm, top-p 0.9
-    assert names(kpage) == sampling.sample(params, n=10, temperature=1.0, seed=1, prefix="emm", top_p=0.9).names
-    assert menus(kpage) == [m.name for m in search.beam(params, "emm", 5)]
+    assert (names(kpage), menus(kpage)) == lab(server, prefix="emm", top_p="0.9")
 
     top_k = kpage.locator("#sampling-top_k")
     top_k.fill("1")
@@ -45,8 +48,7 @@ def test_the_rules_redraw_the_die_and_the_table_and_keep_a_link(kpage, server):
     expect(kpage.locator("#sampling-out .inside-summary")).to_contain_text("1 of the 27 courses is left on the die")
     kept = [(t, p) for t, p in die(kpage) if p > 0]
     assert len(kept) == 1 and kept[0][1] == 1.0
-    cold = sampling.sample(params, n=10, temperature=0, seed=1, prefix="emm").names
-    assert names(kpage) == cold
+    assert names(kpage) == lab(server, prefix="emm", top_p="0.9", top_k="1")[0] == lab(server, prefix="emm", t="0")[0]
     # the keyboard stays where it was
     assert kpage.evaluate("document.activeElement.id") == "sampling-top_k"
 
@@ -61,14 +63,14 @@ def test_the_rules_redraw_the_die_and_the_table_and_keep_a_link(kpage, server):
     width = kpage.locator("#sampling-width")
     width.fill("10")
     expect(kpage.locator("#sampling-out .sl-menus li")).to_have_count(10)
-    assert menus(kpage) == [m.name for m in search.beam(params, "emm", 10)]
+    assert menus(kpage) == lab(server, prefix="emm", width="10")[1]
 
     # the address holds the whole state: loading it shows the same
     shown = names(kpage)
     q = query(kpage)
     assert (q["sampling.top_k"], q["sampling.width"], q["sampling.prefix"]) == ("3", "10", "emm")
     kpage.goto(kpage.url)
-    assert names(kpage) == shown == sampling.sample(params, n=10, temperature=1.0, seed=1, prefix="emm", top_k=3, top_p=0.9).names
+    assert names(kpage) == shown == lab(server, prefix="emm", top_k="3", top_p="0.9")[0]
     assert kpage.watch.problems == [], kpage.watch.problems
 
 
@@ -91,7 +93,6 @@ def test_a_bad_value_gets_the_pages_own_message_and_can_be_fixed(kpage, server):
 
 
 def test_without_javascript_the_form_reloads_the_page_in_the_new_state(nojs_page, server):
-    params = checkpoint.default_params()
     nojs_page.goto(server + "/zh/chapter/7?temperature.t=1.2")
     nojs_page.locator("#sampling-prefix").fill("ann")
     nojs_page.locator("#sampling-top_k").fill("4")
@@ -100,9 +101,7 @@ def test_without_javascript_the_form_reloads_the_page_in_the_new_state(nojs_page
     nojs_page.wait_for_url(re.compile(r".*sampling\.top_k=4.*#w-sampling$"))
     q = query(nojs_page)
     assert q["temperature.t"] == "1.2" and q["sampling.prefix"] == "ann" and q["sampling.min_p"] == "0.1"
-    want = sampling.sample(params, n=10, temperature=1.0, seed=1, prefix="ann", top_k=4, top_p=0.9, min_p=0.1)
-    assert names(nojs_page) == want.names
-    assert menus(nojs_page) == [m.name for m in search.beam(params, "ann", 5)]
+    assert (names(nojs_page), menus(nojs_page)) == lab(server, "zh", prefix="ann", top_k="4", top_p="0.9", min_p="0.1")
     nojs_page.locator("#sampling-top_k").fill("0")
     nojs_page.locator("#w-sampling button[type=submit]").click()
     expect(nojs_page.locator("#sampling-out [role=alert]")).to_contain_text("只留前 K 道（top-k）要是 1 到 27 之间的整数。")
