@@ -47,16 +47,6 @@ def strips(text, ns="flavor-cards"):
     return out
 
 
-def points(text, ns="flavor-cards"):
-    """course id -> (role, x, y, cx, cy) for the map's points."""
-    found = re.findall(
-        r'<g class="fc-pt fc-pt-(\w+)" data-course="(\d+)" data-x="([^"]+)" data-y="([^"]+)">\s*'
-        r'<circle cx="([^"]+)" cy="([^"]+)"',
-        out_of(text, ns),
-    )
-    return {int(c): (role, float(x), float(y), float(cx), float(cy)) for role, c, x, y, cx, cy in found}
-
-
 def printed(value):
     return f"{value:+.2f}".replace("-", "−")
 

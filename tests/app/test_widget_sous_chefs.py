@@ -27,19 +27,6 @@ def out_of(text, ns="sous-chefs"):
     return text.split(f'id="{ns}-out"', 1)[1].split("</section>", 1)[0]
 
 
-def heads(text, ns="sous-chefs"):
-    """Per head: (list of (pos, weight) of the chosen row, printed total weight, cell count)."""
-    out = out_of(text, ns)
-    figs = re.findall(r'<figure class="head".*?</figure>', out, re.S)
-    result = []
-    for fig in figs:
-        looks = [(int(p), float(wt)) for wt, p in re.findall(r'<li class="look[^"]*" data-w="([^"]+)"><span class="look-label">[^<]+<small class="tag-no">(\d+)</small>', fig)]
-        total = float(re.search(r'data-total="([^"]+)"', fig).group(1))
-        cells = re.findall(r'<rect class="cell" x="(\d+)" y="(\d+)" width="1" height="1" fill-opacity="([^"]+)"/>', fig)
-        result.append((looks, total, cells))
-    return result
-
-
 def checked(text, ns="sous-chefs"):
     return re.findall(rf'id="{ns}-pos-(\d+)" name="{ns}\.pos" value="\d+"( checked)?', text)
 

@@ -241,11 +241,6 @@ def test_the_cards_show_what_their_twin_computes(ch5):
                 assert f'{shown(e["forward"])}</span>' in body and f'{shown(e["back"])}</span>' in body
 
 
-def shown_influence(html):
-    m = re.search(r'data-influence="([^"]+)">([^<]+)</strong>', real_block(html))
-    return float(m.group(1)), m.group(2)
-
-
 @pytest.mark.parametrize(
     "name, station, row, col",
     [

@@ -5,9 +5,8 @@ import re
 
 from playwright.sync_api import expect
 
-from engine import checkpoint, inspect
-from engine.tokenizer import BOS, VOCAB
-from tests.browser.helpers import ready
+from engine.tokenizer import BOS
+from tests.browser.helpers import ready, twin
 
 
 def strip_values(page, nth=0):
@@ -21,46 +20,45 @@ def chosen_point(page):
     return int(g.get_attribute("data-course")), float(circle.get_attribute("cx")), float(circle.get_attribute("cy"))
 
 
+def cards(server, **state):
+    """The strips' values for a state, and the map's points by course: from the twin."""
+    d = twin(server, "flavor-cards", **state)
+    return [[float(x["value"]) for x in c["cells"]] for c in d["cards"]], {p["id"]: p for p in d["points"]}
+
+
 def test_picking_a_course_redraws_the_strip_and_moves_the_highlight(kpage, server):
-    params = checkpoint.default_params()
-    wte = params["wte"]
-    coords = inspect.card_map(params)
     kpage.goto(server + "/en/chapter/2")
     ready(kpage)
-    assert strip_values(kpage) == wte[0].tolist()
+    assert [strip_values(kpage)] == cards(server, c="a")[0]
     before = chosen_point(kpage)
     assert before[0] == 0
     kpage.locator("label.fc-letter", has_text=re.compile(r"^e$")).click()
     expect(kpage.locator("#flavor-cards-out .fc-card").first).to_have_attribute("data-course", "4")
-    assert strip_values(kpage) == wte[4].tolist()
+    strips, points = cards(server, c="e")
+    assert [strip_values(kpage)] == strips
     after = chosen_point(kpage)
     assert after[0] == 4 and (after[1], after[2]) != (before[1], before[2])
-    # the highlighted point sits where the engine's map puts e, relative to a
-    a = kpage.locator('#flavor-cards-out .fc-pt[data-course="0"] circle')
-    ax, ay = float(a.get_attribute("cx")), float(a.get_attribute("cy"))
-    assert (after[1] - ax > 0) == (coords[4, 0] - coords[0, 0] > 0)
-    assert (after[2] - ay < 0) == (coords[4, 1] - coords[0, 1] > 0)
+    # the highlighted point sits where the map puts e
+    assert (after[1], after[2]) == (points[4]["cx"], points[4]["cy"]) and points[4]["role"] == "chosen"
     expect(kpage).to_have_url(re.compile(r"flavor-cards\.c=e"))
     expect(kpage.locator("#flavor-cards-near")).to_contain_text("the cards most like “e” are")
     # arrow keys walk through the courses; the keyboard stays on the picker
     kpage.locator("#flavor-cards-c-e").focus()
     kpage.keyboard.press("ArrowRight")
     expect(kpage.locator("#flavor-cards-out .fc-card").first).to_have_attribute("data-course", "5")
-    assert strip_values(kpage) == wte[VOCAB.index("f")].tolist()
+    assert [strip_values(kpage)] == cards(server, c="f")[0]
     expect(kpage.locator("#flavor-cards-c-f")).to_be_focused()
     expect(kpage).to_have_url(re.compile(r"flavor-cards\.c=f"))
     assert kpage.watch.problems == []
 
 
 def test_comparing_with_the_bell_adds_a_second_strip(kpage, server):
-    wte = checkpoint.default_params()["wte"]
     kpage.goto(server + "/zh/chapter/2?flavor-cards.c=o")
     ready(kpage)
     expect(kpage.locator("#flavor-cards-out .fc-card")).to_have_count(1)
     kpage.locator("#flavor-cards-vs").select_option("bell")
     expect(kpage.locator("#flavor-cards-out .fc-card")).to_have_count(2)
-    assert strip_values(kpage, 0) == wte[VOCAB.index("o")].tolist()
-    assert strip_values(kpage, 1) == wte[BOS].tolist()
+    assert [strip_values(kpage, 0), strip_values(kpage, 1)] == cards(server, c="o", vs="bell")[0]
     expect(kpage.locator("#flavor-cards-out .fc-compare")).to_contain_text("“o”和服务铃的相似度是")
     expect(kpage.locator("#flavor-cards-out .fc-pt-vs")).to_have_attribute("data-course", str(BOS))
     expect(kpage).to_have_url(re.compile(r"flavor-cards\.c=o.*flavor-cards\.vs=bell|flavor-cards\.vs=bell.*flavor-cards\.c=o"))
@@ -70,15 +68,13 @@ def test_comparing_with_the_bell_adds_a_second_strip(kpage, server):
 
 
 def test_the_cards_work_without_javascript(nojs_page, server):
-    wte = checkpoint.default_params()["wte"]
     nojs_page.goto(server + "/en/chapter/2")
     nojs_page.locator("#flavor-cards-c-z").check(force=True)
     nojs_page.locator("#flavor-cards-vs").select_option("a")
     with nojs_page.expect_navigation():
         nojs_page.locator("#w-flavor-cards button[type=submit]").click()
     assert re.search(r"flavor-cards\.c=z", nojs_page.url) and re.search(r"flavor-cards\.vs=a", nojs_page.url)
-    assert strip_values(nojs_page, 0) == wte[VOCAB.index("z")].tolist()
-    assert strip_values(nojs_page, 1) == wte[0].tolist()
+    assert [strip_values(nojs_page, 0), strip_values(nojs_page, 1)] == cards(server, c="z", vs="a")[0]
 
 
 LABEL_BOXES = """() => [...document.querySelectorAll('#flavor-cards-out .fc-map text')].map(t => {

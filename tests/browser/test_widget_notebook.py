@@ -2,33 +2,35 @@
 
 import re
 
-import numpy as np
 from playwright.sync_api import expect
 
-from engine import checkpoint, model, sample as sampling
-from engine.tokenizer import encode_prefix
-from tests.browser.helpers import query, ready
+from tests.browser.helpers import query, ready, twin
 
 
 def reading(page):
     """(pages, sous-chefs) shares of the newest course as drawn."""
     rows = page.locator("#notebook-out tr.nb-page")
-    return np.array([
+    return [
         [float(x) for x in rows.nth(i).locator("td.nb-read").evaluate_all("els => els.map(e => e.dataset.w)")]
         for i in range(rows.count())
-    ])
+    ]
 
 
-def engine_reading(menu):
-    params = checkpoint.default_params()
-    kv = model.new_kv(params.config, 1)
-    for pos, tok in enumerate(encode_prefix(menu)):
-        _, attn = model.step(params, np.array([tok]), pos, kv)
-    return attn[0][0].T
+def twin_reading(server, menu):
+    """The same, for ``menu``: from the twin."""
+    return [[r["w"] for r in p["reads"]] for p in twin(server, "notebook", menu=menu)["pages"]]
+
+
+def the_name(server):
+    """The name the notebook serves from the bell at the chapter's table: from the twin, course by course."""
+    menu = ""
+    while (chosen := twin(server, "notebook", menu=menu)["chosen"]) is not None:
+        menu = chosen["menu"]
+    return menu
 
 
 def test_serving_course_by_course_adds_one_page_each_time(kpage, server):
-    want = sampling.sample(checkpoint.default_params(), n=1, temperature=0.5, seed=1).names[0]
+    want = the_name(server)
     kpage.goto(server + "/en/chapter/7")
     ready(kpage)
     pages = kpage.locator("#notebook-out tr.nb-page")
@@ -49,7 +51,7 @@ def test_serving_course_by_course_adds_one_page_each_time(kpage, server):
         assert pages.locator("th .course-chip").all_inner_texts()[:k] == labels
         expect(kpage.locator("#notebook-out tr.nb-page.new")).to_have_attribute("data-page", str(k))
         menu = query(kpage)["notebook.menu"]
-        assert np.allclose(reading(kpage), engine_reading(menu), atol=1e-12)
+        assert reading(kpage) == twin_reading(server, menu)
     assert query(kpage)["notebook.menu"] == want
     expect(kpage.locator("#notebook-out .nb-end")).to_contain_text(f"the menu “{want}” is done")
     kpage.locator("#notebook-restart").click()
