@@ -2,12 +2,10 @@
 
 import re
 
-import numpy as np
-import pytest
 from playwright.sync_api import expect
 
-from engine import checkpoint, game, inspect as inspection
-from tests.browser.helpers import query, ready
+from engine import game
+from tests.browser.helpers import query, ready, twin
 
 
 def totals(page):
@@ -28,10 +26,8 @@ def test_a_bet_is_one_key_press_and_the_game_ends_with_a_link(kpage, server):
         if k < 5:
             expect(kpage.locator("#guess-keys")).to_be_focused()
     assert query(kpage)["guess.bets"] == "e-m-m-a-."
-    card = inspection.inspect(checkpoint.default_params(), "emma")
-    you, xm = totals(kpage)
-    assert you == pytest.approx(5 * game.rules()["hit"][1], abs=1e-12)
-    assert xm == pytest.approx(float(np.sum(card.losses)), abs=1e-12)
+    d = twin(server, "guess", name="emma", bets="e-m-m-a-.")
+    assert totals(kpage) == (d["you_sum"], d["xm_sum"])
     expect(kpage.locator("#guess-share-text")).to_contain_text("I beat the kitchen on “emma”")
     expect(kpage.locator("#guess-share")).to_be_focused()
     expect(kpage.locator('#w-guess button[data-copy="guess-share-box"]')).to_be_visible()
@@ -43,7 +39,6 @@ def test_a_spread_stake_from_the_form_and_a_wide_screen(kpage, server):
     kpage.set_viewport_size({"width": 1280, "height": 900})
     kpage.goto(server + "/zh/chapter/4?guess.seed=2")
     ready(kpage)
-    name = game.book_name(2)
     kpage.locator("#guess-bet").fill("a e i")
     kpage.keyboard.press("Enter")
     expect(kpage.locator("#guess-out li.guess-row")).to_have_count(1)
@@ -53,7 +48,7 @@ def test_a_spread_stake_from_the_form_and_a_wide_screen(kpage, server):
     kpage.locator("#guess-bet").fill("aa")
     kpage.keyboard.press("Enter")
     expect(kpage.locator("#guess-out .widget-error")).to_contain_text("出现了两次")
-    assert name not in kpage.locator("#guess-out").inner_text()
+    assert game.book_name(2) not in kpage.locator("#guess-out").inner_text()
     assert kpage.watch.problems and all("422" in p for p in kpage.watch.problems), kpage.watch.problems
 
 
@@ -68,10 +63,8 @@ def test_without_javascript_the_game_is_a_series_of_links_and_forms(nojs_page, s
     nojs_page.wait_for_url(re.compile(r"guess\.bets=a&guess\.bet=nm"))
     expect(nojs_page.locator("#guess-out li.guess-row")).to_have_count(2)
     assert "guess.bets=a-nm-" in nojs_page.locator("#guess-bet-e").get_attribute("href")
-    g = game.play(checkpoint.default_params(), [[0], [13, 12]], name="anna")
-    you, xm = totals(nojs_page)
-    assert you == pytest.approx(float(np.sum(g.reader)), abs=1e-12)
-    assert xm == pytest.approx(float(np.sum(g.model)), abs=1e-12)
+    d = twin(server, "guess", name="anna", bets="a-nm")
+    assert totals(nojs_page) == (d["you_sum"], d["xm_sum"])
     assert nojs_page.evaluate("document.documentElement.scrollWidth") <= 360
     assert nojs_page.watch.problems == [], nojs_page.watch.problems
 
