@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from engine import data
-from tests.app.widget_checks import assert_refused, submit_without_js, twin
+from tests.app.widget_checks import assert_refused, shown, submit_without_js, twin
 
 
 def names_in(html, ns="temperature"):
@@ -58,6 +58,18 @@ def test_invented_names_are_marked_in_words(client):
         rows = names_in(r.text)
         assert [(k, n) for k, n, _ in rows] == dial(client, lang, n="50", t="1")
         assert all(tag == words[kind] for kind, _, tag in rows)
+
+
+@pytest.mark.parametrize("query", ["", "t=0&n=3&seed=99", "t=1.3&n=50&seed=7", "t=4.5&n=1"])
+def test_the_dial_shows_what_its_twin_computes(client, query):
+    for lang in ("zh", "en"):
+        d = twin(client, "temperature", lang, dict(parse_qsl(query)))
+        r = client.get(f"/{lang}/widget/temperature?{query}")
+        assert r.status_code == 200
+        assert f'<p class="sample-summary">{shown(d["summary"])}</p>' in r.text
+        assert [(k, n) for k, n, _ in names_in(r.text)] == [("invented" if x["invented"] else "known", x["text"]) for x in d["names"]]
+        # the dial's range reaches as far as the data says
+        assert f'max="{d["t_dial_max"]}"' in r.text
 
 
 def test_temperature_zero_never_takes_a_risk(client):
