@@ -155,7 +155,7 @@ def test_capitals_are_folded_and_the_reader_is_told(client):
     ],
 )
 def test_every_other_character_is_shown_and_explained_not_dropped(client, typed, letters, kinds):
-    from app.widgets.tokenizer import clusters, kind_of, shown
+    from app.widgets.tokenizer import clusters, kind_of, shown as tile_label
 
     for lang in ("en", "zh"):
         d = board(client, lang, typed)
@@ -173,7 +173,7 @@ def test_every_other_character_is_shown_and_explained_not_dropped(client, typed,
             if cl.isascii() and cl.isalpha():
                 assert (tile["kind"], tile["label"], tile["id"]) == ("course", cl.lower(), tokenizer.encode(cl.lower())[1])
             else:
-                assert tile["kind"] == "rejected" and "id" not in tile and tile["label"] == shown(cl, kind_of(cl))
+                assert tile["kind"] == "rejected" and "id" not in tile and tile["label"] == tile_label(cl, kind_of(cl))
         # and each kind of trouble is named, with its characters and why
         assert {p["kind"]: p["chars"] for p in d["problems"]} == kinds
         assert all(p["why"] for p in d["problems"])
