@@ -205,6 +205,8 @@ def test_the_cards_show_what_their_twin_computes(client, query):
         assert f"<summary>{shown(d['table_summary'])}</summary>" in out
         table = re.findall(r'<tr[^>]*><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>', tables[1])
         assert table == [(shown(t["label"]), t["sim"], t["x"], t["y"]) for t in d["table"]]
+        classes = re.findall(r'<tr( class="fc-row-chosen")?><td>', tables[1])
+        assert [bool(c) for c in classes] == [t["chosen"] for t in d["table"]] and sum(t["chosen"] for t in d["table"]) == 1
         assert f"<small>{shown(d['fine_print'])}</small>" in out
 
 
