@@ -13,12 +13,10 @@ from app.api import routes as api, twin
 from app.pages import crawl, embed, fragments, routes as pages, share, site as site_mod
 from app.training.helper import TRAINER
 from app.web import settings
-from app.web.answer_memory import Answers
-from app.web.compression import Compression
 from app.web.cors import CORS
 from app.web.head_requests import HeadAsGet
-from app.web.http_caching import Caching
 from app.web.security_headers import SecurityHeaders
+from app.web.whole_answers import WholeAnswers
 
 
 def create_app(site=None, answer_bytes=None):
@@ -60,13 +58,11 @@ def create_app(site=None, answer_bytes=None):
     app.include_router(embed.router)
     app.include_router(crawl.router)
     app.include_router(share.router)
-    app.add_middleware(embed.BaseURL)
-    # repeats come from the worker's store of answers, before the model or a template runs
-    app.add_middleware(Answers, max_bytes=answer_bytes)
+    # the one layer that holds a whole answer: the site's address, ETag and 304, the store
+    # of answers (a repeat comes from it before the model or a template runs), compression
+    app.add_middleware(WholeAnswers, max_bytes=answer_bytes)
 
-    # outermost last: security headers on everything, including cached answers and 304s
-    app.add_middleware(Caching)
-    app.add_middleware(Compression)  # outside the ETags: it names its encoding in them
+    # outermost last: security headers on everything, including kept answers and 304s
     app.add_middleware(SecurityHeaders, docs_paths=(app.docs_url, app.redoc_url))
     app.add_middleware(HeadAsGet)  # a HEAD is the GET answer's status and headers
     app.add_middleware(CORS)       # what other sites may read, and its preflights

@@ -5,7 +5,8 @@ network or HTTP parsing. Run by hand:
     .venv/bin/python bench/asgi_cost.py [--requests 2000]
 
 It measures the same requests computed (no store of answers), computed with
-the security-header and caching middleware removed (what they cost), and
+the security headers and the layer that holds whole answers (address, ETag,
+compression) removed (what they cost), and
 served again from a worker's store of answers (what a repeat costs).
 """
 
@@ -77,11 +78,11 @@ def main():
     computed = create_app(answer_bytes=0)
     site = computed.state.site
     bare = create_app(site, answer_bytes=0)
-    bare.user_middleware = [m for m in bare.user_middleware if m.cls.__module__ not in ("app.web.security_headers", "app.web.http_caching")]
+    bare.user_middleware = [m for m in bare.user_middleware if m.cls.__module__ not in ("app.web.security_headers", "app.web.whole_answers")]
     stored = create_app(site, answer_bytes=64 << 20)
     asyncio.run(measure(stored, args.requests))  # the first pass fills the store
     for label, app in (("computed (no store)", computed),
-                       ("computed, without headers+caching middleware", bare),
+                       ("computed, without the security headers and the whole-answer layer", bare),
                        ("repeat served from the store", stored),
                        ("computed again", computed)):
         times, cpu = asyncio.run(measure(app, args.requests))

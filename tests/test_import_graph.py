@@ -21,6 +21,7 @@ PACKAGES = ("app", "engine")
 ROUTES = {"app.main", "app.cli", "app.api.routes", "app.api.streams", "app.api.twin", "app.pages.crawl",
           "app.pages.embed", "app.pages.fragments", "app.pages.routes", "app.pages.site", "app.story.content"}
 INFRASTRUCTURE = {"app.training.helper", "app.web.answer_memory", "app.web.head_requests", "app.web.http_caching",
+                  "app.web.addresses", "app.web.compression", "app.web.whole_answers",
                   "app.web.i18n", "app.web.security_headers", "app.web.settings", "app.web.templating",
                   "app.model_facts.facts", "app.model_facts.figures", "app.model_facts.knob_words",
                   "app.model_facts.limits"}

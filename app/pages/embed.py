@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from app import widgets
 from app.web import i18n, settings, templating
 from app.widgets import admission
-from app.web.addresses import (BASE, BASE_Q, HOST_RE, BaseURL, base_url, oembed_href,  # noqa: F401
+from app.web.addresses import (BASE, BASE_Q, HOST_RE, base_url, oembed_href,  # noqa: F401
                                oembed_link, public_url)
 from app.pages.routes import keep_redirect, not_found, query_pairs
 from app.widgets import view

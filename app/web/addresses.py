@@ -2,16 +2,14 @@
 
 Chapter pages in their starting state are rendered once
 at start-up, before any request says which host the reader used, so pages
-carry the marker ``BASE`` where the site's address goes and ``BaseURL``, a
-small middleware, writes the address into each HTML answer:
-``KITCHEN_PUBLIC_URL`` if set (e.g. ``https://kitchen.example.org``), else the
-request's own scheme and host.
+carry the marker ``BASE`` where the site's address goes, and the one
+middleware that sees answers whole (app/web/whole_answers.py) writes the
+address into each HTML answer: ``KITCHEN_PUBLIC_URL`` if set (e.g.
+``https://kitchen.example.org``), else the request's own scheme and host.
 """
 
 import re
 from urllib.parse import quote
-
-from starlette.requests import Request as StarletteRequest
 
 from app.web import settings
 
@@ -30,59 +28,20 @@ def base_url(scope):
     public = public_url()
     if public:
         return public
-    request = StarletteRequest(scope)
-    host = request.headers.get("host", "")[:300]   # a host name is at most 253 characters
+    host = next((v for k, v in scope.get("headers", ()) if k == b"host"), b"")
+    host = host[:300].decode("latin-1")   # a host name is at most 253 characters
     if not HOST_RE.match(host):
         server = scope.get("server") or ("localhost", None)
         host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
         if not HOST_RE.match(host):
             host = "localhost"
-    scheme = "https" if request.url.scheme == "https" else "http"
+    scheme = "https" if scope.get("scheme") == "https" else "http"
     return f"{scheme}://{host}"
 
 
-class BaseURL:
-    """Writes the site's address over the ``BASE`` markers of HTML answers."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope.get("method") == "HEAD":
-            await self.app(scope, receive, send)
-            return
-        held = {}
-        chunks = []
-
-        async def wrapped(message):
-            if message["type"] == "http.response.start":
-                ctype = b""
-                for key, value in message.get("headers", []):
-                    if key.lower() == b"content-type":
-                        ctype = value
-                if ctype.startswith(b"text/html"):
-                    held["start"] = message
-                    return
-                await send(message)
-                return
-            if message["type"] == "http.response.body" and "start" in held:
-                chunks.append(message.get("body", b""))
-                if message.get("more_body"):
-                    return
-                body = b"".join(chunks)
-                if BASE.encode() in body or BASE_Q.encode() in body:
-                    base = base_url(scope)
-                    body = body.replace(BASE_Q.encode(), quote(base, safe="").encode())
-                    body = body.replace(BASE.encode(), base.encode())
-                start = held.pop("start")
-                headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-                headers.append((b"content-length", str(len(body)).encode()))
-                await send({**start, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
-                return
-            await send(message)
-
-        await self.app(scope, receive, wrapped)
+def quoted(base):
+    """The site's address as it stands inside a URL-encoded query value (``BASE_Q``), bytes."""
+    return quote(base, safe="").encode()
 
 
 def oembed_href(path_and_query):

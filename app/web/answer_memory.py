@@ -4,16 +4,17 @@ Every page, fragment, seeded sample and inspection is fully determined by its
 address (and the read-only model), so an answer computed once is the answer
 for ever. Readers who move a dial walk back and forth over the same few
 states: the twenty-one positions of the temperature dial, the same table
-number, the same chapter address. This plain ASGI middleware keeps the last
-answers of one worker in a least-recently-used store bounded in bytes
-(``KITCHEN_ANSWER_CACHE_MB``, default 16; 0 turns it off), so a repeat costs
-a dictionary lookup instead of a model run and a template.
+number, the same chapter address. The middleware that sees answers whole
+(app/web/whole_answers.py) keeps the last answers of one worker here, in a
+least-recently-used store bounded in bytes (``KITCHEN_ANSWER_CACHE_MB``,
+default 16; 0 turns it off), so a repeat costs a dictionary lookup instead of
+a model run and a template.
 
 What is kept, and under which key, follows HTTP's own rules:
 
 - only GETs answered 200 that do not say how to cache themselves (the
   practice stream says ``no-store``) and are not on a live path
-  (``caching.NO_STORE``: the stream, its status, the health check), nor
+  (``http_caching.NO_STORE``: the stream, its status, the health check), nor
   static files (cheap to serve already, and changed on disk in development);
 - the key is the address (path and query) plus what the answer may depend on
   besides it: the scheme and ``Host`` the reader used, the address the
@@ -23,15 +24,15 @@ What is kept, and under which key, follows HTTP's own rules:
   (``HX-Request``, ``HX-Current-URL``). An answer with ``Vary: *`` or a
   ``Set-Cookie`` is never kept.
 
-It sits inside the ETag and security-header middleware, so a kept answer gets
-the same ETag, 304 handling and headers as a fresh one.
+An answer is kept with its ETag, after its address is written and before it
+is compressed, so a kept answer gets the same 304 handling, compression and
+headers as a fresh one, without hashing it again.
 """
 
 import hashlib
 import os
 from collections import OrderedDict
 
-from app.web import http_caching as caching
 from app.web.settings import env_int
 
 DEFAULT_MB = 16
@@ -158,86 +159,8 @@ class Paths:
         return True
 
 
-class Answers:
-    """Serves a GET from the worker's store of answers when it has this one."""
-
-    def __init__(self, app, max_bytes=None):
-        self.app = app
-        size = max_bytes_from_env() if max_bytes is None else max_bytes
-        self.store = Store(size) if size > 0 else None
-        self.limit = min(size, MAX_ENTRY)
-        self.vary = Paths()
-
-    @staticmethod
-    def primary(scope):
-        """What an answer may depend on besides its Vary headers (see the module's notes)."""
-        host = header_values(scope, (b"host",))[0]
-        return (scope.get("scheme", "http"), host, scope.get("server"), os.environ.get("KITCHEN_PUBLIC_URL", ""),
-                scope.get("path", ""), scope.get("query_string", b""))
-
-    def skips(self, scope):
-        path = scope.get("path", "")
-        return (
-            self.store is None
-            or scope["type"] != "http"
-            or scope.get("method") != "GET"
-            or path in caching.NO_STORE
-            or path.startswith(STATIC)
-        )
-
-    async def __call__(self, scope, receive, send):
-        if self.skips(scope):
-            return await self.app(scope, receive, send)
-
-        path = scope.get("path", "")
-        primary = self.primary(scope)
-        names = self.vary.get(path)
-        if names is not None:
-            kept = self.store.get(primary + (names, header_values(scope, names)))
-            if kept is not None:
-                start, body = kept
-                await send({**start, "headers": list(start["headers"])})
-                await send({"type": "http.response.body", "body": body})
-                return
-
-        start = None
-        chunks = []
-        size = 0
-        keeping = True
-
-        async def wrapped(message):
-            nonlocal start, keeping, size
-            if not keeping:
-                return await send(message)
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if message["status"] != 200 or any(
-                    k.lower() in (b"cache-control", b"set-cookie") for k, _ in headers
-                ):
-                    keeping = False
-                else:
-                    start = {"type": "http.response.start", "status": 200, "headers": headers}
-                return await send(message)
-            if message["type"] == "http.response.body":
-                body = message.get("body", b"")
-                size += len(body)
-                if size > self.limit:
-                    keeping = False       # too big to keep: stop holding a copy
-                    chunks.clear()
-                    return await send(message)
-                chunks.append(body)
-                await send(message)
-                if not message.get("more_body", False) and start is not None:
-                    self.keep(path, primary, scope, start, b"".join(chunks))
-                return None
-            return await send(message)
-
-        await self.app(scope, receive, wrapped)
-
-    def keep(self, path, primary, scope, start, body):
-        names = vary_names(start["headers"])
-        if names is None:
-            return
-        if not self.vary.set(path, names):
-            return                # the route changed what it varies on: keep nothing new for it
-        self.store.put(primary + (names, header_values(scope, names)), start, body)
+def primary(scope):
+    """What an answer may depend on besides its Vary headers (see the module's notes)."""
+    host = header_values(scope, (b"host",))[0]
+    return (scope.get("scheme", "http"), host, scope.get("server"), os.environ.get("KITCHEN_PUBLIC_URL", ""),
+            scope.get("path", ""), scope.get("query_string", b""))

@@ -1,6 +1,7 @@
 """Compressed answers: brotli or gzip, as the reader's browser accepts.
 
-A plain ASGI middleware, outside the ETag/304 one (app/web/http_caching.py):
+The rules the middleware that sees answers whole (app/web/whole_answers.py)
+follows, after the ETag is set:
 
 - it compresses HTML, CSS, JavaScript, JSON, SVG, XML (the feeds, the sitemap)
   and plain text of at least ``MIN_SIZE`` bytes, choosing brotli when the
@@ -11,7 +12,7 @@ A plain ASGI middleware, outside the ETag/304 one (app/web/http_caching.py):
   go out as they come), an answer already encoded, a 304, or a HEAD;
 - the ETag names the encoding (``"…-br"``, ``"…-gzip"``: a strong ETag belongs to
   one set of bytes), and a conditional request's ``If-None-Match`` is read back
-  to the plain ETag before the caching middleware compares it, so a 304 works
+  to the plain ETag before it is compared, so a 304 works
   for every encoding;
 - compressed bodies are kept by ETag and encoding (a content hash: the same
   bytes compress the same way) in a small least-recently-used store, so the
@@ -66,82 +67,15 @@ def compress(body, encoding):
     return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
 
 
-class Compression:
-    def __init__(self, app, min_size=MIN_SIZE):
-        self.app = app
-        self.min_size = min_size
+class Packed:
+    """Compressed bodies kept by ETag and encoding (a content hash: the same bytes
+    compress the same way), least recently used first out, bounded in entries and bytes."""
+
+    def __init__(self):
         self.kept = OrderedDict()    # (etag, encoding) -> compressed body
         self.kept_bytes = 0
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD") or scope.get("path") in NEVER:
-            return await self.app(scope, receive, send)
-        encoding = None
-        asked = b""
-        headers_in = []
-        for k, v in scope.get("headers", []):
-            if k == b"accept-encoding":
-                encoding = accepted(v)
-            elif k == b"if-none-match":
-                asked += v
-                v = SUFFIX.sub(b'"', v)   # "abc-br" asks about the plain answer "abc"
-            headers_in.append((k, v))
-        scope = {**scope, "headers": headers_in}
-
-        start = None
-        chunks = []
-        passing = False
-
-        async def wrapped(message):
-            nonlocal start, passing
-            if passing:
-                return await send(message)
-            if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
-                ctype = b""
-                encoded = False
-                for k, v in headers:
-                    kl = k.lower()
-                    if kl == b"content-type":
-                        ctype = v.split(b";")[0].strip().lower()
-                    elif kl == b"content-encoding":
-                        encoded = True
-                if message["status"] == 304 and encoding:
-                    message = _named_304(message, encoding, asked)
-                if encoded or ctype not in TYPES or message["status"] in (204, 304):
-                    passing = True
-                    return await send(message)
-                start = message
-                return None
-            if message["type"] != "http.response.body":
-                return await send(message)
-            chunks.append(message.get("body", b""))
-            if message.get("more_body", False):
-                return None
-            body = b"".join(chunks)
-            headers = list(start.get("headers", []))
-            if len(body) < self.min_size:
-                return await self._send(send, start, headers, body)
-            headers = _add_vary(headers)
-            if encoding is None:
-                return await self._send(send, start, headers, body)
-            etag = next((v for k, v in headers if k.lower() == b"etag"), None)
-            packed = self._compressed(body, encoding, etag)
-            headers = [(k, v) for k, v in headers if k.lower() not in (b"content-length", b"etag")]
-            headers.append((b"content-encoding", encoding.encode()))
-            if etag is not None and etag.endswith(b'"'):
-                headers.append((b"etag", etag[:-1] + b"-" + encoding.encode() + b'"'))
-            return await self._send(send, start, headers, packed)
-
-        await self.app(scope, receive, wrapped)
-
-    async def _send(self, send, start, headers, body):
-        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({**start, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-
-    def _compressed(self, body, encoding, etag):
+    def get(self, body, encoding, etag):
         if etag is None:
             return compress(body, encoding)
         key = (etag, encoding)
@@ -158,19 +92,17 @@ class Compression:
         return packed
 
 
-def _named_304(message, encoding, asked):
-    """A 304 for a compressed answer names the ETag the reader holds ("…-br")."""
-    headers = message.get("headers", [])
+def named_304(headers, encoding, asked):
+    """A 304's headers for a compressed answer: it names the ETag the reader holds ("…-br")."""
     for i, (k, v) in enumerate(headers):
         if k.lower() == b"etag" and v.endswith(b'"'):
             named = v[:-1] + b"-" + encoding.encode() + b'"'
             if named in asked:
-                headers = _add_vary(headers[:i] + [(k, named)] + headers[i + 1:])
-                return {**message, "headers": headers}
-    return message
+                return add_vary(headers[:i] + [(k, named)] + headers[i + 1:])
+    return headers
 
 
-def _add_vary(headers):
+def add_vary(headers):
     for i, (k, v) in enumerate(headers):
         if k.lower() == b"vary":
             names = [n.strip().lower() for n in v.split(b",")]

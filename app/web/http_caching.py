@@ -53,69 +53,13 @@ def cache_control_for(path, query_string):
     return SHORT
 
 
-class Caching:
-    """ETag, Cache-Control and 304s for GET answers determined by their URL."""
+def no_store(send):
+    """``send`` for a live path: its answer says ``no-store`` unless it says how to cache itself."""
+    async def wrapped(message):
+        if message["type"] == "http.response.start":
+            headers = message.get("headers", [])
+            if not any(k.lower() == b"cache-control" for k, _ in headers):
+                message = {**message, "headers": list(headers) + [(b"cache-control", NO_STORE_VALUE)]}
+        await send(message)
 
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope.get("method") != "GET":
-            return await self.app(scope, receive, send)
-        path = scope.get("path", "")
-        if path in NO_STORE:
-            return await self.app(scope, receive, self._no_store(send))
-
-        if_none_match = None
-        for k, v in scope.get("headers", []):
-            if k == b"if-none-match":
-                v = v[:MAX_IF_NONE_MATCH]   # a few ETags at most are read
-                if_none_match = v if if_none_match is None else if_none_match + b"," + v
-        cache_control = cache_control_for(path, scope.get("query_string", b""))
-
-        start = None
-        passing = False
-        chunks = []
-
-        async def wrapped(message):
-            nonlocal start, passing
-            if passing:
-                return await send(message)
-            if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
-                has_policy = any(k.lower() == b"cache-control" for k, _ in headers)
-                if message["status"] != 200 or has_policy:
-                    passing = True
-                    return await send(message)
-                start = message
-                return None
-            if message["type"] != "http.response.body":
-                return await send(message)
-            chunks.append(message.get("body", b""))
-            if message.get("more_body", False):
-                return None
-            body = b"".join(chunks)
-            etag = etag_of(body)
-            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"etag"]
-            headers += [(b"etag", etag), (b"cache-control", cache_control)]
-            if if_none_match is not None and matches(if_none_match, etag):
-                headers = [(k, v) for k, v in headers if k.lower() not in DROPPED_ON_304]
-                await send({"type": "http.response.start", "status": 304, "headers": headers})
-                await send({"type": "http.response.body", "body": b""})
-                return None
-            await send({**start, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-            return None
-
-        await self.app(scope, receive, wrapped)
-
-    @staticmethod
-    def _no_store(send):
-        async def wrapped(message):
-            if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
-                if not any(k.lower() == b"cache-control" for k, _ in headers):
-                    message = {**message, "headers": list(headers) + [(b"cache-control", NO_STORE_VALUE)]}
-            await send(message)
-
-        return wrapped
+    return wrapped
