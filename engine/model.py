@@ -238,6 +238,39 @@ def new_kv(config=CONFIG, batch=1):
     return [{"k": np.zeros(shape), "v": np.zeros(shape)} for _ in range(config.n_layer)]
 
 
+class _Entry:
+    """What the first station reads, for every (course, position) pair of a read-only model.
+
+    Before the first station a position's pot depends only on its course and its
+    place: the course's card plus the place's card, brought to strength, then
+    brought to strength again and turned into the first station's questions,
+    keys and recipes. For the shipped model (read-only, so these never go stale)
+    ``step`` reads them from these tables, computed once with the very same
+    operations, instead of computing them again at every position of every menu.
+    """
+
+    def __init__(self, params):
+        cfg = params.config
+        x, _ = L.rmsnorm_forward(params["wte"][:, None, :] + params["wpe"][None, :, :])   # (V,P,C)
+        xn, _ = L.rmsnorm_forward(x)                                                       # (V,P,C)
+        qkv = (xn.reshape(-1, cfg.n_embd) @ params.qkv(0).T).reshape(*xn.shape[:2], -1)  # (V,P,3C)
+        self.x, self.xn, self.qkv = x, xn, qkv
+        # a batch of one is multiplied by a different routine (matrix times vector), whose
+        # last bits may differ: it multiplies its row from ``xn``, as it always did
+        probe = np.arange(min(cfg.vocab_size, 3))
+        self.batched = bool(np.array_equal(xn[probe, 0] @ params.qkv(0).T, qkv[probe, 0]))
+
+
+def _entry(params):
+    """The first station's tables for read-only parameters, else None."""
+    if params.writeable or not params.config.n_layer:
+        return None
+    entry = params.__dict__.get("_entry")
+    if entry is None:
+        entry = params._entry = _Entry(params)
+    return entry
+
+
 def step(params, tokens, pos, kv):
     """Run position ``pos`` for a batch of menus. ``tokens``: (B,) ids at that position.
 
@@ -251,12 +284,19 @@ def step(params, tokens, pos, kv):
     idx = np.asarray(tokens, dtype=np.intp)
     b = idx.shape[0]
     h, d, c = cfg.n_head, cfg.head_size, cfg.n_embd
-    x, _ = L.rmsnorm_forward(params["wte"][idx] + params["wpe"][pos])  # (B,C)
+    entry = _entry(params)
+    if entry is None:
+        x, _ = L.rmsnorm_forward(params["wte"][idx] + params["wpe"][pos])  # (B,C)
+    else:
+        x = entry.x[idx, pos]                                          # (B,C) the same numbers, read
     attn = []
     for i in range(cfg.n_layer):
         xa = x
-        xn, _ = L.rmsnorm_forward(xa)                                  # (B,C)
-        qkv = xn @ params.qkv(i).T                                   # (B,3C)
+        if i == 0 and entry is not None:
+            qkv = entry.qkv[idx, pos] if b > 1 and entry.batched else entry.xn[idx, pos] @ params.qkv(0).T
+        else:
+            xn, _ = L.rmsnorm_forward(xa)                              # (B,C)
+            qkv = xn @ params.qkv(i).T                                 # (B,3C)
         q = qkv[:, :c].reshape(b, h, 1, d)                           # (B,H,1,D)
         kv[i]["k"][:, :, pos] = qkv[:, c:2 * c].reshape(b, h, d)    # page pos of the notebook
         kv[i]["v"][:, :, pos] = qkv[:, 2 * c:].reshape(b, h, d)

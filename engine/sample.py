@@ -179,18 +179,20 @@ def sample(params, n=10, temperature=0.5, seed=0, prefix="", known=None, top_k=N
     alive = np.ones(n, dtype=bool)
     chosen = np.full((n, room), BOS)
     probs = np.zeros((n, room, cfg.vocab_size))
-    lengths = np.zeros(n, dtype=int)
     for j in range(room):
         logits, _ = step(params, tok, len(start) - 1 + j, kv)
         p = trim(vote(logits, temperature), *rules)                      # (n,V) the die
         nxt = pick(p, uniforms[:, j])
-        probs[alive, j] = p[alive]
-        chosen[alive, j] = nxt[alive]
-        lengths[alive] += 1
+        probs[:, j] = p           # every row; a finished name's later votes are cleared below
+        chosen[:, j] = nxt
         alive &= nxt != BOS
         if not alive.any():
             break
         tok = nxt
+    # each name ends at its first bell (its last vote), or runs out of room
+    ended = chosen == BOS                                                # (n,room)
+    lengths = np.where(ended.any(axis=1), ended.argmax(axis=1) + 1, room)  # (n,) votes taken
+    probs[np.arange(room) >= lengths[:, None]] = 0.0
     tokens = [[t for t in row[:k] if t != BOS] for row, k in zip(chosen.tolist(), lengths.tolist())]
     names = [prefix + decode(t) for t in tokens]
     if known is None:

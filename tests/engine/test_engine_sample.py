@@ -133,3 +133,21 @@ def test_serving_a_full_notebook_and_bad_input(params):
         args = {"menu": "ann", "temperature": 0.5, "seed": 1, **bad}
         with pytest.raises(ValueError):
             serve_next(params, args["menu"], args["temperature"], args["seed"])
+
+
+@pytest.mark.parametrize("batch", [1, 2, 10, 57])
+def test_the_read_only_models_tables_give_the_very_numbers_of_the_plain_pass(params, batch):
+    """The shipped model reads its first station's inputs from tables (model._Entry);
+    a writeable copy computes them at every position: both give the same bits."""
+    frozen = params if not params.writeable else params.copy().freeze()
+    plain = frozen.copy()
+    assert model._entry(frozen) is not None and model._entry(plain) is None
+    rng = np.random.default_rng(batch)
+    kv_a, kv_b = model.new_kv(frozen.config, batch), model.new_kv(plain.config, batch)
+    for pos in range(frozen.config.block_size):
+        tokens = rng.integers(0, len(VOCAB), batch)
+        (la, aa), (lb, ab) = model.step(frozen, tokens, pos, kv_a), model.step(plain, tokens, pos, kv_b)
+        assert np.array_equal(la, lb) and all(np.array_equal(x, y) for x, y in zip(aa, ab))
+    a = sample(frozen, n=batch, temperature=0.9, seed=batch, top_p=0.8)
+    b = sample(plain, n=batch, temperature=0.9, seed=batch, top_p=0.8)
+    assert a.names == b.names and a.lengths == b.lengths and np.array_equal(a.probs, b.probs)
