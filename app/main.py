@@ -53,8 +53,9 @@ def create_app(site=None, answer_bytes=None):
 
     app.include_router(api.router)
     app.include_router(twin.router)
-    app.include_router(pages.router)
+    # routes are tried in order: the widget fragments, the most asked-for, before the pages
     app.include_router(fragments.router)
+    app.include_router(pages.router)
     app.include_router(embed.router)
     app.include_router(crawl.router)
     app.include_router(share.router)

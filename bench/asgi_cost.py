@@ -3,6 +3,7 @@
 network or HTTP parsing. Run by hand:
 
     .venv/bin/python bench/asgi_cost.py [--requests 2000]
+    .venv/bin/python bench/asgi_cost.py --parts [--requests 2000]   # where the CPU goes, part by part
 
 It measures the same requests computed (no store of answers), computed with
 the security headers and the layer that holds whole answers (address, ETag,
@@ -69,11 +70,69 @@ def report(label, times, cpu):
           f"CPU {cpu * 1000:.3f} ms per request -> at most {1 / cpu:,.0f} requests/s per core before HTTP")
 
 
+def parts(app, n):
+    """Where one fresh dial answer's CPU goes: the engine's sampling alone, the partial and
+    its Embed control with the sampling done already, the route's whole function, and the
+    whole app (what is left is routing, the thread-pool hop and the middleware)."""
+    from starlette.requests import Request
+
+    from app.pages import embed, fragments
+    from app.widgets import temperature
+
+    rng = random.Random(2)
+
+    def cpu(fn):
+        for _ in range(100):
+            fn()
+        t0 = time.process_time()
+        for _ in range(n):
+            fn()
+        return (time.process_time() - t0) / n
+
+    def query():
+        return f"t={rng.randrange(0, 201) / 100:g}&n=10&seed={rng.randrange(1, 1000)}"
+
+    def request():
+        return Request({"type": "http", "method": "GET", "path": "/en/widget/temperature", "query_string": query().encode(),
+                        "headers": [(b"host", b"127.0.0.1"), (b"hx-request", b"true"),
+                                    (b"hx-current-url", b"http://127.0.0.1/en/chapter/7")], "app": app,
+                        "scheme": "http", "server": ("127.0.0.1", 80), "root_path": ""})
+
+    page = app.state.site.library.home_of("en", "temperature")
+    inst = page.instance("temperature")
+    sampled = temperature.sample_names(10, 0.5, 1)
+    real = temperature.sample_names
+    figures = {"sampling ten names (engine.sample.sample)":
+               cpu(lambda: real(10, rng.randrange(0, 201) / 100, rng.randrange(1, 1000)))}
+    temperature.sample_names = lambda *a, **k: sampled
+    try:
+        figures["the partial and its Embed control, sampling excluded"] = cpu(lambda: embed.render_with_control(
+            inst, "en", [("temperature.t", f"{rng.randrange(0, 201) / 100:g}")], action=page.path))
+        figures["the route's function (parsing, HX-Replace-Url, the partial), sampling excluded"] = cpu(
+            lambda: fragments.render_fragment("en", "temperature", request()))
+        figures["the whole ASGI app, sampling excluded"] = measure_cpu(app, n)
+    finally:
+        temperature.sample_names = real
+    figures["the whole ASGI app"] = measure_cpu(app, n)
+    for label, value in figures.items():
+        print(f"{label}: CPU {value * 1000:.3f} ms per request")
+
+
+def measure_cpu(app, n):
+    return asyncio.run(measure(app, n))[1]
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--requests", type=int, default=2000)
+    p.add_argument("--parts", action="store_true", help="where one fresh dial answer's CPU goes, part by part")
     args = p.parse_args()
     from app.main import create_app
+
+    if args.parts:
+        parts(create_app(answer_bytes=0), args.requests)
+        print("load average:", " ".join(open("/proc/loadavg").read().split()[:3]))
+        return
 
     computed = create_app(answer_bytes=0)
     site = computed.state.site
