@@ -33,10 +33,16 @@ def find_page(library, lang, path, ns, name):
     return None
 
 
-@router.get("/{lang}/widget/{name}")
-async def fragment(lang: str, name: str, request: Request):
+async def fragment(request: Request):
     """Rendered in the thread pool; a heavy state waits at the worker's gate (app/widgets/admission.py)."""
+    lang, name = request.path_params["lang"], request.path_params["name"]
     return await admission.respond(request, render_fragment, lang, name, request)
+
+
+# A plain route: the answer a dial asks for most often skips FastAPI's parameter checks,
+# which have nothing to check here (the widget checks its own query; the JSON twin,
+# /api/widget/{name}, is the documented form of the same state).
+router.add_route("/{lang}/widget/{name}", fragment, methods=["GET"], include_in_schema=False)
 
 
 def render_fragment(lang, name, request):
