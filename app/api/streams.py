@@ -32,6 +32,8 @@ from starlette.responses import JSONResponse, StreamingResponse
 
 from engine import train as training
 
+from app.web import i18n
+from app.web.i18n import N_
 from app.web.settings import env_int
 from app.widgets import admission, practice
 
@@ -65,15 +67,8 @@ def stats_from_env():
 
 STATS = stats_from_env()
 
-LOST = {
-    "zh": "这次练习中途断了，请再试一次。",
-    "en": "This practice run was cut short. Please try again.",
-}
-
-BUSY = {
-    "zh": "厨房里同时练习的小明太多了，请过几秒再试。",
-    "en": "The practice kitchen is full right now. Please try again in a few seconds.",
-}
+LOST = N_("This practice run was cut short. Please try again.")
+BUSY = N_("The practice kitchen is full right now. Please try again in a few seconds.")
 
 
 class Slot:
@@ -97,12 +92,13 @@ def take_slot(stats=STATS):
     return Slot(stats)
 
 
-def refusal(words):
-    """A 503 the page shows in its language (``message``), with Retry-After."""
+def refusal(message):
+    """A 503 the page shows in its language (``message``: every language's words), with Retry-After."""
     return JSONResponse(
         status_code=503,
         headers={"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"},
-        content={"detail": words["en"], "message": words, "retry_after": RETRY_AFTER},
+        content={"detail": i18n.say("en", message), "message": i18n.every_language(message),
+                 "retry_after": RETRY_AFTER},
     )
 
 

@@ -119,6 +119,11 @@ def say_n(lang, singular, plural, num, **values):
     return TRANSLATIONS[lang].ngettext(singular, plural, num) % {"num": num, **_said(lang, values)}
 
 
+def every_language(message, **values):
+    """``message`` in each of the site's languages: {lang: words} (a JSON answer's ``message``)."""
+    return {lang: say(lang, message, **values) for lang in settings.LANGS}
+
+
 def markup(lang, message, **values):
     """Like ``say``, for a message that holds markup: the message is kept, the values escaped."""
     return Markup(TRANSLATIONS[lang].gettext(message)) % _said(lang, values)

@@ -24,7 +24,6 @@ STILL_INLINE = {
     "templates/widgets/_michelin.html",
     "templates/widgets/_practice.html",
     "templates/widgets/_sampling.html",
-    "app/api/streams.py",
     "app/widgets/base.py",
     "app/widgets/inside.py",
     "app/widgets/kitchen_map.py",

@@ -24,6 +24,7 @@ from engine import checkpoint, sample as sampling, train as training
 from engine.train import reference_start, train
 
 from app.api import streams
+from app.web import i18n
 from app.training import helper as trainer
 from app.training.helper import TRAINER
 from app.widgets import admission, practice
@@ -360,8 +361,8 @@ def test_past_the_bound_a_reader_gets_503_with_retry_after(live, slow_streams):
             assert busy.status_code == 503
             assert int(busy.headers["Retry-After"]) > 0
             body = busy.json()
-            assert body["message"]["zh"] == streams.BUSY["zh"] and body["message"]["en"] == streams.BUSY["en"]
-            assert body["detail"] == streams.BUSY["en"]
+            assert body["message"] == i18n.every_language(streams.BUSY)
+            assert body["detail"] == i18n.say("en", streams.BUSY)
         finally:
             for cm in opened[::2]:
                 cm.__exit__(None, None, None)
@@ -473,7 +474,7 @@ def test_when_the_gate_for_heavy_work_is_full_a_stream_is_a_503_with_retry_after
     monkeypatch.setattr(admission, "GATE", full)
     r = client.get("/api/train?steps=12&seed=3")
     assert r.status_code == 503 and int(r.headers["Retry-After"]) > 0
-    assert r.json()["message"] == streams.BUSY and full.refused == 1
+    assert r.json()["message"] == i18n.every_language(streams.BUSY) and full.refused == 1
     assert streams.STATS.active == 0  # its slot is given back
 
 
@@ -484,7 +485,7 @@ def test_a_run_that_cannot_be_computed_is_a_503_that_says_so(client, monkeypatch
     monkeypatch.setattr(TRAINER, "compute_async", broken)
     r = client.get("/api/train?steps=13&seed=3")
     assert r.status_code == 503 and r.headers["Retry-After"]
-    assert r.json()["message"] == streams.LOST and streams.STATS.active == 0
+    assert r.json()["message"] == i18n.every_language(streams.LOST) and streams.STATS.active == 0
 
 
 def test_a_reader_who_leaves_while_the_run_waits_at_the_gate_frees_the_slot_and_the_queue(monkeypatch):

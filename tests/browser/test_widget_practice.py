@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
+from app.web import i18n
 from app.widgets import practice
 from tests.browser.helpers import api, ready
 
@@ -113,7 +114,7 @@ def test_a_run_the_server_turns_away_is_reported_in_the_page_language(kpage, ser
             status=503, body=json.dumps({"detail": words["en"], "message": words, "retry_after": 5}),
             headers={"content-type": "application/json", "retry-after": "5", "cache-control": "no-store"})
 
-    for words in (streams.LOST, streams.BUSY):
+    for words in (i18n.every_language(streams.LOST), i18n.every_language(streams.BUSY)):
         kpage.unroute("**/api/train?*")
         kpage.route("**/api/train?*", refuse(words))
         kpage.goto(server + "/zh/chapter/6")
