@@ -17,6 +17,7 @@ from engine import checkpoint, search
 from engine.tokenizer import BOS, VOCAB_SIZE, encode_prefix, token_label
 
 from app.model_facts.limits import BEAM_WIDTH_DEFAULT, BEAM_WIDTH_MAX, MAX_LETTERS, SEED_MAX, T_MAX, TOP_K_MAX, TOP_P_MIN
+from app.web import i18n
 from app.web.i18n import N_
 from app.widgets import inside
 from app.widgets.base import Letters, Number, Widget
@@ -44,7 +45,7 @@ def share(p):
     """A whole menu's share for display: two significant figures below 10%."""
     p = float(p)
     if p >= 0.1:
-        return f"{p * 100:.1f}%"
+        return i18n.percent(p, 1)
     return f"{p * 100:.2g}%"
 
 
@@ -59,7 +60,6 @@ def run(state):
 
 class Sampling(Widget):
     def compute(self, state, lang):
-        zh = lang == "zh"
         lab = run(state)
         c = lab.cut
         fmt = {p.key: p.format(state[p.key]) for p in PARAMS}
@@ -86,45 +86,43 @@ class Sampling(Widget):
         counts = {r: len(c.cut_by[r]) for r in RULES}
         fav = int(c.warmed.argmax())
         fav_share = float(c.warmed[fav])
-        after = (("只响了开场铃" if not lab.prefix else f"“{' '.join(lab.prefix)}”之后") if zh
-                 else ("With just the bell" if not lab.prefix else f"After “{' '.join(lab.prefix)}”"))
-        if zh:
-            summary = f"{after}，冒险程度 {fmt['t']}：骰子上还剩 {n_kept} 面（一共 {VOCAB_SIZE} 道菜）。"
+        if not lab.prefix:
+            summary = i18n.say_n(lang, "With just the bell, at adventurousness %(t)s: %(num)s of the %(total)s courses is left on the die.",
+                                 "With just the bell, at adventurousness %(t)s: %(num)s of the %(total)s courses are left on the die.",
+                                 n_kept, t=fmt["t"], total=VOCAB_SIZE)
         else:
-            summary = (f"{after}, at adventurousness {fmt['t']}: {n_kept} of the {VOCAB_SIZE} courses "
-                       f"{'is' if n_kept == 1 else 'are'} left on the die.")
-        rule_lines = self.rule_lines(state, fmt, counts, fav, fav_share, c, zh)
+            summary = i18n.say_n(lang, "After “%(prefix)s”, at adventurousness %(t)s: %(num)s of the %(total)s courses is left on the die.",
+                                 "After “%(prefix)s”, at adventurousness %(t)s: %(num)s of the %(total)s courses are left on the die.",
+                                 n_kept, prefix=" ".join(lab.prefix), t=fmt["t"], total=VOCAB_SIZE)
+        rule_lines = self.rule_lines(state, fmt, counts, fav, fav_share, c, lang)
 
         names = [{"text": nm, "invented": inv} for nm, inv in zip(lab.served.names, lab.served.invented)]
         n_invented = sum(lab.served.invented)
-        if zh:
-            served_summary = f"用这些设定上 {len(names)} 道菜（桌号 {fmt['seed']}）：{n_invented} 道是小明自己编的。"
-        else:
-            served_summary = (f"{len(names)} dishes served with these settings (table {fmt['seed']}): "
-                              f"{n_invented} of them {'is' if n_invented == 1 else 'are'} Xiao Ming's own invention{'s' if n_invented != 1 else ''}.")
+        served_summary = i18n.say_n(
+            lang, "%(n)s dishes served with these settings (table %(table)s): %(num)s of them is Xiao Ming's own invention.",
+            "%(n)s dishes served with these settings (table %(table)s): %(num)s of them are Xiao Ming's own inventions.",
+            n_invented, n=len(names), table=fmt["seed"])
 
         g = lab.greedy
         menus = [{
             "name": m.name,
             "share": share(math.exp(m.logprob)),
-            "logprob": f"{m.logprob:.2f}",
+            "logprob": i18n.decimal(m.logprob, 2),
             "full": not m.rang_bell,
             "is_greedy": m.name == g.name,
         } for m in lab.beam]
-        greedy = {"name": g.name or ("（空）" if zh else "(empty)"), "share": share(math.exp(g.logprob)), "logprob": f"{g.logprob:.2f}"}
+        greedy = {"name": g.name or i18n.say(lang, "(empty)"), "share": share(math.exp(g.logprob)),
+                  "logprob": i18n.decimal(g.logprob, 2)}
         best = lab.beam[0]
         ratio = math.exp(best.logprob - g.logprob)
         if best.name == g.name:
-            verdict = (f"这一次两者一致：每一步都选头名，端出的正是光束找到的最可能的整套菜单“{g.name}”。" if zh else
-                       f"Here they agree: always taking the favourite serves “{g.name}”, the most likely whole menu the beam found.")
+            verdict = i18n.say(lang, "Here they agree: always taking the favourite serves “%(name)s”, the most likely whole menu the beam found.",
+                               name=g.name)
         else:
-            times = f"{ratio:.1f}" if ratio < 10 else f"{ratio:.0f}"
-            if zh:
-                verdict = (f"这一次两者不同：每一步都选头名，端出的是“{greedy['name']}”（整套的份额 {greedy['share']}）；"
-                           f"光束找到的“{best.name}”（{menus[0]['share']}）是它的 {times} 倍。")
-            else:
-                verdict = (f"Here they differ: always taking the favourite serves “{greedy['name']}” (a whole-menu share of {greedy['share']}), "
-                           f"while the beam found “{best.name}” ({menus[0]['share']}), {times} times as likely.")
+            times = i18n.decimal(ratio, 1) if ratio < 10 else i18n.decimal(ratio, 0)
+            verdict = i18n.say(lang, "Here they differ: always taking the favourite serves “%(greedy)s” (a whole-menu share of %(greedy_share)s), while the beam found “%(best)s” (%(best_share)s), %(times)s times as likely.",
+                               greedy=greedy["name"], greedy_share=greedy["share"], best=best.name,
+                               best_share=menus[0]["share"], times=times)
         return {
             "so_far": [token_label(x) for x in encode_prefix(lab.prefix)],
             "summary": summary,
@@ -146,29 +144,29 @@ class Sampling(Widget):
         }
 
     @staticmethod
-    def rule_lines(state, fmt, counts, fav, fav_share, c, zh):
+    def rule_lines(state, fmt, counts, fav, fav_share, c, lang):
         """One line per rule: what it keeps here and how many courses it cut."""
         lines = []
         k, p, m = state["top_k"], state["top_p"], state["min_p"]
         if k >= VOCAB_SIZE:
-            lines.append(f"top-k：全部 {VOCAB_SIZE} 道都留下（关）。" if zh else f"top-k: all {VOCAB_SIZE} courses stay (off).")
+            lines.append(i18n.say(lang, "top-k: all %(total)s courses stay (off).", total=VOCAB_SIZE))
         else:
-            lines.append(f"top-k = {fmt['top_k']}：只留票数最多的 {k} 道，裁掉 {counts['top_k']} 道。" if zh else
-                         f"top-k = {fmt['top_k']}: keeps the {k} most likely course{'s' if k != 1 else ''}, cut {counts['top_k']}.")
+            lines.append(i18n.say_n(lang, "top-k = %(k)s: keeps the %(num)s most likely course, cut %(cut)s.",
+                                    "top-k = %(k)s: keeps the %(num)s most likely courses, cut %(cut)s.",
+                                    k, k=fmt["top_k"], cut=counts["top_k"]))
         if p >= 1:
-            lines.append("top-p = 1：要凑够 100%，所以全部留下（关）。" if zh else "top-p = 1: it must reach 100%, so everything stays (off).")
+            lines.append(i18n.say(lang, "top-p = 1: it must reach 100%%, so everything stays (off)."))
         else:
             kept_p = VOCAB_SIZE - counts["top_p"]
             reached = inside.pct(sum(float(c.warmed[i]) for i in range(VOCAB_SIZE) if i not in c.cut_by["top_p"]))
-            lines.append(f"top-p = {fmt['top_p']}：从票最多的往下数，凑够 {inside.pct(p, 0)} 为止：这里是前 {kept_p} 道（合计 {reached}），裁掉 {counts['top_p']} 道。" if zh else
-                         f"top-p = {fmt['top_p']}: counting down from the favourite until the shares reach {inside.pct(p, 0)}: here the top {kept_p} ({reached}), cut {counts['top_p']}.")
+            lines.append(i18n.say(lang, "top-p = %(p)s: counting down from the favourite until the shares reach %(target)s: here the top %(kept)s (%(reached)s), cut %(cut)s.",
+                                  p=fmt["top_p"], target=inside.pct(p, 0), kept=kept_p, reached=reached, cut=counts["top_p"]))
         if m <= 0:
-            lines.append("min-p = 0：什么都不丢（关）。" if zh else "min-p = 0: nothing is dropped (off).")
+            lines.append(i18n.say(lang, "min-p = 0: nothing is dropped (off)."))
         else:
-            bar = inside.pct(m * fav_share)
-            who = inside.course(fav, "zh" if zh else "en")
-            lines.append(f"min-p = {fmt['min_p']}：头名{who}占 {inside.pct(fav_share)}，不到它 {fmt['min_p']} 倍（{bar}）的都丢掉，裁掉 {counts['min_p']} 道。" if zh else
-                         f"min-p = {fmt['min_p']}: the favourite, {who}, has {inside.pct(fav_share)}; anything below {fmt['min_p']} times that ({bar}) goes, cut {counts['min_p']}.")
+            lines.append(i18n.say(lang, "min-p = %(m)s: the favourite, %(who)s, has %(share)s; anything below %(m)s times that (%(bar)s) goes, cut %(cut)s.",
+                                  m=fmt["min_p"], who=inside.course(fav, lang), share=inside.pct(fav_share),
+                                  bar=inside.pct(m * fav_share), cut=counts["min_p"]))
         return lines
 
 

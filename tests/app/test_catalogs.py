@@ -23,14 +23,12 @@ STILL_INLINE = {
     "templates/widgets/_knob-wall.html",
     "templates/widgets/_michelin.html",
     "templates/widgets/_practice.html",
-    "templates/widgets/_sampling.html",
     "app/widgets/base.py",
     "app/widgets/inside.py",
     "app/widgets/kitchen_map.py",
     "app/widgets/knob_wall.py",
     "app/widgets/michelin.py",
     "app/widgets/practice.py",
-    "app/widgets/sampling.py",
 }
 
 
