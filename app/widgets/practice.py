@@ -27,6 +27,7 @@ from engine.tokenizer import VOCAB_SIZE
 from engine.train import DISH_N, DISH_SEED, DISH_T, MILESTONES, milestones  # noqa: F401
 
 from app.model_facts.limits import PRACTICE_LR_MAX as LR_MAX, PRACTICE_LR_MIN as LR_MIN, PRACTICE_STEPS_MAX as STEPS_MAX
+from app.web import i18n
 from app.web.i18n import N_
 from app.model_facts.limits import SEED_MAX
 from app.widgets import admission
@@ -78,37 +79,33 @@ def y_of(loss):
 
 def x_ticks(steps):
     values = sorted({1, steps} | {(steps * k + 2) // 4 for k in (1, 2, 3)} if steps >= 8 else {1, steps})
-    return [{"x": f"{x_of(v, steps):.1f}", "label": f"{v:,}"} for v in values if v >= 1]
+    return [{"x": f"{x_of(v, steps):.1f}", "label": i18n.integer(v)} for v in values if v >= 1]
 
 
 def fmt(x):
-    return f"{x:.2f}"
+    return i18n.decimal(x, 2)
 
 
+# The words the page and static/js/widgets/practice.js say, in the page's language ({n} and
+# {total} are filled in where they are shown); the teachers' own names are the same in every language.
 WORDS = {
-    "zh": {
-        "adam": "有记忆的老师傅", "adam_small": "Adam",
-        "sgd": "没有记忆的普通师傅", "sgd_small": "SGD",
-        "menu": "第 {n} 套",
-        "running": "正在练：第 {n} 套，共 {total} 套。",
-        "served": "第 {n} 套之后做的菜上来了。",
-        "stopped": "停下了：练到第 {n} 套。服务器上的练习也一起停了。",
-        "finished": "练完了。",
-        "broke": "第 {n} 套：手劲太重，分数已经不是一个数了，练习停下。",
-        "failed": "没能开始练习，请再试一次。",
-    },
-    "en": {
-        "adam": "the old master with a memory", "adam_small": "Adam",
-        "sgd": "the plain cook with no memory", "sgd_small": "SGD",
-        "menu": "menu {n}",
-        "running": "Practising: menu {n} of {total}.",
-        "served": "His dishes after menu {n} are in.",
-        "stopped": "Stopped at menu {n}. The practice on the server stopped too.",
-        "finished": "Practice finished.",
-        "broke": "Menu {n}: the hand was so heavy the score is no longer a number; practice stops.",
-        "failed": "Practice could not start. Please try again.",
-    },
+    "adam": N_("the old master with a memory"), "adam_small": "Adam",
+    "sgd": N_("the plain cook with no memory"), "sgd_small": "SGD",
+    "menu": N_("menu {n}"),
+    "running": N_("Practising: menu {n} of {total}."),
+    "served": N_("His dishes after menu {n} are in."),
+    "stopped": N_("Stopped at menu {n}. The practice on the server stopped too."),
+    "finished": N_("Practice finished."),
+    "broke": N_("Menu {n}: the hand was so heavy the score is no longer a number; practice stops."),
+    "failed": N_("Practice could not start. Please try again."),
 }
+SAID = {"adam_small", "sgd_small"}    # names, not words: the same in every language
+WHO = {"adam": N_("The old master with a memory"), "sgd": N_("The plain cook with no memory")}   # at a sentence's start
+
+
+def words_in(lang):
+    """``WORDS`` in ``lang``."""
+    return {key: text if key in SAID else i18n.say(lang, text) for key, text in WORDS.items()}
 
 
 class Practice(Widget):
@@ -116,7 +113,7 @@ class Practice(Widget):
         """Display-ready context for the finished runs (from ``get_runs``)."""
         steps, lr, seed = state["steps"], state["lr"], state["seed"]
         opts = OPTIMIZERS if state["opt"] == "both" else (state["opt"],)
-        words = WORDS[lang]
+        words = words_in(lang)
         lines, table, summary = [], [], []
         lr_text = self.params[0].format(lr)
         if state["go"]:
@@ -127,12 +124,12 @@ class Practice(Widget):
                 pts = " ".join(f"{x_of(s, steps):.1f},{y_of(smooth[s - 1]):.1f}" for s in xs if s <= len(smooth))
                 last = fmt(smooth[-1]) if smooth else None
                 lines.append({"opt": o, "label": words[o], "small": words[f"{o}_small"], "points": pts})
-                summary.append(self._sentence(lang, words[o], run, steps, last))
+                summary.append(self._sentence(lang, o, run, steps, last))
             reached = max(len(run.losses) for run in runs)
             for m in milestones(steps):
                 if m > reached:
                     continue  # the run broke before this menu
-                row = {"menu": words["menu"].format(n=f"{m:,}"), "cells": []}
+                row = {"menu": words["menu"].format(n=i18n.integer(m)), "cells": []}
                 for o, run, smooth in zip(opts, runs, smooths):
                     dishes = next((d.names for d in run.dishes if d.step == m), ())
                     if m <= len(run.losses):
@@ -150,12 +147,12 @@ class Practice(Widget):
             "steps": steps,
             "lr": lr_text,
             "x_ticks": x_ticks(steps),
-            "y_ticks": [{"y": f"{y_of(v):.1f}", "label": f"{v:.1f}"} for v in Y_TICKS],
+            "y_ticks": [{"y": f"{y_of(v):.1f}", "label": i18n.decimal(v, 1)} for v in Y_TICKS],
             "blind_y": f"{y_of(math.log(VOCAB_SIZE)):.1f}",
             "blind": fmt(math.log(VOCAB_SIZE)),
             "geom": self._geom(),
             "milestones": ",".join(str(m) for m in milestones(steps)),
-            "marks_text": ("、" if lang == "zh" else ", ").join(f"{m:,}" for m in MILESTONES),
+            "marks_text": i18n.join([i18n.integer(m) for m in MILESTONES], lang),
             "lr_min": f"{LR_MIN:g}", "lr_max": f"{LR_MAX:g}", "steps_max": STEPS_MAX, "seed_max": SEED_MAX,
             "smooth": SMOOTH,
             "geom_json": json.dumps({**self._geom(), "steps": steps, "milestones": list(milestones(steps)),
@@ -168,19 +165,14 @@ class Practice(Widget):
         return {"w": W, "h": H, "x0": X0, "x1": X1, "y0": Y0, "y1": Y1, "lo": LO, "hi": HI,
                 "smooth": SMOOTH, "max_points": MAX_POINTS}
 
-    def _sentence(self, lang, who, run, steps, last):
+    def _sentence(self, lang, opt, run, steps, last):
         n = len(run.losses)
-        who = who[:1].upper() + who[1:]
+        who = i18n.say(lang, WHO[opt])
         if run.broke_at is not None:
-            if lang == "zh":
-                return (f"{who}：手劲太重，旋钮一下子飞出了刻度，第 {run.broke_at:,} 套时分数已经不是一个数了，"
-                        f"练习只好停下。")
-            return (f"{who}: the hand was so heavy that the knobs flew off their dials; by menu "
-                    f"{run.broke_at:,} the score was no longer a number, so practice stopped there.")
-        first = fmt(run.losses[0])
-        if lang == "zh":
-            return f"{who}：第 1 套 {first} 分，练完 {n:,} 套后，最近 {min(SMOOTH, n)} 套平均 {last} 分。"
-        return f"{who}: {first} on menu 1; after {n:,} menus, {last} on average over the last {min(SMOOTH, n)}."
+            return i18n.say(lang, "%(who)s: the hand was so heavy that the knobs flew off their dials; by menu %(n)s the score was no longer a number, so practice stopped there.",
+                            who=who, n=i18n.integer(run.broke_at))
+        return i18n.say(lang, "%(who)s: %(first)s on menu 1; after %(n)s menus, %(last)s on average over the last %(window)s.",
+                        who=who, first=fmt(run.losses[0]), n=i18n.integer(n), last=last, window=min(SMOOTH, n))
 
 
 REFERENCE = {k: p.default for k, p in inspect.signature(training.practice).parameters.items()}  # the engine's own run

@@ -22,13 +22,11 @@ STILL_INLINE = {
     "templates/widgets/_kitchen-map.html",
     "templates/widgets/_knob-wall.html",
     "templates/widgets/_michelin.html",
-    "templates/widgets/_practice.html",
     "app/widgets/base.py",
     "app/widgets/inside.py",
     "app/widgets/kitchen_map.py",
     "app/widgets/knob_wall.py",
     "app/widgets/michelin.py",
-    "app/widgets/practice.py",
 }
 
 
