@@ -27,7 +27,7 @@ import numpy as np
 
 from engine import tune
 
-from app.model_facts.facts import fmt_int
+from app.web import i18n
 from app.web.i18n import N_, Message
 from app.widgets import admission
 from app.widgets.base import InputError, Number, Widget
@@ -55,18 +55,29 @@ SOURCE = "Andrej Karpathy, Deep Dive into LLMs like ChatGPT (2025)"
 
 # --- the scale --------------------------------------------------------------------------
 
-def big(n, lang, wan=False):
-    """A large count in words: 1.5 billion / 15 亿 (and 万 too, if ``wan``)."""
-    if lang == "zh":
-        units = ((10**12, "万亿"), (10**8, "亿")) + (((10**4, "万"),) if wan else ())
-        for unit, word in units:
-            if n >= unit:
-                return f"{_g(n / unit)} {word}"
-        return fmt_int(n)
-    for unit, word in ((10**12, "trillion"), (10**9, "billion"), (10**6, "million")):
+# How the page's language says a large count, and how many times ours a big kitchen's
+# figure is: the catalog gives each language its own units, largest first, as
+# "unit pattern | ...", {n} being the count in that unit. English counts in millions,
+# billions and trillions; Chinese in 亿 and 万亿, and in a ratio in 万 too.
+COUNT_UNITS = N_("1e12 {n} trillion | 1e9 {n} billion | 1e6 {n} million | 1 {n}")
+RATIO_UNITS = N_("1e12 {n} trillion × ours | 1e9 {n} billion × ours | 1e6 {n} million × ours | 1 {n} × ours")
+
+
+def units(lang, table):
+    """``table`` (``COUNT_UNITS`` or ``RATIO_UNITS``) in ``lang``: [(unit, pattern)], largest first."""
+    out = []
+    for part in i18n.say(lang, table).split("|"):
+        unit, pattern = part.strip().split(" ", 1)
+        out.append((float(unit), pattern))
+    return out
+
+
+def big(n, lang, table=COUNT_UNITS):
+    """A large count in words: 1.5 billion / 15 亿 (a ratio with ``RATIO_UNITS``: 358 × ours / 是小明的 35.8 万倍)."""
+    for unit, pattern in units(lang, table):
         if n >= unit:
-            return f"{_g(n / unit)} {word}"
-    return fmt_int(n)
+            return pattern.format(n=_g(n / unit) if unit > 1 else i18n.integer(n))
+    return i18n.integer(n)
 
 
 def _g(x):
@@ -79,19 +90,11 @@ def our_figures():
     return tune.street_stall()
 
 
-ROWS = {
-    "zh": {
-        "params": ("旋钮", "参数 parameters"),
-        "tokens": ("练过的菜（道）", "训练 token 数"),
-        "vocab": ("菜的种类", "词表 vocabulary"),
-        "context": ("一套菜最长几道", "上下文 context"),
-    },
-    "en": {
-        "params": ("Knobs", "parameters"),
-        "tokens": ("Courses practised", "training tokens"),
-        "vocab": ("Kinds of course", "vocabulary"),
-        "context": ("Longest menu, in courses", "context"),
-    },
+ROWS = {   # each row's name, and the real term in small type
+    "params": (N_("Knobs"), N_("parameters")),
+    "tokens": (N_("Courses practised"), N_("training tokens")),
+    "vocab": (N_("Kinds of course"), N_("vocabulary")),
+    "context": (N_("Longest menu, in courses"), N_("context")),
 }
 
 
@@ -114,36 +117,26 @@ def scale(lang):
                 "width": f"{max(2.0, 100 * np.log10(value) / top):.0f}",
                 "times": None if who == "ours" else _times(value / mine, lang),
             })
-        label, small = ROWS[lang][key]
+        label, small = (i18n.say(lang, words) for words in ROWS[key])
         rows.append({"key": key, "label": label, "small": small, "cells": cells})
     return rows
 
 
 def _times(ratio, lang):
-    if lang != "zh":
-        return f"{big(round(ratio), lang)} × ours"
-    n = big(round(ratio), lang, wan=True)
-    return f"是小明的 {n}倍" if n[-1] in "万亿" else f"是小明的 {n} 倍"   # no space between 万 and 倍
+    return big(round(ratio), lang, RATIO_UNITS)
 
 
 # --- a new recipe book and the judges: the engine's experiments (``compute`` asks the worker's
 # training helper for both at once, let in at the worker's gate, app/widgets/admission.py) ---
 
 FEATURE_WORDS = {
-    "zh": {
-        "length": "名字长", "end_vowel": "以元音结尾", "start_vowel": "以元音开头",
-        "vowel_share": "元音多", "double": "有两个相同字母挨着（像 nn）", "rare": "用了少见的字母（j q v w x z）",
-    },
-    "en": {
-        "length": "long names", "end_vowel": "ending in a vowel", "start_vowel": "starting with a vowel",
-        "vowel_share": "lots of vowels", "double": "a doubled letter (like nn)", "rare": "uncommon letters (j q v w x z)",
-    },
+    "length": N_("long names"), "end_vowel": N_("ending in a vowel"), "start_vowel": N_("starting with a vowel"),
+    "vowel_share": N_("lots of vowels"), "double": N_("a doubled letter (like nn)"),
+    "rare": N_("uncommon letters (j q v w x z)"),
 }
 
-JUDGE_WORDS = {
-    "zh": {"you": "你自己", "short": "一位喜欢短名字的评委", "vowel": "一位喜欢以元音结尾的名字的评委"},
-    "en": {"you": "You", "short": "A judge who likes short names", "vowel": "A judge who likes names ending in a vowel"},
-}
+JUDGE_WORDS = {"you": N_("You"), "short": N_("A judge who likes short names"),
+               "vowel": N_("A judge who likes names ending in a vowel")}
 
 
 def _dish(name):
@@ -156,16 +149,16 @@ def _signed(x):
 
 def _taste_words(weights, lang):
     """The taster's three strongest opinions, in words."""
-    words = FEATURE_WORDS[lang]
     ranked = sorted(zip(tune.FEATURES, weights), key=lambda fw: -abs(fw[1]))[:3]
     out = []
     for f, w in ranked:
         if abs(w) < 0.05:
             continue
-        if lang == "zh":
-            out.append(f"{'喜欢' if w > 0 else '不喜欢'}{words[f.key]}（{_signed(w)}）")
+        what = Message(FEATURE_WORDS[f.key])
+        if w > 0:
+            out.append(i18n.say(lang, "likes %(what)s (%(weight)s)", what=what, weight=_signed(w)))
         else:
-            out.append(f"{'likes' if w > 0 else 'dislikes'} {words[f.key]} ({_signed(w)})")
+            out.append(i18n.say(lang, "dislikes %(what)s (%(weight)s)", what=what, weight=_signed(w)))
     return out
 
 
@@ -194,7 +187,6 @@ class Michelin(Widget):
 
     def compute(self, state, lang):
         """Display-ready context from the engine's experiments (memoised by the engine)."""
-        zh = lang == "zh"
         ours = our_figures()
         judge, picks = state["judge"], state["picks"]
         waiting = judge == "you" and len(picks) < PAIRS_YOU
@@ -206,24 +198,24 @@ class Michelin(Widget):
         sft, *rest = admission.in_helper_all(calls)
         # a new recipe book
         if state["book"] == "a":
-            book_words = "以 a 结尾的名字" if zh else "names ending in a"
+            book_words = i18n.say(lang, "names ending in a")
         elif state["book"] == "start":
-            book_words = f"以 {state['letter']} 开头的名字" if zh else f"names starting with {state['letter']}"
+            book_words = i18n.say(lang, "names starting with %(letter)s", letter=state["letter"])
         else:
-            book_words = "你写的名字" if zh else "your own names"
+            book_words = i18n.say(lang, "your own names")
         sft_view = {
             "book_words": book_words,
-            "book_size": fmt_int(sft.book_size),
+            "book_size": i18n.integer(sft.book_size),
             "before": [{"text": _dish(n), "match": m} for n, m in zip(sft.before, sft.before_match)],
             "after": [{"text": _dish(n), "match": m} for n, m in zip(sft.after, sft.after_match)],
             "match_before": sft.match_before,
             "match_after": sft.match_after,
             "n": MEASURE_N,
-            "steps": fmt_int(state["sft_steps"]),
+            "steps": i18n.integer(state["sft_steps"]),
         }
         # the judges
         pairs = tune.judge_pairs(state["jseed"], PAIRS_YOU)
-        judges = {"judge": judge, "judge_words": JUDGE_WORDS[lang][judge], "waiting": waiting,
+        judges = {"judge": judge, "judge_words": i18n.say(lang, JUDGE_WORDS[judge]), "waiting": waiting,
                   "n_pairs": PAIRS_YOU, "n_picked": len(picks) if judge == "you" else 0,
                   "next_seed": state["jseed"] + 1 if state["jseed"] < SEED_MAX else 0}
         if judge == "you":
@@ -247,26 +239,22 @@ class Michelin(Widget):
                 "gamed": None,
             })
             if judge == "short":
-                judges["judge_measure"] = (
-                    f"评委自己的标准：不算空盘子，平均长度从 {res.judge_before:.1f} 个字母变成 {res.judge_after:.1f} 个。" if zh else
-                    f"The judge's own yardstick: leaving out empty plates, average length went from "
-                    f"{res.judge_before:.1f} to {res.judge_after:.1f} letters.")
+                judges["judge_measure"] = i18n.say(
+                    lang, "The judge's own yardstick: leaving out empty plates, average length went from %(before)s to %(after)s letters.",
+                    before=i18n.decimal(res.judge_before, 1), after=i18n.decimal(res.judge_after, 1))
             elif judge == "vowel":
                 jb, ja = round(res.judge_before * MEASURE_N), round(res.judge_after * MEASURE_N)
-                judges["judge_measure"] = (
-                    f"评委自己的标准：{MEASURE_N} 道菜里以元音结尾的，从 {jb} 道变成 {ja} 道。" if zh else
-                    f"The judge's own yardstick: of {MEASURE_N} dishes, {jb} ended in a vowel before, {ja} after.")
+                judges["judge_measure"] = i18n.say(
+                    lang, "The judge's own yardstick: of %(n)s dishes, %(before)s ended in a vowel before, %(after)s after.",
+                    n=MEASURE_N, before=jb, after=ja)
             if res.empty_after > res.empty_before:
-                e = res.empty_after
-                judges["gamed"] = (
-                    f"可是 {MEASURE_N} 道菜里有 {e} 道是空盘子，哪位评委都不会把它当成一道菜："
-                    f"小明学会了讨好试吃员，而不是讨好评委。" if zh else
-                    f"But {e} of the {MEASURE_N} dishes are empty plates, which no judge would call a dish: "
-                    f"Xiao Ming has learned to please the taster, not the judge.")
+                judges["gamed"] = i18n.say(
+                    lang, "But %(empty)s of the %(n)s dishes are empty plates, which no judge would call a dish: Xiao Ming has learned to please the taster, not the judge.",
+                    empty=res.empty_after, n=MEASURE_N)
         return {
             "scale": scale(lang),
-            "ours": {k: fmt_int(v) for k, v in ours.items()},
-            "stars": {"llama_gpus": fmt_int(STARS["llama3"]["gpus"]), "gpt4_vocab": fmt_int(STARS["gpt4"]["vocab"])},
+            "ours": {k: i18n.integer(v) for k, v in ours.items()},
+            "stars": {"llama_gpus": i18n.integer(STARS["llama3"]["gpus"]), "gpt4_vocab": i18n.integer(STARS["gpt4"]["vocab"])},
             "source": SOURCE,
             "sft": sft_view,
             "judges": judges,

@@ -21,12 +21,10 @@ CHOICE_RE = re.compile(r"""\bif zh\b|\bzh = lang\b|lang ?[!=]= ?["'](?:zh|en)["'
 STILL_INLINE = {
     "templates/widgets/_kitchen-map.html",
     "templates/widgets/_knob-wall.html",
-    "templates/widgets/_michelin.html",
     "app/widgets/base.py",
     "app/widgets/inside.py",
     "app/widgets/kitchen_map.py",
     "app/widgets/knob_wall.py",
-    "app/widgets/michelin.py",
 }
 
 

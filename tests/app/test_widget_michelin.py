@@ -189,6 +189,18 @@ def test_the_kitchen_shows_what_its_twin_computes(client, query, lang):
         assert scores == [(shown(n["text"]), n["score"]) for n in j["before"] + j["after"]]
 
 
+
+def test_every_language_names_large_counts_and_ratios_from_its_catalog():
+    from app.web import settings
+    for lang in settings.LANGS:
+        for table in (michelin.COUNT_UNITS, michelin.RATIO_UNITS):
+            found = michelin.units(lang, table)
+            assert [u for u, _ in found] == sorted((u for u, _ in found), reverse=True) and found[-1][0] == 1
+            assert all("{n}" in pattern for _, pattern in found)
+    assert (michelin.big(96_600_000, "en"), michelin.big(96_600_000, "zh")) == ("96.6 million", "96,600,000")
+    assert (michelin._times(357_824.2, "en"), michelin._times(357_824.2, "zh")) == ("357,824 × ours", "是小明的 35.8 万倍")
+    assert (michelin._times(27.4, "en"), michelin._times(27.4, "zh")) == ("27 × ours", "是小明的 27 倍")
+
 # --- a new recipe book -----------------------------------------------------------------
 
 @pytest.mark.parametrize("query, rule", [
