@@ -87,7 +87,7 @@ def fmt(x):
 
 
 # The words the page and static/js/widgets/practice.js say, in the page's language ({n} and
-# {total} are filled in where they are shown); the teachers' own names are the same in every language.
+# {total} are filled in where they are shown).
 WORDS = {
     "adam": N_("the old master with a memory"), "adam_small": "Adam",
     "sgd": N_("the plain cook with no memory"), "sgd_small": "SGD",
@@ -99,13 +99,13 @@ WORDS = {
     "broke": N_("Menu {n}: the hand was so heavy the score is no longer a number; practice stops."),
     "failed": N_("Practice could not start. Please try again."),
 }
-SAID = {"adam_small", "sgd_small"}    # names, not words: the same in every language
+NAMES = {"adam_small", "sgd_small"}   # the teachers' own names, the same in every language
 WHO = {"adam": N_("The old master with a memory"), "sgd": N_("The plain cook with no memory")}   # at a sentence's start
 
 
 def words_in(lang):
     """``WORDS`` in ``lang``."""
-    return {key: text if key in SAID else i18n.say(lang, text) for key, text in WORDS.items()}
+    return {key: text if key in NAMES else i18n.say(lang, text) for key, text in WORDS.items()}
 
 
 class Practice(Widget):
