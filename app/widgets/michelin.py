@@ -135,8 +135,14 @@ FEATURE_WORDS = {
     "rare": N_("uncommon letters (j q v w x z)"),
 }
 
-JUDGE_WORDS = {"you": N_("You"), "short": N_("A judge who likes short names"),
-               "vowel": N_("A judge who likes names ending in a vowel")}
+JUDGE_WORDS = {"short": N_("A judge who likes short names"), "vowel": N_("A judge who likes names ending in a vowel")}
+
+
+def _judge_words(judge, lang):
+    """Who judged, as the verdict's first words."""
+    if judge == "you":   # the reader, said as the one who judged ("You" is said other ways elsewhere)
+        return i18n.translations(lang).pgettext("michelin", "You")
+    return i18n.say(lang, JUDGE_WORDS[judge])
 
 
 def _dish(name):
@@ -215,7 +221,7 @@ class Michelin(Widget):
         }
         # the judges
         pairs = tune.judge_pairs(state["jseed"], PAIRS_YOU)
-        judges = {"judge": judge, "judge_words": i18n.say(lang, JUDGE_WORDS[judge]), "waiting": waiting,
+        judges = {"judge": judge, "judge_words": _judge_words(judge, lang), "waiting": waiting,
                   "n_pairs": PAIRS_YOU, "n_picked": len(picks) if judge == "you" else 0,
                   "next_seed": state["jseed"] + 1 if state["jseed"] < SEED_MAX else 0}
         if judge == "you":
