@@ -149,10 +149,6 @@ def _dish(name):
     return name if name else BELL
 
 
-def _signed(x):
-    return f"{x:+.2f}".replace("-", "−")
-
-
 def _taste_words(weights, lang):
     """The taster's three strongest opinions, in words."""
     ranked = sorted(zip(tune.FEATURES, weights), key=lambda fw: -abs(fw[1]))[:3]
@@ -162,9 +158,9 @@ def _taste_words(weights, lang):
             continue
         what = Message(FEATURE_WORDS[f.key])
         if w > 0:
-            out.append(i18n.say(lang, "likes %(what)s (%(weight)s)", what=what, weight=_signed(w)))
+            out.append(i18n.say(lang, "likes %(what)s (%(weight)s)", what=what, weight=i18n.signed(w)))
         else:
-            out.append(i18n.say(lang, "dislikes %(what)s (%(weight)s)", what=what, weight=_signed(w)))
+            out.append(i18n.say(lang, "dislikes %(what)s (%(weight)s)", what=what, weight=i18n.signed(w)))
     return out
 
 
@@ -236,10 +232,10 @@ class Michelin(Widget):
             judges.update({
                 "n_judged": len(res.judged),
                 "taste": _taste_words(res.weights, lang),
-                "before": [{"text": _dish(n), "score": _signed(s)} for n, s in res.before],
-                "after": [{"text": _dish(n), "score": _signed(s)} for n, s in res.after],
-                "mean_before": _signed(res.mean_before),
-                "mean_after": _signed(res.mean_after),
+                "before": [{"text": _dish(n), "score": i18n.signed(s)} for n, s in res.before],
+                "after": [{"text": _dish(n), "score": i18n.signed(s)} for n, s in res.after],
+                "mean_before": i18n.signed(res.mean_before),
+                "mean_after": i18n.signed(res.mean_after),
                 "rounds": state["rounds"],
                 "judge_measure": None,
                 "gamed": None,
