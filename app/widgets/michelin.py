@@ -250,9 +250,10 @@ class Michelin(Widget):
                     lang, "The judge's own yardstick: of %(n)s dishes, %(before)s ended in a vowel before, %(after)s after.",
                     n=MEASURE_N, before=jb, after=ja)
             if res.empty_after > res.empty_before:
-                judges["gamed"] = i18n.say(
-                    lang, "But %(empty)s of the %(n)s dishes are empty plates, which no judge would call a dish: Xiao Ming has learned to please the taster, not the judge.",
-                    empty=res.empty_after, n=MEASURE_N)
+                judges["gamed"] = i18n.say_n(
+                    lang, "But %(num)s of the %(n)s dishes is an empty plate, which no judge would call a dish: Xiao Ming has learned to please the taster, not the judge.",
+                    "But %(num)s of the %(n)s dishes are empty plates, which no judge would call a dish: Xiao Ming has learned to please the taster, not the judge.",
+                    res.empty_after, n=MEASURE_N)
         return {
             "scale": scale(lang),
             "ours": {k: i18n.integer(v) for k, v in ours.items()},

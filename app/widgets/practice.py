@@ -1,6 +1,6 @@
 """Chapter 6's practice kitchen: train the apprentice from scratch and watch the score fall.
 
-State: lr (the strength of the hand), opt (adam = the old master, sgd = a
+State: lr (the weight of the hand), opt (adam = the old master, sgd = a
 plain cook, both = the two side by side on the same menus), steps, seed and
 go (0 = not started yet, 1 = show the finished run). A run is fully
 determined by (seed, lr, optimiser, steps): a link replays the same curve.
@@ -171,6 +171,8 @@ class Practice(Widget):
         if run.broke_at is not None:
             return i18n.say(lang, "%(who)s: the hand was so heavy that the knobs flew off their dials; by menu %(n)s the score was no longer a number, so practice stopped there.",
                             who=who, n=i18n.integer(run.broke_at))
+        if n == 1:
+            return i18n.say(lang, "%(who)s: %(first)s on menu 1, the only one practised.", who=who, first=fmt(run.losses[0]))
         return i18n.say(lang, "%(who)s: %(first)s on menu 1; after %(n)s menus, %(last)s on average over the last %(window)s.",
                         who=who, first=fmt(run.losses[0]), n=i18n.integer(n), last=last, window=min(SMOOTH, n))
 
@@ -183,7 +185,7 @@ PRACTICE = Practice(
     title=N_("The practice kitchen: Xiao Ming learns from scratch"),
     height=1090,
     params=(
-        Number("lr", REFERENCE["lr"], N_("strength of the hand (learning rate)"), lo=LR_MIN, hi=LR_MAX),
+        Number("lr", REFERENCE["lr"], N_("weight of the hand (learning rate)"), lo=LR_MIN, hi=LR_MAX),
         Choice("opt", "adam", N_("teacher"), options=("adam", "sgd", "both")),
         Number("steps", REFERENCE["steps"], N_("number of practice menus"), lo=1, hi=STEPS_MAX, integer=True),
         Number("seed", REFERENCE["seed"], N_("kitchen number (seed)"), lo=0, hi=SEED_MAX, integer=True),

@@ -260,7 +260,7 @@ def test_htmx_fragment_replaces_the_address_with_the_run(client):
 
 
 @pytest.mark.parametrize("query, zh, en", [
-    ("lr=0", "师傅的手劲（学习率）要是 0.0001 到 1 之间的数。", "The strength of the hand (learning rate) must be a number from 0.0001 to 1."),
+    ("lr=0", "师傅的手劲（学习率）要是 0.0001 到 1 之间的数。", "The weight of the hand (learning rate) must be a number from 0.0001 to 1."),
     ("lr=5", "0.0001 到 1", "from 0.0001 to 1"),
     ("lr=nan", "0.0001 到 1", "from 0.0001 to 1"),
     ("steps=2001", "练习的套数要是 1 到 2000 之间的整数。", "The number of practice menus must be a whole number from 1 to 2000."),
