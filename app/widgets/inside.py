@@ -8,6 +8,7 @@ pick one course of a name. Nothing here calls the engine.
 from engine.tokenizer import BOS, token_label
 
 from app.model_facts.limits import MAX_LETTERS
+from app.web import i18n
 from app.web.i18n import N_
 from app.widgets.base import Letters, Number, Widget
 
@@ -17,8 +18,8 @@ def pct(p, digits=1):
     if p <= 0:
         return "0%"
     if p < 0.5 * 10 ** (-digits) / 100:
-        return f"<{10 ** (-digits):g}%"
-    return f"{p * 100:.{digits}f}%"
+        return "<" + i18n.percent(10 ** (-digits) / 100, digits)
+    return i18n.percent(p, digits)
 
 
 def bar(p):
@@ -29,8 +30,8 @@ def bar(p):
 def course(tok, lang):
     """How one course is named in a sentence: the bell in words, a letter quoted."""
     if tok == BOS:
-        return "🛎️ 铃" if lang == "zh" else "🛎️ the bell"
-    return f"“{token_label(tok)}”" if lang == "zh" else f"‘{token_label(tok)}’"
+        return i18n.say(lang, "🛎️ the bell")
+    return i18n.say(lang, "‘%(course)s’", course=token_label(tok))
 
 
 def courses(tokens, chosen=None):

@@ -17,6 +17,7 @@ from engine import checkpoint, lens
 from engine.tokenizer import BOS, VOCAB, encode, token_label
 
 from app.widgets import inside
+from app.web import i18n
 from app.web.i18n import N_
 from app.widgets.flavor_cards import FLAVOR_CARDS
 from app.widgets.knob_wall import KNOB_WALL
@@ -40,7 +41,7 @@ def whole_pass(name, pos):
 
 def num(x, digits=2):
     """A signed number with a true minus sign."""
-    return f"{x:.{digits}f}".replace("-", "−")
+    return i18n.decimal(x, digits).replace("-", "−")
 
 
 def strip(values, scale):
@@ -76,13 +77,15 @@ def vote_rows(probs, target, lang):
     } for i in order]
 
 
+READ_NAMES = (N_("After the cards and tags"), N_("After the sous-chefs"), N_("After the prep room"))
+
+
 def letter(tok):
     return "bell" if tok == BOS else VOCAB[tok]
 
 
 class KitchenMap(inside.CoursePicker):
     def compute(self, state, lang):
-        zh = lang == "zh"
         name, pos = state["name"], state["pos"]
         kp = whole_pass(name, pos)
         labels = [token_label(t) for t in kp.tokens]
@@ -104,12 +107,12 @@ class KitchenMap(inside.CoursePicker):
 
         scale = float(max(np.abs(kp.tok_emb).max(), np.abs(kp.pos_emb).max(), np.abs(kp.emb).max()))
         strips = []
-        for key, values, zh_label, en_label in (
-            ("card", kp.tok_emb, f"{here}的风味档案卡", f"Flavour card of {here}"),
-            ("tag", kp.pos_emb, f"{pos} 号位的顺序标签", f"Order tag {pos}"),
-            ("sum", kp.emb, "卡 + 标签", "Card + tag"),
+        for key, values, label in (
+            ("card", kp.tok_emb, i18n.say(lang, "Flavour card of %(course)s", course=here)),
+            ("tag", kp.pos_emb, i18n.say(lang, "Order tag %(pos)s", pos=pos)),
+            ("sum", kp.emb, i18n.say(lang, "Card + tag")),
         ):
-            strips.append({"key": key, "label": zh_label if zh else en_label, "cells": strip(values, scale),
+            strips.append({"key": key, "label": label, "cells": strip(values, scale),
                            "view": f"0 0 {len(values)} 1", "numbers": [num(v) for v in values]})
 
         def evened(key):
@@ -129,8 +132,8 @@ class KitchenMap(inside.CoursePicker):
             ))
             who = inside.course(kp.tokens[top], lang)
             share = inside.pct(row[top])
-            sentence = (f"副厨 {h + 1}：看得最多的是 {top} 号位的{who}（{share}）" if zh
-                        else f"Sous-chef {h + 1}: mostly {who}, order tag {top} ({share})")
+            sentence = i18n.say(lang, "Sous-chef %(n)s: mostly %(who)s, order tag %(tag)s (%(share)s)",
+                                n=h + 1, who=who, tag=top, share=share)
             heads.append({"n": h + 1, "bars": bars, "sentence": sentence,
                           "shares": [{"label": labels[s], "pos": s, "pct": inside.pct(w)} for s, w in enumerate(row)]})
         width = len(labels) * CELL_PX
@@ -157,28 +160,20 @@ class KitchenMap(inside.CoursePicker):
                 "fav": inside.course(fav, lang),
                 "fav_pct": inside.pct(p[fav]),
             })
-        read_names = (("风味档案卡和顺序标签之后", "副厨之后", "加工间之后") if zh
-                      else ("After the cards and tags", "After the sous-chefs", "After the prep room"))
-        for r, label in zip(reads, read_names):
-            r["label"] = label
+        for r, label in zip(reads, READ_NAMES):
+            r["label"] = i18n.say(lang, label)
 
         lo, hi = float(kp.logits.min()), float(kp.logits.max())
         vote = vote_rows(kp.probs, kp.target, lang)
         penalty = num(kp.penalty)
         real_pct = inside.pct(kp.probs[kp.target])
         so_far = "".join(labels[1:]) if pos else ""
-        if zh:
-            focus = (f"“{name}”的 {pos} 号位：桌上已经有 {' '.join(labels)}，手里是{here}，要决定下一道。")
-            die = (f"小明照这张投票掷骰子：票多的面大。“{name}”里真正的下一道是{real}，"
-                   f"投票给了它 {real_pct}，食客扣 {penalty} 分。")
-            moved = (f"真正的下一道{real}分到的票：{reads[0]['real_pct']} → {reads[1]['real_pct']} → {reads[2]['real_pct']}。")
-        else:
-            focus = (f"Order tag {pos} of “{name}”: on the table {' '.join(labels)}, the course in hand is {here}, "
-                     f"and the line decides what comes next.")
-            die = (f"Xiao Ming rolls a die weighted by this vote: a bigger share is a bigger face. In “{name}” "
-                   f"the real next course was {real}; the vote gave it {real_pct}, and the diners take off {penalty} points.")
-            moved = (f"The real next course, {real}, got {reads[0]['real_pct']} → {reads[1]['real_pct']} "
-                     f"→ {reads[2]['real_pct']} of the vote.")
+        focus = i18n.say(lang, "Order tag %(pos)s of “%(name)s”: on the table %(table)s, the course in hand is %(here)s, and the line decides what comes next.",
+                         pos=pos, name=name, table=" ".join(labels), here=here)
+        die = i18n.say(lang, "Xiao Ming rolls a die weighted by this vote: a bigger share is a bigger face. In “%(name)s” the real next course was %(real)s; the vote gave it %(share)s, and the diners take off %(penalty)s points.",
+                       name=name, real=real, share=real_pct, penalty=penalty)
+        moved = i18n.say(lang, "The real next course, %(real)s, got %(first)s → %(second)s → %(third)s of the vote.",
+                         real=real, first=reads[0]["real_pct"], second=reads[1]["real_pct"], third=reads[2]["real_pct"])
         return {
             "name": name,
             "pos": pos,
