@@ -26,6 +26,7 @@ from engine.model import N_PARAMS
 from engine.tokenizer import BELL, BOS, VOCAB, token_label
 
 from app.widgets import knobs
+from app.web import i18n
 from app.web.i18n import N_
 from app.widgets.base import Letters, Widget
 from app.widgets.choices import Choice
@@ -168,7 +169,7 @@ def stations_overview(p, grad, view, station, lang):
             "mean_setting": knobs.sig(float(np.abs(vals).mean()), 3),
             "influence": knobs.sig(infl, 3),
             "share": round(100 * infl / total_infl, 1),
-            "share_text": f"{100 * infl / total_infl:.1f}%",
+            "share_text": i18n.percent(infl / total_infl, 1),
             "mean_raw": float(np.abs(vals).mean()),
             "picture": pictures[key],
             "picture_w": round(cols * min(THUMB_PX, THUMB_MAX / max(rows, cols))),
@@ -217,7 +218,7 @@ def station_grid(p, grad, view, station, knob, lang):
             "setting": knobs.sig(p.flat[i], 3),
             "influence": knobs.sig(grad[i], 3),
         })
-    axes = knobs.axis_help(station, p)
+    row_help, col_help = _axes(station, p, lang)
     return {
         "key": station,
         "label": knobs.station_name(station, lang),
@@ -232,9 +233,16 @@ def station_grid(p, grad, view, station, knob, lang):
         "wide": cols > p.config.n_embd,   # wider than a flavour card: the prep room's way out
         "scale": knobs.sig(scale, 2),
         "table": table,
-        "row_help": axes[0] if lang == "zh" else axes[2],
-        "col_help": axes[1] if lang == "zh" else axes[3],
+        "row_help": row_help,
+        "col_help": col_help,
     }
+
+
+def _axes(station, p, lang):
+    """What a row and a column of ``station`` mean, in ``lang``. The words are knob_words';
+    it gives them in every language at once: (row zh, column zh, row en, column en)."""
+    row_zh, col_zh, row_en, col_en = knobs.axis_help(station, p)
+    return {"zh": (row_zh, col_zh), "en": (row_en, col_en)}[lang]
 
 
 def _votes(probs_before, probs_after):
@@ -247,8 +255,8 @@ def _votes(probs_before, probs_after):
         b, a = float(probs_before[i]), float(probs_after[i])
         rows.append({
             "course": token_label(int(i)),
-            "before": f"{100 * b:.1f}%",
-            "after": f"{100 * a:.1f}%",
+            "before": i18n.percent(b, 1),
+            "after": i18n.percent(a, 1),
             "before_w": round(100 * b, 1),
             "after_w": round(100 * a, 1),
             "before_raw": b,
@@ -261,7 +269,6 @@ def _votes(probs_before, probs_after):
 def inspector(p, loss, grad, name, knob, new, lang):
     if knob is None:
         return None
-    zh = lang == "zh"
     kind, a = knobs.station_of(p, knob)
     setting = float(p.flat[knob])
     g = float(grad[knob])
@@ -275,7 +282,7 @@ def inspector(p, loss, grad, name, knob, new, lang):
         "row": a.row + 1,
         "col": a.col + 1,
         "label": knobs.knob_label(p, a, lang),
-        "label_other": knobs.knob_label(p, a, "en" if zh else "zh"),
+        "label_other": knobs.knob_label(p, a, i18n.other(lang)),
         "setting": knobs.sig(setting, 4),
         "setting_raw": setting,
         "influence": knobs.sig(g, 4),
@@ -306,12 +313,11 @@ def inspector(p, loss, grad, name, knob, new, lang):
 
 
 def _direction(g, lang):
-    zh = lang == "zh"
     if g == 0:
-        return "这套菜跟它没关系：拧它，分数纹丝不动。" if zh else "This menu has nothing to do with it: turning it leaves the score exactly where it is."
+        return i18n.say(lang, "This menu has nothing to do with it: turning it leaves the score exactly where it is.")
     if g > 0:
-        return "往上拧，分数变高（变差）；往下拧，分数变好。" if zh else "Turn it up and the score rises (worse); turn it down and the score improves."
-    return "往上拧，分数变低（变好）；往下拧，分数变差。" if zh else "Turn it up and the score falls (better); turn it down and it gets worse."
+        return i18n.say(lang, "Turn it up and the score rises (worse); turn it down and the score improves.")
+    return i18n.say(lang, "Turn it up and the score falls (better); turn it down and it gets worse.")
 
 
 class KnobWall(Widget):
@@ -329,15 +335,15 @@ class KnobWall(Widget):
             "loss_raw": loss,
             "view": view,
             "tasting": view == "influence",
-            "n_params": f"{p.flat.size:,}",
+            "n_params": i18n.integer(p.flat.size),
             "stations": over,
             "n_stations": len(over),
             "n_dots": N_DOTS,
             "total": sum(s["size"] for s in over),
-            "total_text": f"{sum(s['size'] for s in over):,}",
+            "total_text": i18n.integer(sum(s["size"] for s in over)),
             "zoom": station_grid(p, grad, view, station, knob, lang),
             "knob": inspector(p, loss, grad, state["name"], knob, state["set"], lang),
-            "n_zero": f"{int((grad == 0).sum()):,}",
+            "n_zero": i18n.integer((grad == 0).sum()),
         }
 
 
