@@ -236,6 +236,17 @@ def test_inspector_shows_label_setting_and_influence_from_the_engine(ch5):
             assert k["influence_raw"] == float(grad[knob])
 
 
+def test_the_chinese_inspector_gives_the_engine_s_english_name_beside_the_label_and_the_english_one_does_not_repeat_it(ch5):
+    p = checkpoint.default_params()
+    english = ins.knob_label(p, 700).replace("'", "&#39;")
+    zh = inspect_block(ch5.get("/zh/widget/knob-wall?knob=700").text)
+    en = inspect_block(ch5.get("/en/widget/knob-wall?knob=700").text)
+    label = re.compile(r'<p class="kw-label">(.*?)</p>')
+    assert label.search(zh).group(1).replace("'", "&#39;") == (
+        f'<strong>{knobs.knob_label_zh(p, 700)}</strong> <small class="term" lang="en">{english}</small>')
+    assert label.search(en).group(1).replace("'", "&#39;") == f"<strong>{english}</strong>"
+
+
 def test_turning_a_knob_matches_the_engine_on_a_copy_and_leaves_the_shared_model(ch5):
     p = checkpoint.default_params()
     shared = p.flat.copy()
