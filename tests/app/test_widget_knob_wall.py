@@ -243,7 +243,7 @@ def test_the_chinese_inspector_gives_the_engine_s_english_name_beside_the_label_
     en = inspect_block(ch5.get("/en/widget/knob-wall?knob=700").text)
     label = re.compile(r'<p class="kw-label">(.*?)</p>')
     assert label.search(zh).group(1).replace("'", "&#39;") == (
-        f'<strong>{knobs.knob_label_zh(p, 700)}</strong> <small class="term" lang="en">{english}</small>')
+        f'<strong>{knobs.knob_label(p, 700, "zh")}</strong> <small class="term" lang="en">{english}</small>')
     assert label.search(en).group(1).replace("'", "&#39;") == f"<strong>{english}</strong>"
 
 
