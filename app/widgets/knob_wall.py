@@ -218,7 +218,7 @@ def station_grid(p, grad, view, station, knob, lang):
             "setting": knobs.sig(p.flat[i], 3),
             "influence": knobs.sig(grad[i], 3),
         })
-    row_help, col_help = _axes(station, p, lang)
+    row_help, col_help = knobs.axis_help(station, p, lang)
     return {
         "key": station,
         "label": knobs.station_name(station, lang),
@@ -236,13 +236,6 @@ def station_grid(p, grad, view, station, knob, lang):
         "row_help": row_help,
         "col_help": col_help,
     }
-
-
-def _axes(station, p, lang):
-    """What a row and a column of ``station`` mean, in ``lang``. The words are knob_words';
-    it gives them in every language at once: (row zh, column zh, row en, column en)."""
-    row_zh, col_zh, row_en, col_en = knobs.axis_help(station, p)
-    return {"zh": (row_zh, col_zh), "en": (row_en, col_en)}[lang]
 
 
 def _votes(probs_before, probs_after):
