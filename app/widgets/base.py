@@ -18,24 +18,11 @@ from app.web.i18n import Message
 MAX_RAW = 64  # longest raw query value we read or echo back
 
 
-class _Pair:   # TRANSITION: words still written in two languages inline
-    def __init__(self, zh, en):
-        self.zh, self.en = zh, en
-
-    def in_(self, lang):
-        return self.zh if lang == "zh" else self.en
-
-
 class InputError(ValueError):
     """A query value the widget cannot use. Carries its message (an ``i18n.Message``),
     said in the page's language, and the key it is about."""
 
-    def __init__(self, said, *rest):
-        if isinstance(said, Message):
-            key = rest[0] if rest else None
-        else:   # TRANSITION: (zh, en, key) until every widget raises with a Message
-            zh, en, key = said, rest[0], (rest[1] if len(rest) > 1 else None)
-            said = _Pair(zh, en)
+    def __init__(self, said, key=None):
         super().__init__(said.in_("en"))
         self.said = said
         self.key = key
@@ -59,14 +46,6 @@ class Param:
     default: Any                  # used when the query and the content give none
     label: str                    # how a message names it (``N_(…)``: said in the page's language)
     max_raw: int = MAX_RAW        # longest raw value read from the query for this key
-
-    @property
-    def label_zh(self):   # TRANSITION
-        return i18n.say("zh", self.label)
-
-    @property
-    def label_en(self):   # TRANSITION
-        return i18n.say("en", self.label)
 
     def parse(self, raw):
         raise NotImplementedError

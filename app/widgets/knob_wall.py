@@ -265,6 +265,7 @@ def inspector(p, loss, grad, name, knob, new, lang):
     kind, a = knobs.station_of(p, knob)
     setting = float(p.flat[knob])
     g = float(grad[knob])
+    label, english = knobs.knob_label(p, a, lang), knobs.knob_label(p, a, "en")
     if new is not None and knobs.num(new) == knobs.sig(setting, 4):
         new = setting       # the setting as the slider shows it: the knob left where it is
     out = {
@@ -274,8 +275,9 @@ def inspector(p, loss, grad, name, knob, new, lang):
         "term": knobs.TERM[kind],
         "row": a.row + 1,
         "col": a.col + 1,
-        "label": knobs.knob_label(p, a, lang),
-        "label_other": knobs.knob_label(p, a, i18n.other(lang)),
+        "label": label,
+        # the real term is English: a label in another language shows the English one beside it
+        "label_en": english if english != label else None,
         "setting": knobs.sig(setting, 4),
         "setting_raw": setting,
         "influence": knobs.sig(g, 4),

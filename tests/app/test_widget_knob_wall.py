@@ -105,7 +105,9 @@ def test_the_wall_shows_what_its_twin_computes(ch5, query):
         if k is not None:
             block = inspect_block(out)
             assert f"#{k['index']}</h3>" in block and f"<strong>{shown(k['label'])}</strong>" in block
-            assert (shown(k["label_other"]) in block) == (lang == "zh")
+            assert (k["label_en"] is not None) == (lang == "zh")
+            if k["label_en"]:
+                assert f'<small class="term" lang="en">{shown(k["label_en"])}</small>' in block
             assert f'data-setting="{k["setting_raw"]}">{k["setting"]}</dd>' in block
             assert f'data-influence="{k["influence_raw"]}"' in block and shown(k["direction"]) in block
             assert f'value="{k["value"]}"' in block
