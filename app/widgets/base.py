@@ -31,9 +31,12 @@ class InputError(ValueError):
         return self.said.in_(lang)
 
 
+API_LANG = "en"   # the language the API documents itself in first (the JSON's field names are English)
+
+
 def described(label):
     """A parameter's name for the API's documentation: in English, then in the other languages."""
-    langs = sorted(settings.LANGS, key=lambda lang: lang != "en")
+    langs = sorted(settings.LANGS, key=lambda x: x != API_LANG)
     first, *rest = (i18n.say(lang, label) for lang in langs)
     return f"{first} ({' / '.join(rest)})" if rest else first
 
