@@ -36,6 +36,23 @@ NEVER = compression.NEVER | http_caching.NO_STORE    # live paths: nothing held,
 DROPPED_ON_304 = http_caching.DROPPED_ON_304
 
 
+
+def what_it_is(headers):
+    """(media type, already encoded?, has its own Cache-Control?, sets a cookie?) from an answer's headers."""
+    ctype = b""
+    encoded = policy = cookie = False
+    for k, v in headers:
+        kl = k.lower()
+        if kl == b"content-type":
+            ctype = v.split(b";")[0].strip().lower()
+        elif kl == b"content-encoding":
+            encoded = True
+        elif kl == b"cache-control":
+            policy = True
+        elif kl == b"set-cookie":
+            cookie = True
+    return ctype, encoded, policy, cookie
+
 class WholeAnswers:
     """Address, ETag and 304, the store of answers, compression: one pass over one held body."""
 
@@ -100,18 +117,7 @@ class WholeAnswers:
             if kind == "http.response.start":
                 status = message["status"]
                 headers = message.get("headers", [])
-                ctype = b""
-                encoded = policy = cookie = False
-                for k, v in headers:
-                    kl = k.lower()
-                    if kl == b"content-type":
-                        ctype = v.split(b";")[0].strip().lower()
-                    elif kl == b"content-encoding":
-                        encoded = True
-                    elif kl == b"cache-control":
-                        policy = True
-                    elif kl == b"set-cookie":
-                        cookie = True
+                ctype, encoded, policy, cookie = what_it_is(headers)
                 tagged = status == 200 and not policy
                 keeping = keeping and tagged and not cookie
                 packable = not encoded and ctype in compression.TYPES and status not in (204, 304)
@@ -164,14 +170,7 @@ class WholeAnswers:
         """2 (the 304) and 4 (compression) for a whole answer whose headers carry its plain ETag."""
         encoding, asked, plain_asked = request
         if encoded is None:       # a kept answer: read what it is from its headers
-            encoded = False
-            ctype = b""
-            for k, v in headers:
-                kl = k.lower()
-                if kl == b"content-type":
-                    ctype = v.split(b";")[0].strip().lower()
-                elif kl == b"content-encoding":
-                    encoded = True
+            ctype, encoded, _, _ = what_it_is(headers)
         etag = None
         if tagged:
             etag = next((v for k, v in headers if k == b"etag"), None)

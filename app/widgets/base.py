@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from engine.tokenizer import MAX_NAME_LEN, check_name
 
 from app.web import i18n, settings
-from app.web.i18n import Message
+from app.web.i18n import N_, Message
 
 MAX_RAW = 64  # longest raw query value we read or echo back
 
@@ -78,15 +78,14 @@ class Number(Param):
     hi: float = 1
     integer: bool = False
 
+    # what a value out of bounds is told: (for a whole number, for any number)
+    bounds = (N_("The %(what)s must be a whole number from %(lo)s to %(hi)s."),
+              N_("The %(what)s must be a number from %(lo)s to %(hi)s."))
+
     def _bounds_error(self):
-        lo, hi = self.format(self.lo), self.format(self.hi)
-        if self.integer:
-            said = Message("The %(what)s must be a whole number from %(lo)s to %(hi)s.",
-                           what=Message(self.label), lo=lo, hi=hi)
-        else:
-            said = Message("The %(what)s must be a number from %(lo)s to %(hi)s.",
-                           what=Message(self.label), lo=lo, hi=hi)
-        return InputError(said, self.key)
+        message = self.bounds[0] if self.integer else self.bounds[1]
+        return InputError(Message(message, what=Message(self.label), lo=self.format(self.lo), hi=self.format(self.hi)),
+                          self.key)
 
     def parse(self, raw):
         text = str(raw).strip()

@@ -14,8 +14,8 @@ from engine.tokenizer import BELL, BOS, VOCAB  # noqa: F401
 from app.model_facts.knob_words import (AXES, ORDER, STATION_WORDS, STATIONS, TERM, axis_help, knob_label,  # noqa: F401
                                         matrix, station_name)
 from app.web import i18n
-from app.web.i18n import Message
-from app.widgets.base import InputError, Param
+from app.web.i18n import N_
+from app.widgets.base import Number
 
 
 def params():
@@ -57,48 +57,14 @@ def num(x):
 
 
 @dataclass(frozen=True)
-class MaybeNumber(Param):
+class MaybeNumber(Number):
     """A number from lo to hi, or empty for "none"."""
 
-    lo: float = 0
-    hi: float = 1
-    integer: bool = False
-
-    def schema(self):
-        return {"type": "integer" if self.integer else "number", "minimum": self.lo, "maximum": self.hi}
-
-    def _bounds_error(self):
-        lo, hi = self.format(self.lo), self.format(self.hi)
-        if self.integer:
-            said = Message("The %(what)s must be a whole number from %(lo)s to %(hi)s, or empty.",
-                           what=Message(self.label), lo=lo, hi=hi)
-        else:
-            said = Message("The %(what)s must be a number from %(lo)s to %(hi)s, or empty.",
-                           what=Message(self.label), lo=lo, hi=hi)
-        return InputError(said, self.key)
+    bounds = (N_("The %(what)s must be a whole number from %(lo)s to %(hi)s, or empty."),
+              N_("The %(what)s must be a number from %(lo)s to %(hi)s, or empty."))
 
     def parse(self, raw):
-        text = str(raw).strip()
-        if text == "":
-            return None
-        bad = self._bounds_error()
-        if len(text) > 32:
-            raise bad
-        try:
-            value = float(text)
-        except ValueError:
-            raise bad from None
-        if not math.isfinite(value) or not self.lo <= value <= self.hi:
-            raise bad
-        if self.integer:
-            if value != int(value):
-                raise bad
-            return int(value)
-        return round(value, 6)
+        return None if str(raw).strip() == "" else super().parse(raw)
 
     def format(self, value):
-        if value is None:
-            return ""
-        if self.integer:
-            return str(int(value))
-        return f"{value:g}"
+        return "" if value is None else super().format(value)
