@@ -28,26 +28,6 @@ class PlaceholderError(ValueError):
     """A placeholder the site does not know, or a bad argument to one."""
 
 
-def fmt_int(value):
-    return f"{int(value):,}"
-
-
-def fmt_loss(value):
-    return f"{value:.2f}"
-
-
-def fmt_number(value):
-    return f"{value:g}"
-
-
-def join_names(names, lang):
-    return i18n.join(names, lang)
-
-
-def fmt_pct(share):
-    return f"{round(share * 100):d}%"
-
-
 def fmt_duration(seconds, lang):
     """A training time in words: under a second, so many seconds, so many minutes."""
     if seconds < 1:
@@ -191,34 +171,34 @@ def build():
 
 
 _SIMPLE = {
-    "n_params": lambda f: fmt_int(f.n_params),
-    "n_names": lambda f: fmt_int(f.n_names),
-    "vocab_size": lambda f: fmt_int(f.vocab_size),
-    "n_letters": lambda f: fmt_int(f.n_letters),
-    "n_embd": lambda f: fmt_int(f.n_embd),
-    "n_head": lambda f: fmt_int(f.n_head),
-    "head_size": lambda f: fmt_int(f.head_size),
-    "block_size": lambda f: fmt_int(f.block_size),
-    "n_mlp": lambda f: fmt_int(f.n_mlp),
-    "n_layer": lambda f: fmt_int(f.n_layer),
-    "max_name_len": lambda f: fmt_int(f.max_name_len),
-    "min_name_len": lambda f: fmt_int(f.min_name_len),
-    "train_steps": lambda f: fmt_int(f.train_steps),
-    "lr": lambda f: fmt_number(f.lr),
-    "uniform_loss": lambda f: fmt_loss(f.uniform_loss),
-    "n_invented": lambda f: fmt_int(sum(f.invented)),
-    "sample_temperature": lambda f: fmt_number(f.temperature),
-    "n_known": lambda f: fmt_int(len(f.invented) - sum(f.invented)),
-    "habit_names": lambda f: fmt_int(HABIT_NAMES),
-    "bell_share_low": lambda f: fmt_pct(min(f.bell_shares)),
-    "bell_share_high": lambda f: fmt_pct(max(f.bell_shares)),
-    "even_share": lambda f: fmt_pct(f.even_share),
-    "habit_head": lambda f: fmt_int(f.habit[0]),
+    "n_params": lambda f: i18n.integer(f.n_params),
+    "n_names": lambda f: i18n.integer(f.n_names),
+    "vocab_size": lambda f: i18n.integer(f.vocab_size),
+    "n_letters": lambda f: i18n.integer(f.n_letters),
+    "n_embd": lambda f: i18n.integer(f.n_embd),
+    "n_head": lambda f: i18n.integer(f.n_head),
+    "head_size": lambda f: i18n.integer(f.head_size),
+    "block_size": lambda f: i18n.integer(f.block_size),
+    "n_mlp": lambda f: i18n.integer(f.n_mlp),
+    "n_layer": lambda f: i18n.integer(f.n_layer),
+    "max_name_len": lambda f: i18n.integer(f.max_name_len),
+    "min_name_len": lambda f: i18n.integer(f.min_name_len),
+    "train_steps": lambda f: i18n.integer(f.train_steps),
+    "lr": lambda f: i18n.number(f.lr),
+    "uniform_loss": lambda f: i18n.decimal(f.uniform_loss, 2),
+    "n_invented": lambda f: i18n.integer(sum(f.invented)),
+    "sample_temperature": lambda f: i18n.number(f.temperature),
+    "n_known": lambda f: i18n.integer(len(f.invented) - sum(f.invented)),
+    "habit_names": lambda f: i18n.integer(HABIT_NAMES),
+    "bell_share_low": lambda f: i18n.percent(min(f.bell_shares)),
+    "bell_share_high": lambda f: i18n.percent(max(f.bell_shares)),
+    "even_share": lambda f: i18n.percent(f.even_share),
+    "habit_head": lambda f: i18n.integer(f.habit[0]),
     "habit_course": lambda f: f.habit[1],
     "habit_times": lambda f: f"{f.habit[2]:.1f}",
     "careful_name": lambda f: f.careful_name,
-    "careful_openings": lambda f: fmt_int(len(f.careful)),
-    "careful_invented": lambda f: fmt_int(sum(new for _, new in f.careful)),
+    "careful_openings": lambda f: i18n.integer(len(f.careful)),
+    "careful_invented": lambda f: i18n.integer(sum(new for _, new in f.careful)),
 }
 _WORDED = {  # placeholders whose words depend on the language
     "train_time": lambda f, lang: fmt_duration(f.train_seconds, lang),
@@ -257,7 +237,7 @@ def resolve(expr, lang, facts=None):
             raise PlaceholderError(f"placeholder {{{{{name}}}}} takes no argument")
         return _WORDED[name](f, lang)
     if name == "loss":
-        return fmt_loss(f.loss_at(_int_arg(arg, 1, f.train_steps, "{{loss:N}}")))
+        return i18n.decimal(f.loss_at(_int_arg(arg, 1, f.train_steps, "{{loss:N}}")), 2)
     if name in ("mean_loss", "odds"):
         parts = (arg or "").split("-")
         if len(parts) != 2:
@@ -267,14 +247,14 @@ def resolve(expr, lang, facts=None):
         chunk = f.losses[a - 1 : b]
         mean = sum(chunk) / len(chunk)
         # a mean score s is a stake of about 1 in e**s on the right next course
-        return fmt_loss(mean) if name == "mean_loss" else fmt_int(round(math.exp(mean)))
+        return i18n.decimal(mean, 2) if name == "mean_loss" else i18n.integer(round(math.exp(mean)))
     if name == "token":     # a course's number: {{token:e}}, {{token:bell}}
         what = (arg or "").strip()
         if what == "bell":
-            return fmt_int(tokenizer.BOS)
+            return i18n.integer(tokenizer.BOS)
         if len(what) != 1 or what not in tokenizer.VOCAB:
             raise PlaceholderError(f"{{{{token:X}}}} needs one letter a-z or bell, got {arg!r}")
-        return fmt_int(tokenizer.encode_prefix(what)[-1])
+        return i18n.integer(tokenizer.encode_prefix(what)[-1])
     if name == "tokens":    # a name as the row of numbers the kitchen receives: {{tokens:emma}}
         what = (arg or "").strip()
         try:
@@ -291,7 +271,7 @@ def resolve(expr, lang, facts=None):
         return _prefix_fact(f, name, arg, lang)
     if name == "samples":
         count = len(f.samples) if arg is None else _int_arg(arg, 1, len(f.samples), "{{samples:N}}")
-        return join_names(f.samples[:count], lang)
+        return i18n.join(f.samples[:count], lang)
     if name == "sample":
         return f.samples[_int_arg(arg, 1, len(f.samples), "{{sample:K}}") - 1]
     if name == "invented":
@@ -303,17 +283,17 @@ def resolve(expr, lang, facts=None):
         if arg is None or arg.strip() not in f.param_counts:
             known = ", ".join(f.param_counts)
             raise PlaceholderError(f"{{{{params_in:NAME}}}} needs one of {known}, got {arg!r}")
-        return fmt_int(f.param_counts[arg.strip()])
+        return i18n.integer(f.param_counts[arg.strip()])
     if name in ("station_knobs", "station_share"):
         keys = [k for k, _, _ in f.stations]
         if arg is None or arg.strip() not in keys:
             raise PlaceholderError(f"{{{{{name}:KEY}}}} needs one of {', '.join(keys)}, got {arg!r}")
         _, count, pct = f.stations[keys.index(arg.strip())]
-        return fmt_int(count) if name == "station_knobs" else fmt_int(pct)
+        return i18n.integer(count) if name == "station_knobs" else i18n.integer(pct)
     if name == "trace_blame":
         if arg is None or arg.strip() not in TRACE_STOP_KEYS:
             raise PlaceholderError(f"{{{{trace_blame:STOP}}}} needs one of {', '.join(TRACE_STOP_KEYS)}, got {arg!r}")
-        return fmt_int(f.trace["stops"][TRACE_STOP_KEYS.index(arg.strip())])
+        return i18n.integer(f.trace["stops"][TRACE_STOP_KEYS.index(arg.strip())])
     if name == "trace_knob":
         what = (arg or "").strip()
         t = f.trace
@@ -322,7 +302,7 @@ def resolve(expr, lang, facts=None):
         if what == "number":   # as the knob wall numbers it (and its address takes it): no separator
             return str(t["knob"])
         if what == "rank":
-            return fmt_int(t["rank"])
+            return i18n.integer(t["rank"])
         if what == "ordinal":   # "8th" in English, "8" in Chinese (第 8)
             return i18n.ordinal(t["rank"], lang)
         if what == "label":
@@ -345,12 +325,12 @@ def _prefix_fact(f, name, arg, lang):
     params = f.params if f.params is not None else checkpoint.default_params()
     ins = inspect.inspect(params, parts[0], is_prefix=True)
     if name == "passed":
-        return fmt_int(int((ins.mlp_post[-1, -1] > 0).sum()))
+        return i18n.integer(int((ins.mlp_post[-1, -1] > 0).sum()))
     k = _int_arg(parts[1], 1, tokenizer.VOCAB_SIZE, f"{{{{{name}:PREFIX:K}}}}")
     probs = ins.probs[-1]
     order = sorted(range(len(probs)), key=lambda i: -probs[i])
     token = order[k - 1]
-    return course_name(token, lang) if name == "next" else fmt_pct(float(probs[token]))
+    return course_name(token, lang) if name == "next" else i18n.percent(float(probs[token]))
 
 
 def fill(text, lang, facts=None):

@@ -181,7 +181,7 @@ class Site:
             widget_assets=self.widget_assets(page),
             oembed=oembed,
             model_line=i18n.say(lang, "Every number on these pages comes from the running model: %(n_params)s knobs, %(n_names)s menus.", 
-                n_params=facts_mod.fmt_int(self.facts.n_params), n_names=facts_mod.fmt_int(self.facts.n_names)
+                n_params=i18n.integer(self.facts.n_params), n_names=i18n.integer(self.facts.n_names)
             ),
         )
         return Rendered(html=html, status=200 if ok else 422, oembed=oembed)

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from engine import checkpoint, data, model, sample
+from app.web import i18n
 
 
 def test_model_matches_the_design(client):
@@ -90,4 +91,4 @@ def test_api_is_documented(client):
 def test_uniform_guess_is_what_the_vocabulary_says():
     from app.model_facts import facts
 
-    assert facts.fmt_loss(math.log(27)) == "3.30"
+    assert i18n.decimal(math.log(27), 2) == "3.30"

@@ -8,6 +8,7 @@ import pytest
 
 from app.model_facts import facts
 from app.story import content
+from app.web import i18n
 from engine import checkpoint, data, model
 
 HEAD = "---\ntitle: T\nsummary: S\n---\n"
@@ -208,7 +209,7 @@ def test_raw_html_from_our_own_files_passes_through(tmp_path):
 
 
 def test_facts_formatting():
-    assert facts.fmt_int(4192) == "4,192"
-    assert facts.fmt_loss(3.3660) == "3.37"
-    assert facts.join_names(["a", "b"], "zh") == "a、b"
-    assert facts.join_names(["a", "b"], "en") == "a, b"
+    assert i18n.integer(4192) == "4,192"
+    assert i18n.decimal(3.3660, 2) == "3.37"
+    assert i18n.join(["a", "b"], "zh") == "a、b"
+    assert i18n.join(["a", "b"], "en") == "a, b"
