@@ -78,14 +78,15 @@ def open_files(pid):
 class Server:
     """``python -m app.cli serve`` from a tree, one worker, on a free loopback port."""
 
-    def __init__(self, tree):
+    def __init__(self, tree, options=()):
+        """``options``: more ``kitchen serve`` options than its defaults."""
         self.tree = pathlib.Path(tree).resolve()
         self.port = free_port()
         env = {**os.environ, "PYTHONPATH": str(self.tree)}
-        self.log = open(f"/tmp/abuse-{self.port}.log", "wb")
+        self.log = open(f"/tmp/kitchen-bench-{self.port}.log", "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", "1", "--log-level", "error"],
+             "--workers", "1", "--log-level", "error", *options],
             cwd=self.tree, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 120
         while True:

@@ -17,17 +17,14 @@ row is the fragment an htmx request gets when the page it is sent from
 """
 
 import argparse
-import os
 import pathlib
-import signal
-import socket
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+import abuse  # noqa: E402  (its server from a tree)
 
 JUNK = "&".join(f"k{i}=" + "x" * 1500 for i in range(40))
 KEYED = "&".join(f"w{i}.k=" + "y" * 1500 for i in range(40))
@@ -37,35 +34,11 @@ ADDRESSES = [
 FRAGMENT = "/en/widget/next-dish?next-dish.prefix=an"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """``python -m app.cli serve`` from a tree, one worker, on a free loopback port."""
+class Server(abuse.Server):
+    """``python -m app.cli serve`` from a tree (bench/abuse.py's), its header limit raised."""
 
     def __init__(self, tree):
-        self.tree = pathlib.Path(tree).resolve()
-        self.port = free_port()
-        env = {**os.environ, "PYTHONPATH": str(self.tree)}
-        self.log = open(f"/tmp/page-size-{self.port}.log", "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--workers", "1", "--host", "127.0.0.1", "--port", str(self.port),
-             "--max-header-kb", "128"],
-            cwd=self.tree, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 120
-        while True:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"the server in {tree} stopped: see {self.log.name}")
-            try:
-                with urllib.request.urlopen(self.url("/healthz"), timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"the server in {tree} did not start")
-                time.sleep(0.3)
+        super().__init__(tree, options=("--max-header-kb", "128"))
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
@@ -78,15 +51,6 @@ class Server:
                 return r.status, len(r.read())
         except urllib.error.HTTPError as exc:
             return exc.code, len(exc.read())
-
-    def stop(self):
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=20)
-        self.log.close()
 
 
 def measure(server):
