@@ -51,10 +51,10 @@ def create_app(site=None, answer_bytes=None):
             )
     app.mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static")
 
+    # routes are tried in order: the widget fragments, the most asked-for, first
+    app.add_route(fragments.PATH, fragments.fragment, methods=["GET"], include_in_schema=False)
     app.include_router(api.router)
     app.include_router(twin.router)
-    # routes are tried in order: the widget fragments, the most asked-for, before the pages
-    app.include_router(fragments.router)
     app.include_router(pages.router)
     app.include_router(embed.router)
     app.include_router(crawl.router)

@@ -8,8 +8,9 @@ new state, so every state the reader reaches has a link.
 
 import re
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
+from starlette.convertors import Convertor, register_url_convertor
 
 from app import widgets
 from app.pages import embed
@@ -18,7 +19,20 @@ from app.web import settings
 from app.widgets import admission
 from app.widgets import view
 
-router = APIRouter(include_in_schema=False)
+
+class Language(Convertor):
+    """``{lang:lang}`` in a path: one of the site's languages, nothing else."""
+
+    regex = "|".join(re.escape(lang) for lang in settings.LANGS)
+
+    def convert(self, value):
+        return value
+
+    def to_string(self, value):
+        return value
+
+
+register_url_convertor("lang", Language())
 
 
 def find_page(library, lang, path, ns, name):
@@ -34,15 +48,19 @@ def find_page(library, lang, path, ns, name):
 
 
 async def fragment(request: Request):
-    """Rendered in the thread pool; a heavy state waits at the worker's gate (app/widgets/admission.py)."""
+    """Rendered in the thread pool (a quick widget's on the event loop); a heavy state
+    waits at the worker's gate (app/widgets/admission.py)."""
     lang, name = request.path_params["lang"], request.path_params["name"]
-    return await admission.respond(request, render_fragment, lang, name, request)
+    widget = widgets.get(name)
+    return await admission.respond(request, render_fragment, lang, name, request,
+                                   quick=widget is not None and widget.quick)
 
 
-# A plain route: the answer a dial asks for most often skips FastAPI's parameter checks,
-# which have nothing to check here (the widget checks its own query; the JSON twin,
-# /api/widget/{name}, is the documented form of the same state).
-router.add_route("/{lang}/widget/{name}", fragment, methods=["GET"], include_in_schema=False)
+# The answer a dial asks for most often, so the app tries it first, as a plain route: it
+# skips FastAPI's parameter checks, which have nothing to check here (the widget checks its
+# own query; the JSON twin, /api/widget/{name}, is the documented form of the same state),
+# and it matches the site's languages only, so no other address reaches it.
+PATH = "/{lang:lang}/widget/{name}"
 
 
 def render_fragment(lang, name, request):

@@ -9,6 +9,8 @@ import hashlib
 import re
 
 import jinja2
+import jinja2.ext
+from jinja2.lexer import Token
 from markupsafe import Markup
 
 from app.web import i18n, settings
@@ -19,7 +21,7 @@ def env(lang, templates_dir=settings.TEMPLATES_DIR):
     """Pages, partials and figures in ``lang``. Undefined names are errors, so a typo fails a test."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", SaidOnce],
         autoescape=jinja2.select_autoescape(["html", "svg", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -38,7 +40,7 @@ def figure_env(lang, templates_dir=settings.TEMPLATES_DIR):
     """Figures (inline SVG) in ``lang``: whitespace kept as written."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", SaidOnce],
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
@@ -64,6 +66,44 @@ def install_words(environment, lang):
         return said % variables
 
     environment.globals.update(gettext=gettext, _=gettext)
+    environment.extend(catalog=translations)
+
+
+class SaidOnce(jinja2.ext.Extension):
+    """A message with no values, ``_("…")``, is looked up once, when the template is
+    compiled, not each time it is rendered: each language has its own environment, so
+    the translation is a constant of the compiled template. It is written in as markup,
+    ``("…"|safe)``, which is what the call gives; Jinja then joins it to the template's
+    own text. The extractor of ``make catalogs`` reads the templates without this."""
+
+    CALLS = {"_", "gettext"}
+
+    def filter_stream(self, stream):
+        tokens = list(stream)
+        out = []
+        i = 0
+        while i < len(tokens):
+            said = self._constant(tokens, i, out[-1] if out else None)
+            if said is None:
+                out.append(tokens[i])
+                i += 1
+                continue
+            line = tokens[i].lineno
+            out += [Token(line, "lparen", "("), Token(line, "string", said), Token(line, "pipe", "|"),
+                    Token(line, "name", "safe"), Token(line, "rparen", ")")]
+            i += 4
+        return out
+
+    def _constant(self, tokens, i, before):
+        """The translation if ``tokens[i:i+4]`` are ``_("…")`` (not an attribute's ``x._``)."""
+        call = tokens[i:i + 4]
+        if ([t.type for t in call] != ["name", "lparen", "string", "rparen"] or call[0].value not in self.CALLS
+                or (before is not None and before.type == "dot")):
+            return None
+        try:
+            return self.environment.catalog.gettext(call[2].value) % {}
+        except (KeyError, TypeError, ValueError):   # a message that wants values fails where it is rendered
+            return None
 
 
 @functools.lru_cache(maxsize=None)

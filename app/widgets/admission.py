@@ -314,9 +314,11 @@ class Outcome:
         self.busy = busy
 
 
-async def admitted(request, fn, *args, gate=None, rounds=8):
+async def admitted(request, fn, *args, gate=None, rounds=8, quick=False):
     """``fn(*args)`` in the thread pool, with every heavy result it asks for awaited
-    at the gate first. Raises Gone when the reader leaves while a job is awaited."""
+    at the gate first. Raises Gone when the reader leaves while a job is awaited.
+    ``quick``: ``fn`` takes a few milliseconds at most, so it runs on the event loop
+    itself (the hop to a thread and back would cost a good part of that)."""
     gate = gate or GATE
     deadline = asyncio.get_running_loop().time() + gate.wait   # one wait for all its jobs
     given = {}
@@ -327,7 +329,7 @@ async def admitted(request, fn, *args, gate=None, rounds=8):
             ctx = contextvars.copy_context()
             ctx.run(_given.set, given)
             try:
-                value = await run_in_threadpool(ctx.run, fn, *args)
+                value = ctx.run(fn, *args) if quick else await run_in_threadpool(ctx.run, fn, *args)
                 return Outcome(value, busy)
             except Needed as need:
                 if watch is None:
@@ -347,13 +349,13 @@ async def admitted(request, fn, *args, gate=None, rounds=8):
             watch.cancel()
 
 
-async def respond(request, fn, *args, to_response=None):
+async def respond(request, fn, *args, to_response=None, quick=False):
     """The answer of a route whose rendering may ask for heavy results:
-    ``fn(*args)`` through ``admitted``, made a response by ``to_response`` (by
-    default ``fn`` returns one), stamped 503 if the gate turned a job away, and
-    an empty 503 for a reader who left."""
+    ``fn(*args)`` through ``admitted`` (on the event loop if ``quick``), made a
+    response by ``to_response`` (by default ``fn`` returns one), stamped 503 if
+    the gate turned a job away, and an empty 503 for a reader who left."""
     try:
-        outcome = await admitted(request, fn, *args)
+        outcome = await admitted(request, fn, *args, quick=quick)
     except Gone:
         return gone_response()
     response = to_response(outcome.value) if to_response else outcome.value

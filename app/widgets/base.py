@@ -156,6 +156,9 @@ class Widget:
                             # 640 px wide in its starting state, the taller language)
     numbers: dict = field(default_factory=dict, hash=False, compare=False)  # the engine's numbers its words show in every state
                             # (even beside an error message): ``w.numbers.<key>`` in the partial
+    quick: bool = False     # its answer takes a few milliseconds of CPU at most, in any state: the
+                            # worker renders it on the event loop, as a hop to the thread pool and
+                            # back costs a tenth to a fifth of a millisecond (app/widgets/admission.py)
 
     def title_in(self, lang):
         """The title in ``lang`` (the partial, the embed page and snippet, oEmbed and the share card show it)."""

@@ -50,6 +50,7 @@ TEMPERATURE = Temperature(
     chapter=7,
     title=N_("The adventurousness knob: let Xiao Ming serve"),
     height=520,
+    quick=True,     # at most 50 names of at most 16 courses: about a millisecond
     params=(
         Number("t", 0.5, N_("adventurousness (temperature)"), lo=0, hi=T_MAX),
         Number("n", 10, N_("number of names"), lo=1, hi=N_MAX, integer=True),

@@ -30,6 +30,24 @@ MAX_CURRENT_URL = 8192  # longest HX-Current-URL or Referer read: a page's addre
 KEEP = "keep"  # the marker a widget's forms and links send: keep the page's other state (value: the widget's ns)
 
 
+class Fields:
+    """Named values a partial reads as ``w.ns`` or ``w.field[key]``. Jinja looks for an
+    attribute before an item, and on a plain dict each such miss costs an exception: a
+    partial reads ``w`` a hundred times, so ``w`` and its tables are attributes."""
+
+    def __init__(self, values):
+        self.__dict__.update(values)
+
+    def __getitem__(self, key):
+        return self.__dict__[key]
+
+    def __contains__(self, key):
+        return key in self.__dict__
+
+    def __iter__(self):
+        return iter(self.__dict__)
+
+
 @dataclass
 class Instance:
     """One widget placed on a page (or shown alone)."""
@@ -119,15 +137,15 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
         fragment_url = f"/{lang}/widget/{widget.name}"
         if inst.ns != widget.name:
             fragment_url += "?" + urlencode({"ns": inst.ns})
-    w = {
+    w = Fields({
         "name": widget.name,
         "ns": inst.ns,
         "lang": lang,
         "id": f"w-{inst.ns}",
         "out_id": f"{inst.ns}-out",
-        "field": {p.key: f"{inst.ns}.{p.key}" for p in widget.params},
-        "param": {p.key: p for p in widget.params},
-        "value": shown,
+        "field": Fields({p.key: f"{inst.ns}.{p.key}" for p in widget.params}),
+        "param": Fields({p.key: p for p in widget.params}),
+        "value": Fields(shown),
         "hidden": [(KEEP, inst.ns)],   # what every form and link of the widget sends besides its own keys
         "action": action,
         "fragment_url": fragment_url,
@@ -137,12 +155,12 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
         "title": widget.title_in(lang),
         "concept": widget.concept_in(lang),
         # each parameter's limits, as parse holds it to them: the form's min and max
-        "lo": {p.key: p.format(p.lo) for p in widget.params if hasattr(p, "lo")},
-        "hi": {p.key: p.format(p.hi) for p in widget.params if hasattr(p, "hi")},
+        "lo": Fields({p.key: p.format(p.lo) for p in widget.params if hasattr(p, "lo")}),
+        "hi": Fields({p.key: p.format(p.hi) for p in widget.params if hasattr(p, "hi")}),
         # the most letters a text field takes (its maxlength and the words about it)
-        "max_len": {p.key: p.max_len for p in widget.params if hasattr(p, "max_len")},
-        "numbers": widget.numbers,
-    }
+        "max_len": Fields({p.key: p.max_len for p in widget.params if hasattr(p, "max_len")}),
+        "numbers": Fields(widget.numbers),
+    })
     html = templating.render(widget.template, lang, w=w)
     return html, (state if error is None else None)
 

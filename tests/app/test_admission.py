@@ -285,3 +285,27 @@ def test_a_json_twin_of_a_heavy_state_waits_at_the_same_gate(client, full):
     r = client.get("/api/widget/practice?go=1&steps=44&seed=9")
     assert r.status_code == 503 and r.json()["detail"].startswith("The kitchen is busy")
     assert client.get("/api/widget/temperature?t=0.4&seed=9").status_code == 200
+
+
+def test_a_quick_widget_is_rendered_on_the_event_loop_and_the_rest_in_the_thread_pool(client, monkeypatch):
+    """A hop to a thread costs a good part of a quick answer: the dial is rendered where
+    the request is awaited; a widget not marked quick still goes to the pool."""
+    from app.pages import fragments
+    from app.widgets import temperature, tokenizer
+
+    assert temperature.TEMPERATURE.quick and not tokenizer.TOKENIZER.quick
+    where = {}
+    real = fragments.render_fragment
+
+    def noting(lang, name, request):
+        try:
+            asyncio.get_running_loop()
+            where[name] = "the event loop"
+        except RuntimeError:
+            where[name] = "a thread of the pool"
+        return real(lang, name, request)
+
+    monkeypatch.setattr(fragments, "render_fragment", noting)
+    assert client.get("/en/widget/temperature?t=1.2&seed=3").status_code == 200
+    assert client.get("/en/widget/tokenizer?text=abc").status_code == 200
+    assert where == {"temperature": "the event loop", "tokenizer": "a thread of the pool"}

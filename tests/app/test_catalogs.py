@@ -68,6 +68,22 @@ def test_a_template_says_its_words_in_the_language_it_is_rendered_in():
     assert en == "Cover · Chapter 3 · Back to the cover: &lt;b&gt;"
 
 
+def test_a_message_without_values_is_translated_once_when_its_template_is_compiled():
+    zh = templating.env("zh")
+    source = "<b>{{ _('Cover') }}</b>{{ _('Chapter %(n)s', n=3) }}{{ x._('Cover') }}"
+    code = zh.compile(source, raw=True)
+    assert "<b>封面</b>" in code                       # a constant of the compiled template
+    assert "'Chapter %(n)s'" in code                  # a message with values is still said as it is rendered
+    assert "'Cover'" in code                          # an attribute that happens to be called _ is left alone
+
+    class Other:
+        def _(self, text):
+            return text.upper()
+
+    assert zh.from_string(source).render(x=Other()) == "<b>封面</b>第 3 章COVER"
+    assert templating.env("en").from_string(source).render(x=Other()) == "<b>Cover</b>Chapter 3COVER"
+
+
 def test_numbers_are_formatted_in_one_place():
     assert i18n.integer(32033) == "32,033"
     assert i18n.percent(0.256) == "26%"
