@@ -75,8 +75,9 @@ def host_script():
     return f'<script src="{BASE}/static/js/embed-host.js" async></script>'
 
 
-def snippet(lang, widget, state, title):
-    src = BASE + embed_path(lang, widget, state)
+def snippet(lang, widget, state, title, path=None):
+    """The two lines that embed ``widget`` in ``state`` (``path``: its embed page's path, if known)."""
+    src = BASE + (path or embed_path(lang, widget, state))
     return iframe(src, title, widget.height) + "\n" + host_script()
 
 
@@ -93,13 +94,14 @@ def control(inst, lang, state, partial_html, live):
     after a bad input the old snippet stays."""
     widget = inst.widget
     title = widget.title_in(lang)
+    path = embed_path(lang, widget, state)
     return templating.render(
         "embed_control.html",
         ns=inst.ns,
         lang=lang,
         live=live,
-        code=snippet(lang, widget, state, f"{title} · {i18n.say(lang, i18n.SITE_NAME)}"),
-        preview=embed_path(lang, widget, state),
+        code=snippet(lang, widget, state, f"{title} · {i18n.say(lang, i18n.SITE_NAME)}", path),
+        preview=path,
     )
 
 
