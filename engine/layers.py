@@ -50,7 +50,10 @@ def embed_backward(dout, cache):
 
 def rmsnorm_forward(x):
     """Scale each row to unit root-mean-square (no learned gain)."""
-    r = (np.add.reduce(x * x, axis=-1) / x.shape[-1] + RMS_EPS) ** -0.5  # (T,)
+    r = np.add.reduce(x * x, axis=-1)                       # (T,) the sum of squares, then in place:
+    r /= x.shape[-1]                                        # the mean square,
+    r += RMS_EPS
+    r **= -0.5                                              # 1 / sqrt(mean square + eps)
     return x * r[..., None], (x, r)                         # (T,C)
 
 
@@ -86,9 +89,10 @@ def relu_backward(dout, cache):
 # ---------------------------------------------------------------- the four sous-chefs
 
 def softmax_rows(z):
-    z = z - np.maximum.reduce(z, axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / np.add.reduce(e, axis=-1, keepdims=True)
+    e = z - np.maximum.reduce(z, axis=-1, keepdims=True)    # a new array; the rest works in place
+    np.exp(e, out=e)
+    e /= np.add.reduce(e, axis=-1, keepdims=True)
+    return e
 
 
 _MASKS = {}
