@@ -135,9 +135,10 @@ def vote(logits, temperature):
 def pick(probs, rolls):
     """The course each row's roll (a number in [0, 1)) lands on: the first whose running
     share of the vote passes it. probs (n, V), rolls (n,) -> (n,) token ids."""
-    cum = np.cumsum(probs, axis=1)                                      # (n,V)
+    cum = np.add.accumulate(probs, axis=1)                              # (n,V) running shares
     x = rolls * cum[:, -1]                                              # (n,)
-    return np.minimum((cum <= x[:, None]).sum(axis=1), probs.shape[1] - 1)
+    passed = np.add.reduce(cum <= x[:, None], axis=1)                   # (n,) courses the roll is past
+    return np.minimum(passed, probs.shape[1] - 1, out=passed)
 
 
 class _Openings:
@@ -255,30 +256,38 @@ def sample(params, n=10, temperature=0.5, seed=0, prefix="", known=None, top_k=N
             step(params, np.full(n, tok), pos, kv)
     rng = random.Random(seed)
     room = cfg.block_size - (len(start) - 1)
-    uniforms = np.array([rng.random() for _ in range(n * room)]).reshape(n, room)
+    # each name's row of rolls, drawn name after name; rolls[j] holds position j's
+    rolls = np.fromiter(iter(rng.random, None), float, n * room).reshape(n, room).T.copy()  # (room,n)
+    trimmed = not rules_off(*rules)
     tok = np.full(n, start[-1])
     alive = np.ones(n, dtype=bool)
-    chosen = np.full((n, room), BOS)
-    probs = np.zeros((n, room, cfg.vocab_size))
+    dice, picks = [], []                                                 # per vote taken: (n,V), (n,)
     for j in range(room):
         pos = len(start) - 1 + j
         if pos < depth:
             logits = openings.read(tok if pos else zero, pos, kv)        # (n,V) as ``step`` gives them
         else:
             logits, _ = step(params, tok, pos, kv)
-        p = trim(vote(logits, temperature), *rules)                      # (n,V) the die
-        nxt = pick(p, uniforms[:, j])
-        probs[:, j] = p           # every row; a finished name's later votes are cleared below
-        chosen[:, j] = nxt
+        p = vote(logits, temperature)                                    # (n,V) the die
+        if trimmed:
+            p = trim(p, *rules)
+        nxt = pick(p, rolls[j])
+        dice.append(p)            # every row; a finished name's later votes are cleared below
+        picks.append(nxt)
         alive &= nxt != BOS
-        if not alive.any():
+        if not np.count_nonzero(alive):
             break
         tok = nxt
+    chosen = np.full((n, room), BOS)
+    chosen[:, :len(picks)] = np.stack(picks, axis=1)
+    probs = np.zeros((n, room, cfg.vocab_size))
+    probs[:, :len(dice)] = np.stack(dice, axis=1)
     # each name ends at its first bell (its last vote), or runs out of room
     ended = chosen == BOS                                                # (n,room)
-    lengths = np.where(ended.any(axis=1), ended.argmax(axis=1) + 1, room)  # (n,) votes taken
+    rang = ended.any(axis=1)                                             # (n,)
+    lengths = np.where(rang, ended.argmax(axis=1) + 1, room)             # (n,) votes taken
     probs[np.arange(room) >= lengths[:, None]] = 0.0
-    tokens = [[t for t in row[:k] if t != BOS] for row, k in zip(chosen.tolist(), lengths.tolist())]
+    tokens = [row[:k - r] for row, k, r in zip(chosen.tolist(), lengths.tolist(), rang.tolist())]
     names = [prefix + decode(t) for t in tokens]
     if known is None:
         from engine.data import known_names
