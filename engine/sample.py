@@ -141,70 +141,80 @@ def pick(probs, rolls):
     return np.minimum(passed, probs.shape[1] - 1, out=passed)
 
 
+OPENING_DEPTH = 3     # positions the openings' tables may cover: the bell's, the first and second course's
+OPENING_ROUNDS = 100  # at most this many batches spent computing one position's table
+MAX_OPENINGS = 32     # batch sizes whose tables are kept
+
+
 class _Openings:
-    """The first two positions of ``n`` menus at once, served from tables (read-only model).
+    """The first positions of ``n`` menus at once, served from tables (read-only model).
 
     Every menu starts with the bell at position 0, so the first vote and the
-    first notebook page are the same for every menu, and the second position
-    depends only on the first course (27 kinds). For the shipped model (read-only,
-    so these never go stale) ``sample`` reads them from these tables instead of
-    running ``step`` for the first two positions of every call.
+    first notebook page are the same for every menu; the second position
+    depends only on the first course (27 kinds), the third on the first two
+    (729). For the shipped model (read-only, so these never go stale) ``sample``
+    reads them from these tables instead of running ``step`` for the first
+    ``depth`` positions of every call (``depth`` is 3, or 2 for batches so small
+    that the third position's table would take more than ``OPENING_ROUNDS``
+    batches to compute).
 
     How many menus share a batch can change the last bits of a menu's numbers
     (the multiplications pick their routine by the matrices' sizes: one menu is
     a matrix times a vector, a few menus one kernel, many menus another). So the
     tables for ``n`` menus are computed by ``step`` itself, on batches of exactly
-    ``n`` menus, every first course in turn. A row's numbers depend only on its
-    own courses and on ``n``: the tables check that each value came out the same
+    ``n`` menus, every opening in turn. A row's numbers depend only on its own
+    courses and on ``n``: the tables check that each value came out the same
     wherever it was computed, and are not used (``usable`` False) if not.
+
+    Position p's table has a row per opening of p courses after the bell, at
+    ``code`` = the courses read as a number in base V (first course first).
     """
 
     def __init__(self, params, n):
         cfg = params.config
         V = cfg.vocab_size
-        rounds = -(-V // n)
-        firsts = np.arange(rounds * n).reshape(rounds, n) % V           # (rounds,n) every first course, wrapping
-        self.logits = [None, np.zeros((V, V))]                          # per position: (rows, V)
-        self.pages = [None, [np.zeros((V, 2, cfg.n_head, cfg.head_size)) for _ in range(cfg.n_layer)]]
-        seen = np.zeros(V, dtype=bool)
+        self.logits, self.pages = [], []   # per position p: (V**p, V); per layer (V**p, 2, H, D) keys|recipes
         usable = True
-        for courses in firsts:
-            kv = new_kv(cfg, n)
-            logits, _ = step(params, np.full(n, BOS), 0, kv)            # (n,V)
-            pages = [np.stack([page["k"][:, :, 0], page["v"][:, :, 0]], axis=1) for page in kv]  # L x (n,2,H,D)
-            if self.logits[0] is None:
-                self.logits[0], self.pages[0] = logits[:1].copy(), [p[:1].copy() for p in pages]
-            usable &= bool((logits == self.logits[0]).all()
-                           and all((p == q).all() for p, q in zip(pages, self.pages[0])))
-            logits, _ = step(params, courses, 1, kv)                    # (n,V)
-            pages = [np.stack([page["k"][:, :, 1], page["v"][:, :, 1]], axis=1) for page in kv]
-            old = seen[courses]                                         # (n,) computed in an earlier round
-            usable &= bool((self.logits[1][courses[old]] == logits[old]).all()
-                           and all((t[courses[old]] == p[old]).all() for t, p in zip(self.pages[1], pages)))
-            self.logits[1][courses] = logits
-            for t, p in zip(self.pages[1], pages):
-                t[courses] = p
-            usable &= bool((self.logits[1][courses] == logits).all()     # a course twice in one batch
-                           and all((t[courses] == p).all() for t, p in zip(self.pages[1], pages)))
-            seen[courses] = True
+        for pos in range(min(OPENING_DEPTH, cfg.block_size)):
+            rows = V ** pos
+            rounds = -(-rows // n)
+            if pos > 1 and rounds > OPENING_ROUNDS:
+                break
+            logits_t = np.zeros((rows, V))
+            pages_t = [np.zeros((rows, 2, cfg.n_head, cfg.head_size)) for _ in range(cfg.n_layer)]
+            seen = np.zeros(rows, dtype=bool)
+            for code in np.arange(rounds * n).reshape(rounds, n) % rows:  # (n,) openings, wrapping
+                kv = new_kv(cfg, n)
+                for q in range(pos):                                    # the earlier positions, from the tables
+                    self.read(code // V ** (pos - q), q, kv)
+                logits, _ = step(params, code % V if pos else np.full(n, BOS), pos, kv)  # (n,V)
+                pages = [np.stack([page["k"][:, :, pos], page["v"][:, :, pos]], axis=1) for page in kv]  # (n,2,H,D)
+                old = seen[code]                                        # (n,) computed in an earlier batch
+                usable &= bool((logits_t[code[old]] == logits[old]).all()
+                               and all((t[code[old]] == p[old]).all() for t, p in zip(pages_t, pages)))
+                logits_t[code] = logits
+                for t, p in zip(pages_t, pages):
+                    t[code] = p
+                usable &= bool((logits_t[code] == logits).all()         # an opening twice in one batch
+                               and all((t[code] == p).all() for t, p in zip(pages_t, pages)))
+                seen[code] = True
+            self.logits.append(logits_t)
+            self.pages.append(pages_t)
+        self.depth = len(self.logits)
         self.usable = usable
-        self.depth = 2
 
     def read(self, code, pos, kv):
-        """Position ``pos`` (0 or 1) for menus whose course there is ``code`` (n,) (0 for the bell's
-        position): writes their notebook page and returns their logits (n, V), as ``step`` would."""
+        """Position ``pos`` for menus whose openings (courses after the bell up to ``pos``) are ``code``
+        (n,): writes their notebook page and returns their logits (n, V), as ``step`` would."""
         for table, page in zip(self.pages[pos], kv):
-            kv_page = table[code]                                        # (n,2,H,D)
+            kv_page = table.take(code, axis=0)                            # (n,2,H,D)
             page["k"][:, :, pos] = kv_page[:, 0]
             page["v"][:, :, pos] = kv_page[:, 1]
-        return self.logits[pos][code]                                    # (n,V)
-
-
-MAX_OPENINGS = 64  # batch sizes whose tables are kept
+        return self.logits[pos].take(code, axis=0)                       # (n,V)
 
 
 def _openings(params, n):
-    """The tables of ``n`` menus' first two positions for read-only parameters, else None."""
+    """The tables of ``n`` menus' first positions for read-only parameters, else None."""
     if params.writeable:
         return None
     tables = params.__dict__.setdefault("_openings", {})
@@ -248,10 +258,11 @@ def sample(params, n=10, temperature=0.5, seed=0, prefix="", known=None, top_k=N
     kv = new_kv(cfg, n)
     openings = _openings(params, n)
     depth = openings.depth if openings is not None else 0               # positions read from the tables
-    zero = np.zeros(n, dtype=np.intp)
+    code = np.zeros(n, dtype=np.intp)                                   # (n,) each menu's opening, in base V
     for pos, tok in enumerate(start[:-1]):  # feed the prefix, no votes needed
         if pos < depth:
-            openings.read(np.full(n, tok) if pos else zero, pos, kv)
+            code = code * cfg.vocab_size + tok if pos else code
+            openings.read(code, pos, kv)
         else:
             step(params, np.full(n, tok), pos, kv)
     rng = random.Random(seed)
@@ -265,7 +276,8 @@ def sample(params, n=10, temperature=0.5, seed=0, prefix="", known=None, top_k=N
     for j in range(room):
         pos = len(start) - 1 + j
         if pos < depth:
-            logits = openings.read(tok if pos else zero, pos, kv)        # (n,V) as ``step`` gives them
+            code = code * cfg.vocab_size + tok if pos else code
+            logits = openings.read(code, pos, kv)                        # (n,V) as ``step`` gives them
         else:
             logits, _ = step(params, tok, pos, kv)
         p = vote(logits, temperature)                                    # (n,V) the die
