@@ -323,7 +323,7 @@ def step(params, tokens, pos, kv):
         keys, vals = page["k"][:, :, : pos + 1], page["v"][:, :, : pos + 1]  # (B,H,S,D)
         att = q @ keys.transpose(0, 1, 3, 2)                         # (B,H,1,S)
         att /= scale
-        p = softmax_rows(att)                                        # (B,H,1,S)
+        p = softmax_rows(att, in_place=True)                         # (B,H,1,S)
         o = (p @ vals).reshape(b, c)                                 # (B,C)
         x = o @ w_o                                                  # (B,C)
         x += xa

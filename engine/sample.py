@@ -129,7 +129,7 @@ def vote(logits, temperature):
         probs = np.zeros_like(logits)
         probs[np.arange(logits.shape[0]), np.argmax(logits, axis=-1)] = 1.0
         return probs
-    return softmax_rows(logits / temperature)
+    return softmax_rows(logits / temperature, in_place=True)
 
 
 def pick(probs, rolls):
@@ -284,22 +284,21 @@ def sample(params, n=10, temperature=0.5, seed=0, prefix="", known=None, top_k=N
         if trimmed:
             p = trim(p, *rules)
         nxt = pick(p, rolls[j])
-        dice.append(p)            # every row; a finished name's later votes are cleared below
+        dice.append(p)            # every row; a finished name's later votes are cleared after the loop
         picks.append(nxt)
         alive &= nxt != BOS
         if not np.count_nonzero(alive):
             break
         tok = nxt
-    chosen = np.full((n, room), BOS)
-    chosen[:, :len(picks)] = np.stack(picks, axis=1)
-    probs = np.zeros((n, room, cfg.vocab_size))
-    probs[:, :len(dice)] = np.stack(dice, axis=1)
+    picked, dice = np.array(picks), np.array(dice)                      # (J,n), (J,n,V) J votes taken
     # each name ends at its first bell (its last vote), or runs out of room
-    ended = chosen == BOS                                                # (n,room)
-    rang = ended.any(axis=1)                                             # (n,)
-    lengths = np.where(rang, ended.argmax(axis=1) + 1, room)             # (n,) votes taken
-    probs[np.arange(room) >= lengths[:, None]] = 0.0
-    tokens = [row[:k - r] for row, k, r in zip(chosen.tolist(), lengths.tolist(), rang.tolist())]
+    ended = picked == BOS                                                # (J,n)
+    rang = ended.any(axis=0)                                             # (n,)
+    lengths = np.where(rang, ended.argmax(axis=0) + 1, room)             # (n,) votes taken
+    dice[np.arange(len(picks))[:, None] >= lengths] = 0.0               # a finished name's later votes
+    probs = np.zeros((n, room, cfg.vocab_size))
+    probs[:, :len(picks)] = dice.transpose(1, 0, 2)
+    tokens = [row[:k - r] for row, k, r in zip(picked.T.tolist(), lengths.tolist(), rang.tolist())]
     names = [prefix + decode(t) for t in tokens]
     if known is None:
         from engine.data import known_names
