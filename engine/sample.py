@@ -123,22 +123,24 @@ def cut(logits, temperature=1.0, top_k=None, top_p=1.0, min_p=0.0):
     return Cut(raw, warmed[0], cut_by, trim(warmed, *rules)[0], rules)
 
 
-def vote(logits, temperature):
-    """Probabilities of the next course at a temperature; 0 puts all on the favourite."""
+def vote(logits, temperature, out=None):
+    """Probabilities of the next course at a temperature; 0 puts all on the favourite.
+    logits (n, V) -> (n, V), written into ``out`` if given."""
     if temperature == 0:
-        probs = np.zeros_like(logits)
+        probs = np.zeros_like(logits) if out is None else out
+        probs.fill(0.0)
         probs[np.arange(logits.shape[0]), np.argmax(logits, axis=-1)] = 1.0
         return probs
-    return softmax_rows(logits / temperature, in_place=True)
+    return softmax_rows(np.divide(logits, temperature, out=out), in_place=True)
 
 
-def pick(probs, rolls):
+def pick(probs, rolls, out=None):
     """The course each row's roll (a number in [0, 1)) lands on: the first whose running
-    share of the vote passes it. probs (n, V), rolls (n,) -> (n,) token ids."""
+    share of the vote passes it. probs (n, V), rolls (n,) -> (n,) token ids (into ``out`` if given)."""
     cum = np.add.accumulate(probs, axis=1)                              # (n,V) running shares
     x = rolls * cum[:, -1]                                              # (n,)
     passed = np.add.reduce(cum <= x[:, None], axis=1)                   # (n,) courses the roll is past
-    return np.minimum(passed, probs.shape[1] - 1, out=passed)
+    return np.minimum(passed, probs.shape[1] - 1, out=passed if out is None else out)
 
 
 OPENING_DEPTH = 3     # positions the openings' tables may cover: the bell's, the first and second course's
@@ -272,7 +274,8 @@ def sample(params, n=10, temperature=0.5, seed=0, prefix="", known=None, top_k=N
     trimmed = not rules_off(*rules)
     tok = np.full(n, start[-1])
     alive = np.ones(n, dtype=bool)
-    dice, picks = [], []                                                 # per vote taken: (n,V), (n,)
+    dice = np.zeros((room, n, cfg.vocab_size))                          # (room,n,V) the die at each position
+    picked = np.full((room, n), BOS)                                     # (room,n) the course each roll chose
     for j in range(room):
         pos = len(start) - 1 + j
         if pos < depth:
@@ -280,24 +283,21 @@ def sample(params, n=10, temperature=0.5, seed=0, prefix="", known=None, top_k=N
             logits = openings.read(code, pos, kv)                        # (n,V) as ``step`` gives them
         else:
             logits, _ = step(params, tok, pos, kv)
-        p = vote(logits, temperature)                                    # (n,V) the die
         if trimmed:
-            p = trim(p, *rules)
-        nxt = pick(p, rolls[j])
-        dice.append(p)            # every row; a finished name's later votes are cleared after the loop
-        picks.append(nxt)
+            dice[j] = trim(vote(logits, temperature), *rules)
+        else:
+            vote(logits, temperature, out=dice[j])
+        nxt = pick(dice[j], rolls[j], out=picked[j])   # every row; a finished name's later votes are cleared
         alive &= nxt != BOS
         if not np.count_nonzero(alive):
             break
         tok = nxt
-    picked, dice = np.array(picks), np.array(dice)                      # (J,n), (J,n,V) J votes taken
     # each name ends at its first bell (its last vote), or runs out of room
-    ended = picked == BOS                                                # (J,n)
+    ended = picked == BOS                                                # (room,n)
     rang = ended.any(axis=0)                                             # (n,)
     lengths = np.where(rang, ended.argmax(axis=0) + 1, room)             # (n,) votes taken
-    dice[np.arange(len(picks))[:, None] >= lengths] = 0.0               # a finished name's later votes
-    probs = np.zeros((n, room, cfg.vocab_size))
-    probs[:, :len(picks)] = dice.transpose(1, 0, 2)
+    dice[np.arange(room)[:, None] >= lengths] = 0.0                     # a finished name's later votes
+    probs = np.ascontiguousarray(dice.transpose(1, 0, 2))               # (n,room,V)
     tokens = [row[:k - r] for row, k, r in zip(picked.T.tolist(), lengths.tolist(), rang.tolist())]
     names = [prefix + decode(t) for t in tokens]
     if known is None:
