@@ -276,12 +276,16 @@ def _entry(params):
 
 
 def _line(params):
-    """Each layer's (Wqkv, Wo, W1, W2) and the lm_head, turned to multiply rows (views of the knobs)."""
+    """Each layer's (Wqkv, Wo, W1, W2) and the lm_head, turned to multiply rows (views of the
+    knobs, so they follow every change to them), and the sizes ``step`` reads:
+    (layers, lm_head, H, D, C, sqrt(D))."""
     line = params.__dict__.get("_line")
     if line is None:
+        cfg = params.config
         layers = [(params.qkv(i).T, params[f"layer{i}.attn_wo"].T, params[f"layer{i}.mlp_fc1"].T,
-                   params[f"layer{i}.mlp_fc2"].T) for i in range(params.config.n_layer)]
-        line = params._line = (layers, params["lm_head"].T)
+                   params[f"layer{i}.mlp_fc2"].T) for i in range(cfg.n_layer)]
+        line = params._line = (layers, params["lm_head"].T, cfg.n_head, cfg.head_size, cfg.n_embd,
+                               math.sqrt(cfg.head_size))
     return line
 
 
@@ -292,13 +296,12 @@ def step(params, tokens, pos, kv):
     ``(logits (B,V), attn)`` where ``attn`` lists per layer the (B,H,pos+1)
     attention weights: which notebook pages each sous-chef read.
     """
-    cfg = params.config
-    if not 0 <= pos < cfg.block_size:
-        raise ValueError(f"positions run from 0 to {cfg.block_size - 1}, got {pos}")
+    block = params.config.block_size
+    if not 0 <= pos < block:
+        raise ValueError(f"positions run from 0 to {block - 1}, got {pos}")
     idx = np.asarray(tokens, dtype=np.intp)
     b = idx.shape[0]
-    h, d, c = cfg.n_head, cfg.head_size, cfg.n_embd
-    layers, lm_head = _line(params)
+    layers, lm_head, h, d, c, scale = _line(params)
     entry = _entry(params)
     qkv = None
     if entry is None:
@@ -310,7 +313,6 @@ def step(params, tokens, pos, kv):
         x = entry.x[idx, pos]                                          # (B,C)
         qkv = entry.xn_at[pos].take(idx, axis=0) @ layers[0][0]        # (B,3C)
     attn = []
-    scale = math.sqrt(d)
     for i, (w_qkv, w_o, w_1, w_2) in enumerate(layers):
         xa = x
         if i or qkv is None:
