@@ -145,7 +145,7 @@ def pick(probs, rolls, out=None):
 
 OPENING_DEPTH = 3     # positions the openings' tables may cover: the bell's, the first and second course's
 OPENING_ROUNDS = 100  # at most this many batches spent computing one position's table
-MAX_OPENINGS = 32     # batch sizes whose tables are kept
+MAX_OPENINGS = 64     # batch sizes whose tables are kept (every size the site serves, 1-50, fits; 23 MB at most)
 
 
 class _Openings:
