@@ -5,7 +5,10 @@ logits are divided by the temperature (the adventurousness knob) before the
 vote; temperature 0 means never take a risk: always the most likely course.
 A seed fixes the draws, so the same seed gives the same names. Each name's
 draws come from its own row of uniforms, so a name does not depend on how
-long the others turned out.
+long the others turned out. For the shipped model the first positions of
+every menu (the bell, the first course, the first two) are read from tables
+made by the very same pass (``_Openings``), so they are not cooked again at
+every call.
 
 Three rules may trim the die after the knob and before the roll (``cut``):
 top-k keeps the K most likely courses, top-p the smallest set whose shares
