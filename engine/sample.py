@@ -203,6 +203,8 @@ class _Openings:
                 usable &= bool((logits_t[code] == logits).all()         # an opening twice in one batch
                                and all((t[code] == p).all() for t, p in zip(pages_t, pages)))
                 seen[code] = True
+            for t in [logits_t] + pages_t:
+                t.flags.writeable = False
             self.logits.append(logits_t)
             self.pages.append(pages_t)
         self.depth = len(self.logits)
