@@ -281,34 +281,36 @@ def sample(params, n=10, temperature=0.5, seed=0, prefix="", known=None, top_k=N
     alive = np.ones(n, dtype=bool)
     dice = np.zeros((room, n, cfg.vocab_size))                          # (room,n,V) the die at each position
     picked = np.full((room, n), BOS)                                     # (room,n) the course each roll chose
-    for j in range(room):
-        pos = len(start) - 1 + j
+    first = len(start) - 1                                               # the position of the first vote
+    for j, die in enumerate(dice):                                       # die: (n,V) this position's
+        pos = first + j
         if pos < depth:
             code = code * cfg.vocab_size + tok if pos else code
             logits = openings.read(code, pos, kv)                        # (n,V) as ``step`` gives them
         else:
             logits, _ = step(params, tok, pos, kv)
         if trimmed:
-            dice[j] = trim(vote(logits, temperature), *rules)
+            die[...] = trim(vote(logits, temperature), *rules)
         else:
-            vote(logits, temperature, out=dice[j])
-        nxt = pick(dice[j], rolls[j], out=picked[j])   # every row; a finished name's later votes are cleared
+            vote(logits, temperature, out=die)
+        nxt = pick(die, rolls[j], out=picked[j])       # every row; a finished name's later votes are cleared
         alive &= nxt != BOS
         if not np.count_nonzero(alive):
             break
         tok = nxt
     # each name ends at its first bell (its last vote), or runs out of room
-    ended = picked == BOS                                                # (room,n)
-    rang = ended.any(axis=0)                                             # (n,)
-    lengths = np.where(rang, ended.argmax(axis=0) + 1, room)             # (n,) votes taken
-    dice[np.arange(room)[:, None] >= lengths] = 0.0                     # a finished name's later votes
+    tokens, lengths = [], []
+    for row in picked.T.tolist():
+        k = row.index(BOS) if BOS in row else room                      # letters before the bell
+        tokens.append(row[:k])
+        lengths.append(min(k + 1, room))                                 # votes taken
+    dice[np.arange(room)[:, None] >= np.array(lengths)] = 0.0           # a finished name's later votes
     probs = np.ascontiguousarray(dice.transpose(1, 0, 2))               # (n,room,V)
-    tokens = [row[:k - r] for row, k, r in zip(picked.T.tolist(), lengths.tolist(), rang.tolist())]
     names = [prefix + decode(t) for t in tokens]
     if known is None:
         from engine.data import known_names
         known = known_names()
-    return SampleResult(names, [nm not in known for nm in names], tokens, probs, lengths.tolist())
+    return SampleResult(names, [nm not in known for nm in names], tokens, probs, lengths)
 
 
 def sample_reference(params, rng, n=20, temperature=0.5):
