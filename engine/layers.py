@@ -50,7 +50,10 @@ def embed_backward(dout, cache):
 
 def rmsnorm_forward(x):
     """Scale each row to unit root-mean-square (no learned gain)."""
-    r = (np.add.reduce(x * x, axis=-1) / x.shape[-1] + RMS_EPS) ** -0.5  # (T,)
+    r = np.add.reduce(x * x, axis=-1)                       # (T,) the sum of squares, then in place:
+    r /= x.shape[-1]                                        # the mean square,
+    r += RMS_EPS
+    r **= -0.5                                              # 1 / sqrt(mean square + eps)
     return x * r[..., None], (x, r)                         # (T,C)
 
 
@@ -85,10 +88,18 @@ def relu_backward(dout, cache):
 
 # ---------------------------------------------------------------- the four sous-chefs
 
-def softmax_rows(z):
-    z = z - np.maximum.reduce(z, axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / np.add.reduce(e, axis=-1, keepdims=True)
+def softmax_rows(z, in_place=False):
+    """Shares along the last axis: exp(z - max) over its sum. ``in_place``: ``z`` is
+    scratch the caller gives away; it is overwritten with the shares and returned."""
+    m = np.maximum.reduce(z, axis=-1, keepdims=True)
+    if in_place:
+        z -= m
+        e = z
+    else:
+        e = z - m                                           # a new array; the rest works in place
+    np.exp(e, out=e)
+    e /= np.add.reduce(e, axis=-1, keepdims=True)
+    return e
 
 
 _MASKS = {}
@@ -112,7 +123,7 @@ def attention_forward(qkv, n_head):
     v = qkv[:, 2 * c:].reshape(t, n_head, d).transpose(1, 0, 2)  # (H,T,D)
     att = (q @ k.transpose(0, 2, 1)) / math.sqrt(d)         # (H,T,T)
     att += _mask(t)
-    p = softmax_rows(att)                                   # (H,T,T) row t: weights over s <= t
+    p = softmax_rows(att, in_place=True)                    # (H,T,T) row t: weights over s <= t
     o = (p @ v).transpose(1, 0, 2).reshape(t, c)            # (T,C)
     return o, (q, k, v, p)
 

@@ -247,6 +247,8 @@ class _Entry:
     keys and recipes. For the shipped model (read-only, so these never go stale)
     ``step`` reads them from these tables, computed once with the very same
     operations, instead of computing them again at every position of every menu.
+    ``rows[pos]`` holds position ``pos``'s pot and questions|keys|recipes side by
+    side, one row per course, so one gather serves both.
     """
 
     def __init__(self, params):
@@ -255,6 +257,8 @@ class _Entry:
         xn, _ = L.rmsnorm_forward(x)                                                       # (V,P,C)
         qkv = (xn.reshape(-1, cfg.n_embd) @ params.qkv(0).T).reshape(*xn.shape[:2], -1)  # (V,P,3C)
         self.x, self.xn, self.qkv = x, xn, qkv
+        self.rows = [np.concatenate([x[:, pos], qkv[:, pos]], axis=1) for pos in range(cfg.block_size)]  # P x (V,4C)
+        self.xn_at = [np.ascontiguousarray(xn[:, pos]) for pos in range(cfg.block_size)]  # P x (V,C)
         # a batch of one is multiplied by a different routine (matrix times vector), whose
         # last bits may differ: it multiplies its row from ``xn``, as it always did
         probe = np.arange(min(cfg.vocab_size, 3))
@@ -271,6 +275,20 @@ def _entry(params):
     return entry
 
 
+def _line(params):
+    """Each layer's (Wqkv, Wo, W1, W2) and the lm_head, turned to multiply rows (views of the
+    knobs, so they follow every change to them), and the sizes ``step`` reads:
+    (layers, lm_head, H, D, C, sqrt(D))."""
+    line = params.__dict__.get("_line")
+    if line is None:
+        cfg = params.config
+        layers = [(params.qkv(i).T, params[f"layer{i}.attn_wo"].T, params[f"layer{i}.mlp_fc1"].T,
+                   params[f"layer{i}.mlp_fc2"].T) for i in range(cfg.n_layer)]
+        line = params._line = (layers, params["lm_head"].T, cfg.n_head, cfg.head_size, cfg.n_embd,
+                               math.sqrt(cfg.head_size))
+    return line
+
+
 def step(params, tokens, pos, kv):
     """Run position ``pos`` for a batch of menus. ``tokens``: (B,) ids at that position.
 
@@ -278,35 +296,44 @@ def step(params, tokens, pos, kv):
     ``(logits (B,V), attn)`` where ``attn`` lists per layer the (B,H,pos+1)
     attention weights: which notebook pages each sous-chef read.
     """
-    cfg = params.config
-    if not 0 <= pos < cfg.block_size:
-        raise ValueError(f"positions run from 0 to {cfg.block_size - 1}, got {pos}")
+    block = params.config.block_size
+    if not 0 <= pos < block:
+        raise ValueError(f"positions run from 0 to {block - 1}, got {pos}")
     idx = np.asarray(tokens, dtype=np.intp)
     b = idx.shape[0]
-    h, d, c = cfg.n_head, cfg.head_size, cfg.n_embd
+    layers, lm_head, h, d, c, scale = _line(params)
     entry = _entry(params)
+    qkv = None
     if entry is None:
         x, _ = L.rmsnorm_forward(params["wte"][idx] + params["wpe"][pos])  # (B,C)
+    elif b > 1 and entry.batched:
+        row = entry.rows[pos].take(idx, axis=0)                        # (B,4C) the same numbers, read
+        x, qkv = row[:, :c], row[:, c:]                                # (B,C) the pot, (B,3C)
     else:
-        x = entry.x[idx, pos]                                          # (B,C) the same numbers, read
+        x = entry.x[idx, pos]                                          # (B,C)
+        qkv = entry.xn_at[pos].take(idx, axis=0) @ layers[0][0]        # (B,3C)
     attn = []
-    for i in range(cfg.n_layer):
+    for i, (w_qkv, w_o, w_1, w_2) in enumerate(layers):
         xa = x
-        if i == 0 and entry is not None:
-            qkv = entry.qkv[idx, pos] if b > 1 and entry.batched else entry.xn[idx, pos] @ params.qkv(0).T
-        else:
+        if i or qkv is None:
             xn, _ = L.rmsnorm_forward(xa)                              # (B,C)
-            qkv = xn @ params.qkv(i).T                                 # (B,3C)
+            qkv = xn @ w_qkv                                           # (B,3C)
         q = qkv[:, :c].reshape(b, h, 1, d)                           # (B,H,1,D)
-        kv[i]["k"][:, :, pos] = qkv[:, c:2 * c].reshape(b, h, d)    # page pos of the notebook
-        kv[i]["v"][:, :, pos] = qkv[:, 2 * c:].reshape(b, h, d)
-        keys, vals = kv[i]["k"][:, :, : pos + 1], kv[i]["v"][:, :, : pos + 1]  # (B,H,S,D)
-        att = (q @ keys.transpose(0, 1, 3, 2)) / math.sqrt(d)       # (B,H,1,S)
-        p = softmax_rows(att)                                        # (B,H,1,S)
+        page = kv[i]
+        page["k"][:, :, pos] = qkv[:, c:2 * c].reshape(b, h, d)     # page pos of the notebook
+        page["v"][:, :, pos] = qkv[:, 2 * c:].reshape(b, h, d)
+        keys, vals = page["k"][:, :, : pos + 1], page["v"][:, :, : pos + 1]  # (B,H,S,D)
+        att = q @ keys.transpose(0, 1, 3, 2)                         # (B,H,1,S)
+        att /= scale
+        p = softmax_rows(att, in_place=True)                         # (B,H,1,S)
         o = (p @ vals).reshape(b, c)                                 # (B,C)
-        x = o @ params[f"layer{i}.attn_wo"].T + xa                   # (B,C)
+        x = o @ w_o                                                  # (B,C)
+        x += xa
         xn2, _ = L.rmsnorm_forward(x)
-        hpost = np.maximum(xn2 @ params[f"layer{i}.mlp_fc1"].T, 0.0) # (B,M)
-        x = hpost @ params[f"layer{i}.mlp_fc2"].T + x                # (B,C)
+        hpost = xn2 @ w_1                                            # (B,M)
+        np.maximum(hpost, 0.0, out=hpost)
+        y = hpost @ w_2                                              # (B,C)
+        y += x
+        x = y
         attn.append(p[:, :, 0, :])
-    return x @ params["lm_head"].T, attn                             # (B,V)
+    return x @ lm_head, attn                                         # (B,V)

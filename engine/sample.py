@@ -5,7 +5,10 @@ logits are divided by the temperature (the adventurousness knob) before the
 vote; temperature 0 means never take a risk: always the most likely course.
 A seed fixes the draws, so the same seed gives the same names. Each name's
 draws come from its own row of uniforms, so a name does not depend on how
-long the others turned out.
+long the others turned out. For the shipped model the first positions of
+every menu (the bell, the first course, the first two) are read from tables
+made by the very same pass (``_Openings``), so they are not cooked again at
+every call.
 
 Three rules may trim the die after the knob and before the roll (``cut``):
 top-k keeps the K most likely courses, top-p the smallest set whose shares
@@ -123,21 +126,111 @@ def cut(logits, temperature=1.0, top_k=None, top_p=1.0, min_p=0.0):
     return Cut(raw, warmed[0], cut_by, trim(warmed, *rules)[0], rules)
 
 
-def vote(logits, temperature):
-    """Probabilities of the next course at a temperature; 0 puts all on the favourite."""
+def vote(logits, temperature, out=None):
+    """Probabilities of the next course at a temperature; 0 puts all on the favourite.
+    logits (n, V) -> (n, V), written into ``out`` if given."""
     if temperature == 0:
-        probs = np.zeros_like(logits)
+        probs = np.zeros_like(logits) if out is None else out
+        probs.fill(0.0)
         probs[np.arange(logits.shape[0]), np.argmax(logits, axis=-1)] = 1.0
         return probs
-    return softmax_rows(logits / temperature)
+    return softmax_rows(np.divide(logits, temperature, out=out), in_place=True)
 
 
-def pick(probs, rolls):
+def pick(probs, rolls, out=None):
     """The course each row's roll (a number in [0, 1)) lands on: the first whose running
-    share of the vote passes it. probs (n, V), rolls (n,) -> (n,) token ids."""
-    cum = np.cumsum(probs, axis=1)                                      # (n,V)
+    share of the vote passes it. probs (n, V), rolls (n,) -> (n,) token ids (into ``out`` if given)."""
+    cum = np.add.accumulate(probs, axis=1)                              # (n,V) running shares
     x = rolls * cum[:, -1]                                              # (n,)
-    return np.minimum((cum <= x[:, None]).sum(axis=1), probs.shape[1] - 1)
+    passed = np.add.reduce(cum <= x[:, None], axis=1)                   # (n,) courses the roll is past
+    return np.minimum(passed, probs.shape[1] - 1, out=passed if out is None else out)
+
+
+OPENING_DEPTH = 3     # positions the openings' tables may cover: the bell's, the first and second course's
+OPENING_ROUNDS = 100  # at most this many batches spent computing one position's table
+MAX_OPENINGS = 64     # batch sizes whose tables are kept (every size the site serves, 1-50, fits; 23 MB at most)
+
+
+class _Openings:
+    """The first positions of ``n`` menus at once, served from tables (read-only model).
+
+    Every menu starts with the bell at position 0, so the first vote and the
+    first notebook page are the same for every menu; the second position
+    depends only on the first course (27 kinds), the third on the first two
+    (729). For the shipped model (read-only, so these never go stale) ``sample``
+    reads them from these tables instead of running ``step`` for the first
+    ``depth`` positions of every call (``depth`` is 3, or 2 for batches so small
+    that the third position's table would take more than ``OPENING_ROUNDS``
+    batches to compute).
+
+    How many menus share a batch can change the last bits of a menu's numbers
+    (the multiplications pick their routine by the matrices' sizes: one menu is
+    a matrix times a vector, a few menus one kernel, many menus another). So the
+    tables for ``n`` menus are computed by ``step`` itself, on batches of exactly
+    ``n`` menus, every opening in turn. A row's numbers depend only on its own
+    courses and on ``n``: the tables check that each value came out the same
+    wherever it was computed, and are not used (``usable`` False) if not.
+
+    Position p's table has a row per opening of p courses after the bell, at
+    ``code`` = the courses read as a number in base V (first course first).
+    """
+
+    def __init__(self, params, n):
+        cfg = params.config
+        V = cfg.vocab_size
+        self.logits, self.pages = [], []   # per position p: (V**p, V); per layer (V**p, 2, H, D) keys|recipes
+        usable = True
+        for pos in range(min(OPENING_DEPTH, cfg.block_size)):
+            rows = V ** pos
+            rounds = -(-rows // n)
+            if pos > 1 and rounds > OPENING_ROUNDS:
+                break
+            logits_t = np.zeros((rows, V))
+            pages_t = [np.zeros((rows, 2, cfg.n_head, cfg.head_size)) for _ in range(cfg.n_layer)]
+            seen = np.zeros(rows, dtype=bool)
+            for code in np.arange(rounds * n).reshape(rounds, n) % rows:  # (n,) openings, wrapping
+                kv = new_kv(cfg, n)
+                for q in range(pos):                                    # the earlier positions, from the tables
+                    self.read(code // V ** (pos - q), q, kv)
+                logits, _ = step(params, code % V if pos else np.full(n, BOS), pos, kv)  # (n,V)
+                pages = [np.stack([page["k"][:, :, pos], page["v"][:, :, pos]], axis=1) for page in kv]  # (n,2,H,D)
+                old = seen[code]                                        # (n,) computed in an earlier batch
+                usable &= bool((logits_t[code[old]] == logits[old]).all()
+                               and all((t[code[old]] == p[old]).all() for t, p in zip(pages_t, pages)))
+                logits_t[code] = logits
+                for t, p in zip(pages_t, pages):
+                    t[code] = p
+                usable &= bool((logits_t[code] == logits).all()         # an opening twice in one batch
+                               and all((t[code] == p).all() for t, p in zip(pages_t, pages)))
+                seen[code] = True
+            for t in [logits_t] + pages_t:
+                t.flags.writeable = False
+            self.logits.append(logits_t)
+            self.pages.append(pages_t)
+        self.depth = len(self.logits)
+        self.usable = usable
+
+    def read(self, code, pos, kv):
+        """Position ``pos`` for menus whose openings (courses after the bell up to ``pos``) are ``code``
+        (n,): writes their notebook page and returns their logits (n, V), as ``step`` would."""
+        for table, page in zip(self.pages[pos], kv):
+            kv_page = table.take(code, axis=0)                            # (n,2,H,D)
+            page["k"][:, :, pos] = kv_page[:, 0]
+            page["v"][:, :, pos] = kv_page[:, 1]
+        return self.logits[pos].take(code, axis=0)                       # (n,V)
+
+
+def _openings(params, n):
+    """The tables of ``n`` menus' first positions for read-only parameters, else None."""
+    if params.writeable:
+        return None
+    tables = params.__dict__.setdefault("_openings", {})
+    op = tables.get(n)
+    if op is None:
+        if len(tables) >= MAX_OPENINGS:
+            tables.clear()
+        op = tables[n] = _Openings(params, n)
+    return op if op.usable else None
 
 
 @dataclasses.dataclass
@@ -170,35 +263,54 @@ def sample(params, n=10, temperature=0.5, seed=0, prefix="", known=None, top_k=N
     rules = check_rules(top_k, top_p, min_p, cfg.vocab_size)
     start = encode_prefix(prefix)
     kv = new_kv(cfg, n)
+    openings = _openings(params, n)
+    depth = openings.depth if openings is not None else 0               # positions read from the tables
+    code = np.zeros(n, dtype=np.intp)                                   # (n,) each menu's opening, in base V
     for pos, tok in enumerate(start[:-1]):  # feed the prefix, no votes needed
-        step(params, np.full(n, tok), pos, kv)
+        if pos < depth:
+            code = code * cfg.vocab_size + tok if pos else code
+            openings.read(code, pos, kv)
+        else:
+            step(params, np.full(n, tok), pos, kv)
     rng = random.Random(seed)
     room = cfg.block_size - (len(start) - 1)
-    uniforms = np.array([rng.random() for _ in range(n * room)]).reshape(n, room)
+    # each name's row of rolls, drawn name after name; rolls[j] holds position j's
+    rolls = np.fromiter(iter(rng.random, None), float, n * room).reshape(n, room).T.copy()  # (room,n)
+    trimmed = not rules_off(*rules)
     tok = np.full(n, start[-1])
     alive = np.ones(n, dtype=bool)
-    chosen = np.full((n, room), BOS)
-    probs = np.zeros((n, room, cfg.vocab_size))
-    for j in range(room):
-        logits, _ = step(params, tok, len(start) - 1 + j, kv)
-        p = trim(vote(logits, temperature), *rules)                      # (n,V) the die
-        nxt = pick(p, uniforms[:, j])
-        probs[:, j] = p           # every row; a finished name's later votes are cleared below
-        chosen[:, j] = nxt
+    dice = np.zeros((room, n, cfg.vocab_size))                          # (room,n,V) the die at each position
+    picked = np.full((room, n), BOS)                                     # (room,n) the course each roll chose
+    first = len(start) - 1                                               # the position of the first vote
+    for j, die in enumerate(dice):                                       # die: (n,V) this position's
+        pos = first + j
+        if pos < depth:
+            code = code * cfg.vocab_size + tok if pos else code
+            logits = openings.read(code, pos, kv)                        # (n,V) as ``step`` gives them
+        else:
+            logits, _ = step(params, tok, pos, kv)
+        if trimmed:
+            die[...] = trim(vote(logits, temperature), *rules)
+        else:
+            vote(logits, temperature, out=die)
+        nxt = pick(die, rolls[j], out=picked[j])       # every row; a finished name's later votes are cleared
         alive &= nxt != BOS
-        if not alive.any():
+        if not np.count_nonzero(alive):
             break
         tok = nxt
     # each name ends at its first bell (its last vote), or runs out of room
-    ended = chosen == BOS                                                # (n,room)
-    lengths = np.where(ended.any(axis=1), ended.argmax(axis=1) + 1, room)  # (n,) votes taken
-    probs[np.arange(room) >= lengths[:, None]] = 0.0
-    tokens = [[t for t in row[:k] if t != BOS] for row, k in zip(chosen.tolist(), lengths.tolist())]
+    tokens, lengths = [], []
+    for row in picked.T.tolist():
+        k = row.index(BOS) if BOS in row else room                      # letters before the bell
+        tokens.append(row[:k])
+        lengths.append(min(k + 1, room))                                 # votes taken
+    dice[np.arange(room)[:, None] >= np.array(lengths)] = 0.0           # a finished name's later votes
+    probs = np.ascontiguousarray(dice.transpose(1, 0, 2))               # (n,room,V)
     names = [prefix + decode(t) for t in tokens]
     if known is None:
         from engine.data import known_names
         known = known_names()
-    return SampleResult(names, [nm not in known for nm in names], tokens, probs, lengths.tolist())
+    return SampleResult(names, [nm not in known for nm in names], tokens, probs, lengths)
 
 
 def sample_reference(params, rng, n=20, temperature=0.5):

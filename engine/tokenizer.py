@@ -52,7 +52,7 @@ def encode_prefix(prefix):
 
 def decode(ids):
     """Letters for ids, the bell dropped: [26, 4, 12, 12, 0, 26] -> 'emma'."""
-    return "".join(VOCAB[i] for i in ids if i != BOS)
+    return "".join([VOCAB[i] for i in ids if i != BOS])
 
 
 def token_label(i):

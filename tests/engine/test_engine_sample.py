@@ -151,3 +151,39 @@ def test_the_read_only_models_tables_give_the_very_numbers_of_the_plain_pass(par
     a = sample(frozen, n=batch, temperature=0.9, seed=batch, top_p=0.8)
     b = sample(plain, n=batch, temperature=0.9, seed=batch, top_p=0.8)
     assert a.names == b.names and a.lengths == b.lengths and np.array_equal(a.probs, b.probs)
+
+
+@pytest.mark.parametrize("n", [1, 2, 10, 28, 100, 300])
+def test_the_openings_tables_hold_the_very_numbers_a_batch_of_that_size_computes(params, n):
+    """The first positions are read from tables made for each batch size: a batch of n
+    random openings gets the logits and notebook pages that ``step`` gives it, bit for bit."""
+    from engine import sample as sample_mod
+
+    frozen = params if not params.writeable else params.copy().freeze()
+    op = sample_mod._openings(frozen, n)
+    assert op is not None and op.depth == (2 if n < 8 else 3)
+    V = frozen.config.vocab_size
+    rng = np.random.default_rng(n)
+    kv_step, kv_read = model.new_kv(frozen.config, n), model.new_kv(frozen.config, n)
+    code = np.zeros(n, dtype=np.intp)
+    for pos in range(op.depth):
+        tokens = np.full(n, BOS) if pos == 0 else rng.integers(0, V, n)
+        logits, _ = model.step(frozen, tokens, pos, kv_step)
+        code = code * V + tokens if pos else code
+        assert np.array_equal(op.read(code, pos, kv_read), logits)
+        for a, b in zip(kv_step, kv_read):
+            assert np.array_equal(a["k"], b["k"]) and np.array_equal(a["v"], b["v"])
+
+
+@pytest.mark.parametrize("n, prefix, rules", [(1, "", {}), (2, "a", {}), (10, "", {}), (10, "mar", {"top_p": 0.9}),
+                                              (100, "", {}), (300, "q", {"top_k": 5})])
+def test_serving_with_the_openings_tables_serves_what_the_pass_alone_serves(params, monkeypatch, n, prefix, rules):
+    from engine import sample as sample_mod
+
+    frozen = params if not params.writeable else params.copy().freeze()
+    fast = sample(frozen, n=n, temperature=1.3, seed=n, prefix=prefix, **rules)
+    assert sample_mod._openings(frozen, n) is not None
+    monkeypatch.setattr(sample_mod, "_openings", lambda params, n: None)
+    plain = sample(frozen, n=n, temperature=1.3, seed=n, prefix=prefix, **rules)
+    assert (fast.names, fast.tokens, fast.lengths, fast.invented) == (plain.names, plain.tokens, plain.lengths, plain.invented)
+    assert fast.probs.tobytes() == plain.probs.tobytes()
