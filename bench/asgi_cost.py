@@ -31,7 +31,7 @@ async def call(app, path, query):
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
              "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
              "query_string": query.encode(),
-             "headers": [(b"host", b"127.0.0.1"), (b"hx-request", b"true"),
+             "headers": [(b"host", b"127.0.0.1"), (b"hx-request", b"true"), (b"hx-target", b"temperature-out"),
                          (b"hx-current-url", b"http://127.0.0.1/en/chapter/7")],
              "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
     status = None
@@ -94,7 +94,7 @@ def parts(app, n):
 
     def request():
         return Request({"type": "http", "method": "GET", "path": "/en/widget/temperature", "query_string": query().encode(),
-                        "headers": [(b"host", b"127.0.0.1"), (b"hx-request", b"true"),
+                        "headers": [(b"host", b"127.0.0.1"), (b"hx-request", b"true"), (b"hx-target", b"temperature-out"),
                                     (b"hx-current-url", b"http://127.0.0.1/en/chapter/7")], "app": app,
                         "scheme": "http", "server": ("127.0.0.1", 80), "root_path": ""})
 

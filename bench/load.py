@@ -206,7 +206,8 @@ async def reader_task(port, schedule_start, rate, seconds, results, rng, mover):
             query = mover.next_query()
             results["distinct"].add((query, mover.current))
             req = (f"GET {DIAL}?{query} HTTP/1.1\r\n"
-                   f"Host: 127.0.0.1:{port}\r\nHX-Request: true\r\nHX-Current-URL: {mover.current}\r\n\r\n")
+                   f"Host: 127.0.0.1:{port}\r\nHX-Request: true\r\nHX-Target: temperature-out\r\n"
+                   f"HX-Current-URL: {mover.current}\r\n\r\n")
             w.write(req.encode())
             try:
                 status, body, replace_url = await read_response(r)
@@ -416,7 +417,7 @@ function request()
     tenths = tenths + step
   end
   local path = string.format("%s?temperature.t=%g&temperature.n=10&temperature.seed=%d", dial, tenths / 10, seed)
-  return wrk.format("GET", path, {["HX-Request"] = "true", ["HX-Current-URL"] = current})
+  return wrk.format("GET", path, {["HX-Request"] = "true", ["HX-Target"] = "temperature-out", ["HX-Current-URL"] = current})
 end
 
 function response(status, headers, body)

@@ -29,7 +29,7 @@ class DialReader(FastHttpUser):
     @task
     def move_the_dial(self):
         query = self.walk.next_query()
-        headers = {"HX-Request": "true", "HX-Current-URL": self.walk.current}
+        headers = {"HX-Request": "true", "HX-Target": "temperature-out", "HX-Current-URL": self.walk.current}
         with self.client.get(f"{DIAL}?{query}", headers=headers, name="dial", catch_response=True) as r:
             if r.status_code != 200 or b"name-text" not in (r.content or b""):
                 r.failure(f"HTTP {r.status_code}")

@@ -93,7 +93,8 @@ def dial_latency(port, requests):
         seed = rng.randint(0, 10**6)
         path = f"/en/widget/temperature?temperature.t={t}&temperature.n=10&temperature.seed={seed}"
         start = time.perf_counter()
-        conn.request("GET", path, headers={"HX-Request": "true", "HX-Current-URL": f"http://127.0.0.1:{port}/en/chapter/7"})
+        conn.request("GET", path, headers={"HX-Request": "true", "HX-Target": "temperature-out",
+                                                  "HX-Current-URL": f"http://127.0.0.1:{port}/en/chapter/7"})
         r = conn.getresponse()
         r.read()
         elapsed = time.perf_counter() - start

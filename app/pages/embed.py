@@ -105,11 +105,11 @@ def control(inst, lang, state, partial_html, live):
     )
 
 
-def render_with_control(inst, lang, query_pairs, action):
+def render_with_control(inst, lang, query_pairs, action, part=None):
     """``view.render`` followed by the widget's "Embed" control, as a chapter shows it
     (the snippet for the state shown: the starting state after a bad input, whose
-    old snippet htmx then leaves in place)."""
-    html, state = view.render(inst, lang, query_pairs, action)
+    old snippet htmx then leaves in place). ``part``: see ``view.render``."""
+    html, state = view.render(inst, lang, query_pairs, action, part=part)
     shown = state if state is not None else inst.widget.parse({}, inst.args)
     return html + control(inst, lang, shown, html, live=state is not None), state
 

@@ -89,9 +89,14 @@ def render_fragment(lang, name, request):
     source = cur_pairs if (page is not None and cur_pairs is not None) else pairs
     others = [(k, v) for k, v in source if k not in own_keys and k != "ns"]
     mine = [(k, v) for k, v in pairs if k in own_keys]
-    html, state = embed.render_with_control(inst, lang, others + mine, action=action)
+    htmx = request.headers.get("HX-Request") == "true"
+    # htmx asking from the widget's live form swaps only the widget's output (and the embed
+    # snippet, out of band): that is all it is sent, not the form it already has
+    target = request.headers.get("HX-Target", "").rpartition("#")[2]   # "id" (htmx 2) or "tag#id"
+    part = view.OUT if htmx and target == f"{ns}-out" else None
+    html, state = embed.render_with_control(inst, lang, others + mine, action=action, part=part)
 
-    headers = {"Vary": "HX-Request, HX-Current-URL"}
-    if state is not None and page is not None and request.headers.get("HX-Request") == "true":
+    headers = {"Vary": "HX-Request, HX-Current-URL, HX-Target"}
+    if state is not None and page is not None and htmx:
         headers["HX-Replace-Url"] = f"{page.path}?{view.state_query(inst, state, others)}"
     return HTMLResponse(html, status_code=200 if state is not None else 422, headers=headers)

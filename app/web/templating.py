@@ -118,6 +118,17 @@ def render(template, lang, **context):
     return env(lang).get_template(template).render(lang=lang, **context)
 
 
+def render_block(template, block, lang, **context):
+    """Only the block ``block`` of ``template``, in ``lang``; the whole template if it has no
+    such block. The block reads the context it is given, not what the template sets or
+    imports around it."""
+    compiled = env(lang).get_template(template)
+    render_part = compiled.blocks.get(block)
+    if render_part is None:
+        return compiled.render(lang=lang, **context)
+    return "".join(render_part(compiled.new_context({"lang": lang, **context})))
+
+
 THEME = {"light": "#fbf6ee", "dark": "#1d1916"}   # the page's paper colour, for browsers and home screens
 
 

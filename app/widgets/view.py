@@ -100,7 +100,10 @@ def carried(query, ns=None, widget=None):
     return out
 
 
-def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url=None):
+OUT = "out"   # the block of a partial that holds what its live form swaps: the element ``w.out_id``
+
+
+def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url=None, part=None):
     """HTML of the partial for ``inst`` in ``lang``.
 
     ``query_pairs`` is the page's whole query as (key, value) pairs. If neither
@@ -112,6 +115,10 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
     ``fragment_url`` replaces the fragment route htmx asks (the embed page asks
     itself). The "Embed" control that follows a widget on a chapter is added by
     the routes (``app.pages.embed.render_with_control``), not here.
+
+    ``part=OUT`` renders only the partial's block ``out`` (what its live form swaps,
+    the element ``w.out_id``) if it has one, else the whole partial: the answer
+    to htmx's request from that form (``app/pages/fragments.py``).
     """
     widget = inst.widget
     query = dict(query_pairs)
@@ -161,7 +168,10 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
         "max_len": Fields({p.key: p.max_len for p in widget.params if hasattr(p, "max_len")}),
         "numbers": Fields(widget.numbers),
     })
-    html = templating.render(widget.template, lang, w=w)
+    if part is not None:
+        html = templating.render_block(widget.template, part, lang, w=w)
+    else:
+        html = templating.render(widget.template, lang, w=w)
     return html, (state if error is None else None)
 
 

@@ -72,6 +72,29 @@ def test_the_dial_shows_what_its_twin_computes(client, query):
         assert f'max="{d["t_dial_max"]}"' in r.text
 
 
+def test_htmx_asking_from_the_dials_form_is_sent_only_what_it_swaps(client):
+    """The form swaps the output (and the embed snippet, out of band): htmx naming that
+    target gets those two, the same as in the whole partial, and not the form again."""
+    path = "/en/widget/temperature?temperature.t=1.1&temperature.seed=12"
+    htmx = {"HX-Request": "true", "HX-Current-URL": "http://testserver/en/chapter/7"}
+    whole = client.get(path, headers=htmx)
+    for target in ("temperature-out", "div#temperature-out"):   # htmx 2 names the id, htmx 4 tag#id
+        part = client.get(path, headers={**htmx, "HX-Target": target})
+        assert part.status_code == 200 and "HX-Target" in part.headers["vary"]
+        assert part.headers["hx-replace-url"] == whole.headers["hx-replace-url"]
+        assert "<form" not in part.text and "<section" not in part.text
+        out = part.text.split("<details", 1)[0].strip()
+        assert out.startswith('<div class="widget-out" id="temperature-out"') and out in whole.text
+        assert part.text[part.text.index("<details"):] == whole.text[whole.text.index("<details"):]
+        assert names_in(part.text) == names_in(whole.text) and len(names_in(part.text)) == 10
+    # another target, or no htmx, gets the whole partial
+    assert client.get(path, headers={**htmx, "HX-Target": "w-temperature"}).text == whole.text
+    assert "<form" in client.get(path, headers={"HX-Target": "temperature-out"}).text
+    # a refused state: the message, in the output htmx swaps in
+    bad = client.get("/zh/widget/temperature?temperature.t=9", headers={**htmx, "HX-Target": "temperature-out"})
+    assert bad.status_code == 422 and "<form" not in bad.text and 'role="alert"' in bad.text.split("<details")[0]
+
+
 def test_temperature_zero_never_takes_a_risk(client):
     got = [n for _, n in dial(client, "zh", t="0", n="3", seed="99")]
     assert got == api_names(client, n=3, temperature=0, seed=99)["names"]

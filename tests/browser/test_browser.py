@@ -81,6 +81,8 @@ def test_figures_fill_a_phone_and_stay_near_their_drawn_size_on_a_wide_screen(kp
 def test_moving_the_dial_with_the_keyboard_resamples_and_keeps_a_link(kpage, server):
     kpage.goto(server + "/en/chapter/7")
     kpage.wait_for_function("() => window.htmx !== undefined")
+    answers = []
+    kpage.on("response", lambda r: answers.append(r) if "/en/widget/temperature" in r.url else None)
     before = names(kpage)
     assert before
     dial = kpage.locator("#temperature-t")
@@ -97,6 +99,8 @@ def test_moving_the_dial_with_the_keyboard_resamples_and_keeps_a_link(kpage, ser
     )
     expect(kpage).to_have_url(re.compile(r"/en/chapter/7\?.*temperature\.t=0\.8"))
     assert kpage.evaluate("document.activeElement.id") == "temperature-t"
+    # htmx named the output it swaps, so it was sent that and the embed snippet, not the form again
+    assert answers and all("<form" not in a.text() and 'id="temperature-out"' in a.text() for a in answers)
     after = names(kpage)
     # the address now holds this state: loading it shows the same names
     kpage.goto(kpage.url)
