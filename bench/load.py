@@ -492,8 +492,8 @@ def wrk(url, seconds, connections, script=None):
 
 def summarize(out):
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
-    p50 = re.search(r"50%\s+(\S+)", out).group(1)
-    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    p50 = re.search(r"\n\s+50%\s+(\S+)", out).group(1)   # the latency distribution's lines, not a
+    p99 = re.search(r"\n\s+99%\s+(\S+)", out).group(1)   # stdev share such as 75.50%
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errs = re.search(r"Socket errors: (.*)", out)
     return (f"{float(rps):,.0f} requests/s, latency p50 {p50} p99 {p99}, non-2xx {bad.group(1) if bad else 0}"
