@@ -90,28 +90,29 @@ SERVE_SETTINGS = (
 
 
 def cmd_serve(args):
-    """Every setting is checked before the port is bound; the workers read the same."""
+    """Every setting is checked before the port is bound; the workers read the same.
+
+    The checks and the one measurement of training run in a child process
+    (``python -m app.startup``): this process then only supervises the workers, and
+    stays as small as uvicorn alone (it imports neither the model nor the site)."""
     import os
     import resource
+    import subprocess
 
     import uvicorn
 
-    from app.model_facts import facts
     from app.web import settings
 
     for option, name in SERVE_SETTINGS:
         value = getattr(args, option)
         if value is not None:
             os.environ[name] = value   # the workers (other processes) read it from here
-    try:
-        from app import startup   # importing it reads some settings already
-
-        startup.check_environment()
-    except settings.SettingsError as exc:
-        raise ValueError(str(exc)) from None
-    # the story says how long training takes; measure once here, so every worker says the same
-    if facts.TIMES_ENV not in os.environ:
-        os.environ[facts.TIMES_ENV] = ",".join(repr(x) for x in facts.training_times())
+    checked = subprocess.run([sys.executable, "-m", "app.startup"], capture_output=True, text=True)
+    if checked.returncode != 0:
+        said = checked.stderr.strip().splitlines()
+        raise ValueError(said[-1] if said else f"the settings check stopped (exit {checked.returncode})")
+    # the story says how long training takes: measured once, so every worker says the same
+    os.environ[settings.TRAIN_SECONDS_ENV] = checked.stdout.strip()
     limits = settings.Limits()
     # room for the connections each worker may hold, its files and the training helper's pipes
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -123,14 +124,9 @@ def cmd_serve(args):
                 http="app.web.server:BoundedHttpTools", timeout_keep_alive=limits.keep_alive)
 
 
-def build_parser():
-    from inspect import signature
-
-    from engine import checkpoint, train
-    from engine.tokenizer import VOCAB_SIZE
-
-    ref = {k: p.default for k, p in signature(train.reference_run).parameters.items()}  # the reference run
-
+def build_parser(serve_only=False):
+    """The ``kitchen`` command's options. ``serve_only``: just ``serve``'s, which import
+    nothing of the model (the other commands' defaults come from the engine)."""
     p = argparse.ArgumentParser(prog="kitchen", description="The Apprentice's Kitchen: a live microGPT, told as a kitchen.")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -158,6 +154,15 @@ def build_parser():
     g.add_argument("--heavy-wait", metavar="S",
                    help="seconds a request waits for its heavy jobs' turn before 503 (KITCHEN_HEAVY_WAIT, default 4)")
     s.set_defaults(func=cmd_serve)
+    if serve_only:
+        return p
+
+    from inspect import signature
+
+    from engine import checkpoint, train
+    from engine.tokenizer import VOCAB_SIZE
+
+    ref = {k: p.default for k, p in signature(train.reference_run).parameters.items()}  # the reference run
 
     t = sub.add_parser("train", help="train the apprentice (defaults replay the reference run)")
     t.add_argument("--steps", type=int, default=ref["steps"])
@@ -188,7 +193,10 @@ def build_parser():
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # `kitchen serve` supervises the workers for as long as the site runs: it reads its own
+    # options without importing the model, so it stays as small as uvicorn alone
+    args = build_parser(serve_only=argv[:1] == ["serve"]).parse_args(argv)
     try:
         args.func(args)
     except ValueError as exc:  # DataError is a ValueError: a clear message, not a traceback

@@ -1,5 +1,12 @@
 """Every ``KITCHEN_*`` setting, checked before the server binds its port.
 
+``python -m app.startup`` is what ``kitchen serve`` runs first, in a process of
+its own: it checks every setting (a bad one: its one line on stderr, exit 2)
+and prints the training times the story quotes, measured once (or as
+``KITCHEN_TRAIN_SECONDS`` already gives them), for every worker to say the same.
+The serving process itself, which only supervises the workers, so imports
+neither the model nor the site.
+
 ``kitchen serve`` (and any server that imports ``app.main:app``) calls
 ``check_environment`` first: a bad value stops start-up with one line naming
 the variable, what it holds and what is allowed (exit code 2), and so does a
@@ -9,6 +16,7 @@ Each check reads the variable the way the module that uses it does.
 
 import os
 import pathlib
+import sys
 
 from engine import data
 
@@ -99,3 +107,18 @@ def check_environment(environ=None):
         if check not in done:
             done.add(check)
             check()
+
+
+def serving_times():
+    """Every setting checked, then the training times as ``KITCHEN_TRAIN_SECONDS`` says
+    them ("this engine,the reference"): as given, or measured now."""
+    check_environment()
+    return os.environ.get(facts.TIMES_ENV, "").strip() or ",".join(repr(x) for x in facts.training_times())
+
+
+if __name__ == "__main__":
+    try:
+        print(serving_times())
+    except settings.SettingsError as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(2)

@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass, field
 
 from app.model_facts import figures
-from app.web import i18n
+from app.web import i18n, settings
 from engine import checkpoint, data, model, tokenizer
 
 HABIT_NAMES = 300      # the sous-chefs' habits are read over this many names from the book (its first ones)
 HABIT_MIN_SEEN = 40    # a course counts for a habit only if it was there to look back at this often
-TIMES_ENV = "KITCHEN_TRAIN_SECONDS"  # "fast,reference": set once by `kitchen serve` so every worker says the same
+TIMES_ENV = settings.TRAIN_SECONDS_ENV  # "fast,reference": set once by `kitchen serve` so every worker says the same
 
 PLACEHOLDER_RE = re.compile(r"\{\{(.*?)\}\}")
 NAME_RE = re.compile(r"^([a-z_]+)(?::(.+))?$")

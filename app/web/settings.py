@@ -22,6 +22,7 @@ LOCALES_DIR = ROOT / "locales"        # the interface's words: one message catal
 STATIC_DIR = ROOT / "static"
 NODE_MODULES = ROOT / "node_modules"
 
+TRAIN_SECONDS_ENV = "KITCHEN_TRAIN_SECONDS"  # "this engine,the reference": measured once by `kitchen serve`
 LANGS = ("zh", "en")   # the site's languages, first first: each is a catalog in locales/ and a folder in content/
 FALLBACK_LANG = "en"   # where / sends a reader whose browser asks for none of them
 
