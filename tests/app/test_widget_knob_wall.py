@@ -2,6 +2,7 @@
 
 Route tests run on the fixture story plus a chapter 5 that holds both chapter-5 widgets."""
 
+import html
 import math
 import re
 from urllib.parse import parse_qsl, urlsplit
@@ -180,6 +181,33 @@ def test_htmx_request_replaces_the_address(ch5):
 )
 def test_bad_state_is_a_422_in_the_page_language(ch5, query, zh, en):
     assert_refused(ch5, "knob-wall", 5, query, zh, en)
+
+
+def test_the_way_back_from_a_refused_state_keeps_the_other_widgets_state(ch5):
+    start = ch5.get("/en/chapter/5").text
+    start_name = re.search(r'name="knob-wall\.name" value="([^"]*)"', start).group(1)
+    for lang in ("zh", "en"):
+        page = f"/{lang}/chapter/5?trace-back.step=3&knob-wall.name=x1&knob-wall.knob=9&utm=y"
+        r = ch5.get(page)
+        assert r.status_code == 422
+        back = re.search(r'<p class="widget-error" role="alert">.*?</p>\s*<p><a href="([^"]+)"', r.text, re.S).group(1)
+        url = urlsplit(html.unescape(back))
+        assert url.path == f"/{lang}/chapter/5" and url.fragment == "w-knob-wall"
+        # the link carries the marker and nothing of the refused state; the page it was on keeps the rest
+        assert ("keep", "knob-wall") in parse_qsl(url.query) and "x1" not in url.query
+        sent = ch5.get(html.unescape(back).split("#")[0], follow_redirects=False,
+                       headers={"Referer": "http://testserver" + page})
+        assert sent.status_code == 303 and sent.headers["cache-control"] == "no-store"
+        location = sent.headers["location"]
+        pairs = parse_qsl(urlsplit(location).query, keep_blank_values=True)
+        assert ("trace-back.step", "3") in pairs and ("utm", "y") in pairs
+        assert not [k for k, _ in pairs if k.startswith("knob-wall.") or k == "keep"], pairs
+        again = ch5.get(location)
+        assert again.status_code == 200 and 'class="widget-error"' not in again.text
+        assert f'name="knob-wall.name" value="{start_name}"' in again.text
+        assert shown(twin(ch5, "trace-back", lang, step=3)["steps"]["position"]) in again.text   # still at step 4
+        assert again.text.count("<button type=submit name=knob-wall.knob") == len(cells(start))
+        assert "class=sel aria-pressed=true" not in again.text   # no knob is selected, as at the start
 
 
 def test_api_knobs(ch5):
