@@ -94,16 +94,19 @@ class KitchenMap(inside.CoursePicker):
         real = inside.course(kp.target, lang)
         prefix = name[:pos]
 
-        links = {
-            "course": chapter_link(lang, "tokenizer", {"text": name}),
-            "cards": chapter_link(lang, "flavor-cards", {"c": letter(tok)}),
-            "sous_chefs": chapter_link(lang, "sous-chefs", {"name": name, "pos": pos}),
-            "prep_room": chapter_link(lang, "prep-room", {"name": name, "pos": pos}),
-            "pass": chapter_link(lang, "knob-wall", {"name": name, "station": "lm_head"}),
-            "vote": chapter_link(lang, "next-dish", {"prefix": prefix, "t": 1}),
-            "die": chapter_link(lang, "notebook", {"menu": prefix, "t": 1}),   # the die of this very vote
-            "score": chapter_link(lang, "scorecard", {"name": name}),
+        # each station's widget in detail, in the same state: (widget, its state)
+        detail = {
+            "course": ("tokenizer", {"text": name}),
+            "cards": ("flavor-cards", {"c": letter(tok)}),
+            "sous_chefs": ("sous-chefs", {"name": name, "pos": pos}),
+            "prep_room": ("prep-room", {"name": name, "pos": pos}),
+            "pass": ("knob-wall", {"name": name, "station": "lm_head"}),
+            "vote": ("next-dish", {"prefix": prefix, "t": 1}),
+            "die": ("notebook", {"menu": prefix, "t": 1}),   # the die of this very vote
+            "score": ("scorecard", {"name": name}),
         }
+        links = {key: chapter_link(lang, widget, st) for key, (widget, st) in detail.items()}
+        chapters = {key: DETAIL[widget].chapter for key, (widget, _) in detail.items()}   # where each link goes
 
         scale = float(max(np.abs(kp.tok_emb).max(), np.abs(kp.pos_emb).max(), np.abs(kp.emb).max()))
         strips = []
@@ -184,6 +187,7 @@ class KitchenMap(inside.CoursePicker):
             "real": real,
             "focus": focus,
             "links": links,
+            "chapters": chapters,
             "strips": strips,
             "rinse": {k: evened(k) for k in lens.READ_POINTS},
             "heads": heads,

@@ -231,3 +231,31 @@ def test_the_json_twin_is_the_same_pass(client):
     for read, key in zip(body["data"]["reads"], lens.READ_POINTS):
         assert [(row["tok"], row["p"]) for row in read["rows"]] == [(row["tok"], float(kp.lens[key][row["tok"]])) for row in read["rows"]]
     assert [row["p"] for row in body["data"]["vote"]] == sorted(kp.probs.tolist(), reverse=True)[:5]
+
+
+def detail_chapters(text):
+    """(widget linked, chapter number said) of every "In detail" link of the map."""
+    found = []
+    for href, said in re.findall(r'<p class="km-more"><a href="([^"]+)"[^>]*>(.*?)</a></p>', out_of(text), re.S):
+        number = re.search(r"In detail: chapter (\d+),|细看：第 (\d+) 章", html.unescape(said))
+        found.append((urlsplit(html.unescape(href)).fragment.removeprefix("w-"), int(number.group(1) or number.group(2))))
+    return found
+
+
+def test_each_detail_link_says_the_chapter_its_widget_lives_in(client, monkeypatch):
+    import dataclasses
+    from app import widgets
+    from app.widgets import kitchen_map
+    for lang in ("zh", "en"):
+        said = detail_chapters(client.get(f"/{lang}/widget/kitchen-map?name=mia&pos=1").text)
+        assert len(said) == 8
+        assert said == [(name, widgets.get(name).chapter) for name, _ in said]
+        assert {name: n for name, n in said}["notebook"] == widgets.NAMES["notebook"]
+    # the number follows the widget wherever it lives, never typed into the words
+    assert all(kitchen_map.DETAIL[name] is widgets.get(name) for name, _ in said)
+    for name, moved in (("knob-wall", 6), ("tokenizer", 1), ("next-dish", 4), ("scorecard", 5)):
+        monkeypatch.setitem(kitchen_map.DETAIL, name, dataclasses.replace(widgets.get(name), chapter=moved))
+    for lang in ("zh", "en"):
+        said = dict(detail_chapters(client.get(f"/{lang}/widget/kitchen-map?name=mia&pos=2").text))
+        assert (said["knob-wall"], said["tokenizer"], said["next-dish"], said["scorecard"]) == (6, 1, 4, 5)
+        assert said["prep-room"] == said["sous-chefs"] == 3 and said["notebook"] == 7
