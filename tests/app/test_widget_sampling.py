@@ -170,6 +170,18 @@ def test_the_lab_shows_what_its_twin_computes(client, query):
         assert f'<p class="sl-verdict">{shown(d["verdict"])}</p>' in out
 
 
+def test_a_menu_that_fills_the_kitchen_says_how_many_courses_in_both_languages(client):
+    room = checkpoint.default_params().config.block_size
+    prefix = "abcdefghijklmno"            # one letter short of a full kitchen: most menus fill it
+    for lang, said in (("zh", "排满 {} 道"), ("en", "fills the kitchen (all {} courses)")):
+        d = twin(client, "sampling", lang, prefix=prefix)
+        assert d["block_size"] == room
+        full = [m for m in d["menus"] if m["full"]]
+        assert full and all(len(m["name"]) == room for m in full)
+        tags = re.findall(r'<small class="tag">([^<]*)</small>', out_of(client.get(f"/{lang}/widget/sampling?prefix={prefix}").text))
+        assert tags == [said.format(room)] * len(full), (lang, tags)
+
+
 def test_rule_lines_say_what_each_rule_did(client):
     d, _ = lab(client, "zh", prefix="emm", t="0.8", top_k="5", top_p="0.9", min_p="0.05")
     c = engine_cut("emm", 0.8, 5, 0.9, 0.05)
