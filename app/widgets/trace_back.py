@@ -298,7 +298,9 @@ def real_kitchen(name, station, row, col, lang):
     k = ins.knob_influence(p, name, address.index, nudge=NUDGE)
     loss, g, setting, nudged = k.loss, k.influence, k.setting, k.nudged_loss
     # a flavour card is used once per course it is served at; the paths add up
-    paths = [{"position": pos, "course": token_label(tok), "influence": knobs.sig(share, 4), "raw": share}
+    # the engine counts the menu's positions from 1; the page names each by its order tag (the bell is tag 0)
+    paths = [{"position": pos, "order_tag": pos - 1, "course": token_label(tok), "influence": knobs.sig(share, 4),
+              "raw": share}
              for pos, tok, share in k.positions]
     suggestions = []
     for idx, influence in k.telling:

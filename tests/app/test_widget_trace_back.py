@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from engine import checkpoint
+from engine import checkpoint, tokenizer
 from engine import inspect as ins
 from engine.autograd import Value, dish_graph, relay
 
@@ -287,7 +287,7 @@ def test_the_real_kitchen_shows_what_its_twin_computes(ch5, query):
         assert path == [shown(stop) for stop in r["path"]]
         assert f'<strong data-influence="{r["influence_raw"]}">{r["influence"]}</strong>' in real
         chips = re.findall(r'<span class="tb-chip">[^<]*?(\d+)[^<\d]*<span class="mono">([^<]+)</span>', real)
-        assert chips == [(str(x["position"] - 1), x["influence"]) for x in r["paths"]]
+        assert chips == [(str(x["order_tag"]), x["influence"]) for x in r["paths"]]
         if r["paths"]:
             assert f'= <strong class="mono">{r["paths_total"]}</strong>' in real
         for value in (r["nudge"], r["predicted"], r["loss_long"], r["nudged_loss"]):
@@ -296,6 +296,22 @@ def test_the_real_kitchen_shows_what_its_twin_computes(ch5, query):
             assert shown(k["label"]) in real and k["influence"] in real
         options = re.findall(r'<option value="(\w+)"( selected)?>([^<]+)</option>', real)
         assert options == [(st["key"], " selected" if st["selected"] else "", shown(st["label"])) for st in r["stations"]]
+
+
+@pytest.mark.parametrize("query", ["name=emma&station=wte&row=13&col=4", "name=anna&station=wte&row=1&col=7",
+                                   "name=olivia&station=wte&row=9&col=2", "name=sophia&station=wte&row=27&col=1",
+                                   "name=bob&station=wte&row=2&col=5", "name=mia&station=wte&row=3&col=1"])
+def test_each_path_s_order_tag_is_in_the_twin_as_the_page_shows_it(ch5, query):
+    state = dict(parse_qsl(query))
+    menu = tokenizer.encode(state["name"])          # the bell, the courses, the bell: order tags 0, 1, ...
+    for lang in ("zh", "en"):
+        paths = twin(ch5, "trace-back", lang, state)["real"]["paths"]
+        chips = re.findall(r'<span class="tb-chip">[^<]*?(\d+)[^<\d]*<span class="mono">',
+                           real_block(ch5.get(f"/{lang}/widget/trace-back?{query}").text))
+        assert chips == [str(x["order_tag"]) for x in paths], (lang, query)
+        # the tag at which the menu serves this card's course (the bell is tag 0), one before its position
+        assert all(menu[x["order_tag"]] == int(state["row"]) - 1 and x["order_tag"] == x["position"] - 1 for x in paths)
+        assert len(paths) == menu[:-1].count(int(state["row"]) - 1)
 
 
 def test_a_card_used_twice_adds_its_two_paths(ch5):
