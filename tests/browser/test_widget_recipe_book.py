@@ -42,6 +42,8 @@ def letters_drawn(page):
 def test_looking_names_up_as_you_type(kpage, server):
     kpage.goto(server + "/en/chapter/1")
     ready(kpage)
+    answers = []
+    kpage.on("response", lambda r: answers.append(r) if "/en/widget/recipe-book" in r.url else None)
     box = kpage.locator("#recipe-book-q")
     expect(kpage.locator("#recipe-book-out .rb-hint")).to_be_visible()
     box.fill("zzzq")
@@ -55,6 +57,8 @@ def test_looking_names_up_as_you_type(kpage, server):
     expect(kpage.locator("#recipe-book-out .rb-found")).to_contain_text("“emma” is in the book: card 1, on page 1.")
     expect(kpage.locator("#recipe-book-out .rb-match .rb-name")).to_have_text("emma")
     expect(box).to_be_focused()  # the box is never swapped away while typing
+    # the output lies inside the form: htmx named it, so it was sent that and the embed snippet only
+    assert answers and all("<form" not in a.text() and 'id="recipe-book-out"' in a.text() for a in answers)
     assert kpage.watch.problems == []
 
 

@@ -8,6 +8,8 @@ from tests.browser.helpers import query, ready, twin
 def test_typing_a_name_rescores_it(kpage, server):
     kpage.goto(server + "/en/chapter/4")
     ready(kpage)
+    answers = []
+    kpage.on("response", lambda r: answers.append(r) if "/en/widget/scorecard" in r.url else None)
     rows = kpage.locator("#scorecard-out li.score-row")
     expect(rows).to_have_count(5)
     total = kpage.locator("#scorecard-out li.compare-this")
@@ -25,4 +27,6 @@ def test_typing_a_name_rescores_it(kpage, server):
     widths = rows.locator("svg.pen rect").evaluate_all("els => els.map(e => Number(e.getAttribute('width')))")
     assert len(widths) == 9 and max(widths) > 0
     assert query(kpage)["scorecard.name"] == "bcdfghjk"
+    # htmx named the output it swaps, so it was sent that and the embed snippet, not the form again
+    assert answers and all("<form" not in a.text() and 'id="scorecard-out"' in a.text() for a in answers)
     assert kpage.watch.problems == [], kpage.watch.problems

@@ -21,6 +21,8 @@ def numbers(server, text, lang="en"):
 def test_typing_a_name_redraws_its_courses(kpage, server):
     kpage.goto(server + "/en/chapter/2")
     ready(kpage)
+    answers = []
+    kpage.on("response", lambda r: answers.append(r) if "/en/widget/tokenizer" in r.url else None)
     expect(ids(kpage)).to_have_text(numbers(server, "emma"))
     box = kpage.locator("#tokenizer-text")
     box.fill("sophia")
@@ -35,6 +37,8 @@ def test_typing_a_name_redraws_its_courses(kpage, server):
     expect(kpage.locator("#tokenizer-out .tk-folded-note")).to_contain_text("E → e, M → m")
     expect(kpage.locator("#tokenizer-out .tk-folded")).to_have_count(4)
     expect(box).to_be_focused()
+    # htmx named the output it swaps, so it was sent that and the embed snippet, not the form again
+    assert answers and all("<form" not in a.text() and 'id="tokenizer-out"' in a.text() for a in answers)
     assert kpage.watch.problems == []
 
 
