@@ -18,13 +18,13 @@ The site's absolute address is app/web/addresses.py's.
 
 import re
 from types import SimpleNamespace
-from urllib.parse import urlencode, urlsplit, parse_qsl
+from urllib.parse import urlsplit, parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from app import widgets
-from app.web import i18n, settings, templating
+from app.web import addresses, i18n, settings, templating
 from app.widgets import admission
 from app.web.addresses import (BASE, BASE_Q, HOST_RE, base_url, oembed_href,  # noqa: F401
                                oembed_link, public_url)
@@ -46,7 +46,7 @@ def embed_path(lang, widget, state, theme=None):
     pairs = list(widget.query(state).items())
     if theme in THEMES:
         pairs.append(("theme", theme))
-    return f"/embed/{lang}/{widget.name}?{urlencode(pairs)}"
+    return f"/embed/{lang}/{widget.name}?{addresses.query(pairs)}"
 
 
 TITLE_P_RE = re.compile(r'<p class="widget-title"([^>]*)>(.*?)</p>', re.S)

@@ -37,13 +37,11 @@ register_url_convertor("lang", Language())
 
 def find_page(library, lang, path, ns, name):
     """The page at ``path`` (in ``lang``) if it holds widget instance ``ns`` of ``name``."""
-    if not path:
-        return None
-    for (plang, _), page in library.pages.items():
-        if plang == lang and page.path == path:
-            inst = page.instance(ns)
-            if inst is not None and inst.widget.name == name:
-                return page
+    page = library.at(lang, path) if path else None
+    if page is not None:
+        inst = page.instance(ns)
+        if inst is not None and inst.widget.name == name:
+            return page
     return None
 
 

@@ -586,6 +586,16 @@ class Library:
     def present(self, lang, slugs=PAGES):
         return [s for s in slugs if (lang, s) in self.pages]
 
+    def at(self, lang, path):
+        """The page in ``lang`` whose address is ``path``, or None."""
+        by_path = self.__dict__.get("_by_path")
+        if by_path is None:
+            by_path = {}
+            for (plang, _), page in self.pages.items():
+                by_path.setdefault((plang, page.path), page)
+            self._by_path = by_path
+        return by_path.get((lang, path))
+
     def home_of(self, lang, name):
         """The first page in ``lang`` where widget ``name`` is placed, or None."""
         for slug in PAGES:

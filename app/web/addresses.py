@@ -9,13 +9,25 @@ address into each HTML answer: ``KITCHEN_PUBLIC_URL`` if set (e.g.
 """
 
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from app.web import settings
 
 BASE = "kitchen-base-url-7f3a"       # stands for the site's address, e.g. https://host
 BASE_Q = "kitchen-base-urlq-7f3a"    # the same, inside a URL-encoded query value
 HOST_RE = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
+
+
+# --- a query string ---------------------------------------------------------------
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch   # what urlencode leaves as it is
+
+
+def query(pairs):
+    """``urlencode(pairs)``, the same string, sooner: a widget's keys and values are
+    mostly plain (``temperature.t=0.7``) and need no quoting."""
+    return "&".join(f"{k}={v}" if isinstance(k, str) and isinstance(v, str) and _PLAIN(k) and _PLAIN(v)
+                    else urlencode([(k, v)]) for k, v in pairs)
 
 
 # --- the site's address --------------------------------------------------------

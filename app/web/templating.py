@@ -16,10 +16,26 @@ from markupsafe import Markup
 from app.web import i18n, settings
 
 
+class Environment(jinja2.Environment):
+    """Jinja's environment, reading a dict's key before its attributes. A partial reads the
+    widget's data (dicts of names and numbers) as ``name.text`` dozens of times per answer,
+    and Jinja's own order, attribute first, raises and catches an exception each time. No
+    template calls a dict's methods (``tests/app/test_catalogs.py`` checks), so the order
+    changes nothing else."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 @functools.lru_cache(maxsize=None)
 def env(lang, templates_dir=settings.TEMPLATES_DIR):
     """Pages, partials and figures in ``lang``. Undefined names are errors, so a typo fails a test."""
-    environment = jinja2.Environment(
+    environment = Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         extensions=["jinja2.ext.i18n", SaidOnce],
         autoescape=jinja2.select_autoescape(["html", "svg", "xml"]),
@@ -38,7 +54,7 @@ def env(lang, templates_dir=settings.TEMPLATES_DIR):
 @functools.lru_cache(maxsize=None)
 def figure_env(lang, templates_dir=settings.TEMPLATES_DIR):
     """Figures (inline SVG) in ``lang``: whitespace kept as written."""
-    environment = jinja2.Environment(
+    environment = Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         extensions=["jinja2.ext.i18n", SaidOnce],
         autoescape=True,
@@ -115,18 +131,26 @@ def asset(path):
 
 def render(template, lang, **context):
     """``template`` rendered in ``lang`` (its words from that language's catalog)."""
-    return env(lang).get_template(template).render(lang=lang, **context)
+    return render_block(template, None, lang, **context)
 
 
 def render_block(template, block, lang, **context):
     """Only the block ``block`` of ``template``, in ``lang``; the whole template if it has no
-    such block. The block reads the context it is given, not what the template sets or
-    imports around it."""
+    such block (or ``block`` is None). The block reads the context it is given, not what
+    the template sets or imports around it.
+
+    What Jinja's ``Template.render`` does, with the template's globals joined into one
+    dict once: Jinja keeps them in a chain of dicts, which each rendering copies key by key."""
     compiled = env(lang).get_template(template)
-    render_part = compiled.blocks.get(block)
-    if render_part is None:
-        return compiled.render(lang=lang, **context)
-    return "".join(render_part(compiled.new_context({"lang": lang, **context})))
+    run = compiled.blocks.get(block) if block is not None else None
+    flat = compiled.__dict__.get("_flat_globals")
+    if flat is None:
+        flat = compiled._flat_globals = dict(compiled.globals)
+    context = compiled.new_context({**flat, "lang": lang, **context}, shared=True)
+    try:
+        return compiled.environment.concat((run or compiled.root_render_func)(context))
+    except Exception:
+        compiled.environment.handle_exception()
 
 
 THEME = {"light": "#fbf6ee", "dark": "#1d1916"}   # the page's paper colour, for browsers and home screens

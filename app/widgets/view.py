@@ -18,9 +18,9 @@ fragment route reads the other state from ``HX-Current-URL`` instead.
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urlsplit, parse_qsl
+from urllib.parse import urlsplit, parse_qsl
 
-from app.web import i18n, templating
+from app.web import addresses, i18n, templating
 from app.widgets import admission
 from app.widgets.base import MAX_RAW, InputError
 
@@ -143,7 +143,7 @@ def render(inst, lang, query_pairs, action, state=None, error=None, fragment_url
     if fragment_url is None:
         fragment_url = f"/{lang}/widget/{widget.name}"
         if inst.ns != widget.name:
-            fragment_url += "?" + urlencode({"ns": inst.ns})
+            fragment_url += "?" + addresses.query([("ns", inst.ns)])
     w = Fields({
         "name": widget.name,
         "ns": inst.ns,
@@ -179,7 +179,7 @@ def state_query(inst, state, other_pairs):
     """The page query for a new state of ``inst``: its keys namespaced, others kept."""
     own = [(f"{inst.ns}.{k}", v) for k, v in inst.widget.query(state).items()]
     keep = [(k, v) for k, v in carried(other_pairs) if not k.startswith(f"{inst.ns}.")]
-    return urlencode(keep + own)
+    return addresses.query(keep + own)
 
 
 def kept_address(path, pairs, came_from, inst):
@@ -193,7 +193,7 @@ def kept_address(path, pairs, came_from, inst):
     if inst is not None and ref_path == path and ref_pairs:
         sent = {k for k, _ in mine}
         keep = [(k, v) for k, v in carried(ref_pairs, inst.ns, inst.widget) if k not in sent]
-    query = urlencode(keep + mine)
+    query = addresses.query(keep + mine)
     return path + (f"?{query}" if query else "")
 
 

@@ -84,6 +84,18 @@ def test_a_message_without_values_is_translated_once_when_its_template_is_compil
     assert templating.env("en").from_string(source).render(x=Other()) == "<b>Cover</b>Chapter 3COVER"
 
 
+def test_no_template_calls_a_dicts_own_methods():
+    """The environments read a dict's key before its attributes (``templating.Environment``):
+    a template calling ``d.items()`` would find a key named "items" first."""
+    methods = "|".join(m for m in dir(dict) if not m.startswith("_"))
+    calls = re.compile(r"\.(%s)\(" % methods)
+    found = [f"{path.relative_to(settings.TEMPLATES_DIR)}: {m.group(0)}"
+             for path in sorted(settings.TEMPLATES_DIR.rglob("*")) if path.suffix in (".html", ".svg", ".xml")
+             for m in calls.finditer(path.read_text(encoding="utf-8"))]
+    assert found == []
+    assert templating.env("en").from_string("{{ d.text }} {{ d.items is defined }}").render(d={"text": "emma"}) == "emma True"
+
+
 def test_numbers_are_formatted_in_one_place():
     assert i18n.integer(32033) == "32,033"
     assert i18n.percent(0.256) == "26%"
